@@ -1,0 +1,58 @@
+"""One exception tree for the whole engine; webapp maps each class to an HTTP status in one place."""
+
+
+class SupportflowError(Exception):
+    """Root of every error the engine raises on purpose. The message is a sentence for users."""
+
+
+class Unauthorized(SupportflowError):
+    """No valid credentials."""
+
+
+class NotFound(SupportflowError):
+    """The thing does not exist, or the caller may not know that it exists."""
+
+
+class Forbidden(SupportflowError):
+    """The caller sees the thing but its roles do not allow the action."""
+
+
+class Conflict(SupportflowError):
+    """The state moved on meanwhile (task already completed, instance suspended, version changed)."""
+
+
+class InvalidInput(SupportflowError):
+    """Submitted data does not fit its form or schema; `errors` maps field -> [messages]."""
+
+    def __init__(self, errors: dict[str, list[str]], message: str = "The submitted data is not valid."):
+        super().__init__(message)
+        self.errors = errors
+
+
+class InvalidDefinition(SupportflowError):
+    """A BPMN file or form cannot be deployed; `errors` lists {element, message} problems."""
+
+    def __init__(self, errors: list[dict], message: str = "The process definition is not valid."):
+        super().__init__(message)
+        self.errors = errors
+
+
+class ScriptError(SupportflowError):
+    """A script or condition was refused by the sandbox, failed, or ran too long."""
+
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.line = line
+
+
+class ScriptTimeout(ScriptError):
+    """A script or condition ran past its time limit and was stopped."""
+
+
+class StepFailed(SupportflowError):
+    """A workflow step raised; nothing was saved and the error is recorded on the instance."""
+
+    def __init__(self, message: str, *, element: str | None = None, line: int | None = None):
+        super().__init__(message)
+        self.element = element
+        self.line = line
