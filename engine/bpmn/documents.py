@@ -1,0 +1,122 @@
+"""What supportflow reads from a BPMN document besides what SpiffWorkflow executes: lanes, forms,
+ticket status and resolution properties, called processes. Pure lxml; cached per deployed version."""
+
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from engine.bpmn.xml import BPMN_NS, NSMAP
+from engine.domain import role_for_lane
+from engine.errors import InvalidDefinition
+from engine.forms import FormDefinition
+
+FLOW_NODE_TAGS = frozenset({
+    "startEvent", "endEvent", "intermediateThrowEvent", "intermediateCatchEvent", "boundaryEvent",
+    "task", "userTask", "manualTask", "serviceTask", "scriptTask", "sendTask", "receiveTask",
+    "businessRuleTask", "callActivity", "subProcess", "transaction", "exclusiveGateway",
+    "parallelGateway", "inclusiveGateway", "eventBasedGateway", "complexGateway",
+})
+
+
+@dataclass(frozen=True)
+class Element:
+    id: str
+    name: str
+    kind: str
+    lane: str | None = None
+    status: str | None = None
+    resolution: str | None = None
+    form: FormDefinition | None = None
+    called_process: str | None = None
+
+    @property
+    def role(self) -> str | None:
+        return role_for_lane(self.lane)
+
+
+@dataclass(frozen=True)
+class ProcessDocument:
+    """One deployable BPMN file: exactly one process and its metadata."""
+
+    process_id: str
+    name: str
+    root: etree._Element = field(repr=False)
+    elements: dict[str, Element]
+    lanes: tuple[str, ...]
+
+    @property
+    def called_processes(self) -> list[str]:
+        return sorted({e.called_process for e in self.elements.values() if e.called_process})
+
+    def user_tasks(self) -> list[Element]:
+        return [e for e in self.elements.values() if e.kind == "userTask"]
+
+
+def read_document(root: etree._Element) -> ProcessDocument:
+    """Read a parsed <definitions>; raise InvalidDefinition listing every problem found."""
+    processes = root.findall(f"{{{BPMN_NS}}}process")
+    if len(processes) != 1:
+        found = ", ".join(p.get("id", "?") for p in processes) or "none"
+        raise InvalidDefinition([{
+            "element": None,
+            "message": f"A file must hold exactly one process; found {len(processes)} ({found}).",
+        }])
+    process = processes[0]
+    process_id = process.get("id") or ""
+    if not process_id.isidentifier():
+        raise InvalidDefinition([{"element": process_id or None,
+                                  "message": "The process needs an id made of letters, digits and _."}])
+    lanes_of = _lanes_by_node(process)
+    elements, problems = {}, []
+    for node in process.iter(etree.Element):
+        kind = etree.QName(node).localname
+        if etree.QName(node).namespace != BPMN_NS or kind not in FLOW_NODE_TAGS:
+            continue
+        try:
+            element = _read_element(node, kind, lanes_of.get(node.get("id")))
+        except InvalidDefinition as err:
+            problems.extend(err.errors)
+            continue
+        if element.id in elements:
+            problems.append({"element": element.id, "message": f"The id {element.id!r} is used twice."})
+        elements[element.id] = element
+    if problems:
+        raise InvalidDefinition(problems)
+    lanes = tuple(lane.get("name", "") for lane in process.iter(f"{{{BPMN_NS}}}lane"))
+    return ProcessDocument(process_id, process.get("name") or process_id, root, elements, lanes)
+
+
+def _lanes_by_node(process: etree._Element) -> dict[str, str]:
+    lanes = {}
+    for lane in process.iter(f"{{{BPMN_NS}}}lane"):
+        # The innermost lane wins for nested lane sets: iter() visits outer lanes first.
+        for ref in lane.findall(f"{{{BPMN_NS}}}flowNodeRef"):
+            if ref.text:
+                lanes[ref.text.strip()] = lane.get("name", "")
+    return lanes
+
+
+def _read_element(node: etree._Element, kind: str, lane: str | None) -> Element:
+    element_id = node.get("id")
+    if not element_id:
+        raise InvalidDefinition([{"element": None, "message": f"A {kind} has no id."}])
+    properties = {
+        prop.get("name"): prop.get("value")
+        for prop in node.xpath("./bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property",
+                               namespaces=NSMAP)
+    }
+    form = None
+    if kind == "userTask":
+        form_nodes = node.xpath("./bpmn:extensionElements/sf:form", namespaces=NSMAP)
+        if form_nodes:
+            form = FormDefinition.from_json(form_nodes[0].text or "", element=element_id)
+    return Element(
+        id=element_id,
+        name=(node.get("name") or element_id).strip(),
+        kind=kind,
+        lane=lane,
+        status=properties.get("status"),
+        resolution=properties.get("resolution"),
+        form=form,
+        called_process=node.get("calledElement") if kind == "callActivity" else None,
+    )

@@ -1,0 +1,209 @@
+"""The one small class in front of SpiffWorkflow: start a workflow, complete a user task, fire a timer.
+Each call runs the engine until it waits and reports what happened in that step; it never saves."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    DurationTimerEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from engine.bpmn.compaction import compact
+from engine.bpmn.sandbox import Sandbox
+from engine.bpmn.scripting import Effect, SupportflowScriptEngine, collecting_effects
+from engine.bpmn.serializer import dump_workflow, load_workflow
+from engine.errors import Conflict, ScriptError, StepFailed
+
+_ENTERED_STATES = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.COMPLETED | TaskState.ERROR
+_NOT_YET_REACHED = TaskState.PREDICTED_MASK | TaskState.FUTURE
+_DUE_KEY = "supportflow_due"
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """Parsed, immutable specs of a process and everything it calls; shared by all its instances."""
+
+    key: tuple
+    spec: object
+    subprocess_specs: dict
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    id: str
+    process_id: str
+    element: str
+    name: str
+    lane: str | None
+
+
+@dataclass(frozen=True)
+class PendingTimer:
+    task_id: str
+    process_id: str
+    element: str
+    due_at: datetime
+
+
+@dataclass
+class StepOutcome:
+    entered: list[tuple[str, str]]  # (process_id, element) in the order they were reached
+    completed: list[tuple[str, str]]
+    ready: list[ReadyTask]
+    timers: list[PendingTimer]
+    effects: list[Effect]
+    finished: bool
+
+
+class Runtime:
+    def __init__(self, sandbox: Sandbox | None = None):
+        self.script_engine = SupportflowScriptEngine(sandbox or Sandbox())
+
+    def start(self, bundle: Bundle, data: dict, now: datetime) -> tuple[BpmnWorkflow, StepOutcome]:
+        workflow = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=self.script_engine)
+        # There is no "start with data": the root holds it, and the already-ready start event copies it.
+        workflow.task_tree.data.update(data)
+        for task in workflow.get_tasks(state=TaskState.READY):
+            task.data.update(data)
+        return workflow, self._step(workflow, lambda: None, now)
+
+    def load(self, bundle: Bundle, state: bytes) -> BpmnWorkflow:
+        return load_workflow(state, bundle.spec, bundle.subprocess_specs, self.script_engine)
+
+    @staticmethod
+    def dump(workflow: BpmnWorkflow) -> bytes:
+        return dump_workflow(workflow)
+
+    def complete_task(self, workflow: BpmnWorkflow, task_id: str, data: dict, now: datetime) -> StepOutcome:
+        task = _find_task(workflow, task_id)
+        if task is None or not task.has_state(TaskState.READY) or not task.task_spec.manual:
+            raise Conflict("This task is no longer open; someone else completed it or the process moved on.")
+
+        def run():
+            task.data.update(data)  # top-level keys only: nested values are shared with earlier tasks
+            task.run()
+
+        return self._step(workflow, run, now)
+
+    def fire_timer(self, workflow: BpmnWorkflow, task_id: str, now: datetime) -> StepOutcome | None:
+        """Fire a pending timer now, whatever its due time; None when it is no longer pending."""
+        task = _find_task(workflow, task_id)
+        if task is None or not task.has_state(TaskState.WAITING) or _timer_definition(task) is None:
+            return None
+
+        def run():
+            # The library compares due times with the wall clock; ours moves with the engine's clock.
+            past = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
+            if isinstance(task.task_spec.event_definition, CycleTimerEventDefinition):
+                task.internal_data["event_value"]["next"] = past
+            else:
+                task.internal_data["event_value"] = past
+            workflow.refresh_timers()
+
+        return self._step(workflow, run, now)
+
+    def ready_tasks(self, workflow: BpmnWorkflow) -> list[ReadyTask]:
+        return [
+            ReadyTask(str(t.id), t.workflow.spec.name, t.task_spec.bpmn_id,
+                      t.task_spec.bpmn_name or t.task_spec.bpmn_id, t.task_spec.lane)
+            for t in workflow.get_tasks(state=TaskState.READY, manual=True)
+        ]
+
+    def _step(self, workflow: BpmnWorkflow, action, now: datetime) -> StepOutcome:
+        before = _states(workflow)
+        with collecting_effects() as effects:
+            try:
+                action()
+                workflow.do_engine_steps()
+            except (SpiffWorkflowException, ScriptError) as err:
+                raise _step_failed(err) from None
+            except Exception as err:  # a library crash must not half-advance anything either
+                raise StepFailed(f"The workflow engine failed: {type(err).__name__}: {err}") from None
+        entered, completed = _changes(workflow, before)
+        outcome = StepOutcome(entered, completed, self.ready_tasks(workflow),
+                              self._pending_timers(workflow, now), effects, workflow.completed)
+        compact(workflow)
+        return outcome
+
+    def _pending_timers(self, workflow: BpmnWorkflow, now: datetime) -> list[PendingTimer]:
+        timers = []
+        for task in _all_tasks(workflow):
+            definition = _timer_definition(task)
+            if definition is None or not task.has_state(TaskState.WAITING):
+                continue
+            due = task.internal_data.get(_DUE_KEY)
+            if due is None:
+                due = self._due_time(task, definition, now).isoformat()
+                task.internal_data[_DUE_KEY] = due
+            timers.append(PendingTimer(str(task.id), task.workflow.spec.name, task.task_spec.bpmn_id,
+                                       datetime.fromisoformat(due)))
+        return timers
+
+    def _due_time(self, task, definition, now: datetime) -> datetime:
+        if isinstance(definition, DurationTimerEventDefinition):
+            expression = self.script_engine.evaluate(task, definition.expression)
+            parsed = TimerEventDefinition.parse_iso_duration(expression)
+            return now + TimerEventDefinition.get_timedelta_from_start(parsed, now)
+        value = task.internal_data.get("event_value")
+        if isinstance(value, dict):  # cycle: the library keeps the next occurrence
+            return datetime.fromisoformat(value["next"])
+        return TimerEventDefinition.parse_time_or_duration(value)
+
+
+def _find_task(workflow: BpmnWorkflow, task_id: str):
+    try:
+        uuid = UUID(task_id)
+    except ValueError:
+        return None
+    for wf in (workflow, *workflow.subprocesses.values()):
+        task = wf.tasks.get(uuid)
+        if task is not None:
+            return task
+    return None
+
+
+def _all_tasks(workflow: BpmnWorkflow):
+    for wf in (workflow, *workflow.subprocesses.values()):
+        yield from wf.tasks.values()
+
+
+def _states(workflow: BpmnWorkflow) -> dict:
+    return {task.id: task.state for task in _all_tasks(workflow)}
+
+
+def _changes(workflow: BpmnWorkflow, before: dict) -> tuple[list, list]:
+    entered, completed = [], []
+    for task in _all_tasks(workflow):
+        element = task.task_spec.bpmn_id
+        if element is None:
+            continue
+        old = before.get(task.id, TaskState.FUTURE)
+        key = (task.last_state_change, task.workflow.spec.name, element)
+        if task.has_state(_ENTERED_STATES) and old & _NOT_YET_REACHED:
+            entered.append(key)
+        if task.has_state(TaskState.COMPLETED) and old != TaskState.COMPLETED:
+            completed.append(key)
+    entered.sort(key=lambda k: k[0])
+    completed.sort(key=lambda k: k[0])
+    return [k[1:] for k in entered], [k[1:] for k in completed]
+
+
+def _timer_definition(task):
+    definition = getattr(task.task_spec, "event_definition", None)
+    return definition if isinstance(definition, TimerEventDefinition) else None
+
+
+def _step_failed(err: Exception) -> StepFailed:
+    task = getattr(err, "task", None)
+    spec = task.task_spec if task is not None else getattr(err, "task_spec", None)
+    element = getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)
+    line = getattr(err, "line_number", None) or getattr(err, "line", None) or None
+    message = str(err.args[0]) if err.args else type(err).__name__
+    where = f" at {spec.bpmn_name or element!r}" if spec is not None and element else ""
+    return StepFailed(f"{message}{where}", element=element, line=line)

@@ -1,0 +1,31 @@
+"""The vocabulary of the support desk: roles, ticket statuses and resolutions, categories, priorities."""
+
+ROLES = ("customer", "support_master", "developer", "product_owner", "process_owner", "ops")
+STAFF_ROLES = frozenset(ROLES) - {"customer"}
+
+STATUSES = ("new", "captured", "in_progress", "waiting_for_customer", "review", "reopened", "closed")
+RESOLUTIONS = ("answered", "fixed", "delivered", "declined", "wont_fix", "duplicate", "abandoned")
+CATEGORIES = ("bug", "feature", "change", "question")
+PRIORITIES = ("low", "normal", "high", "critical")
+
+# Submitted task data with these keys updates the ticket's own columns (triage reclassifies).
+TICKET_FIELDS_FROM_TASKS = ("category", "priority", "system")
+
+
+def role_for_lane(lane_name: str | None) -> str | None:
+    """'Support Master' -> 'support_master'; the lane name in a diagram is the role."""
+    if not lane_name:
+        return None
+    return "_".join(lane_name.strip().lower().split())
+
+
+def ticket_key(number: int) -> str:
+    return f"SUP-{number}"
+
+
+def ticket_number(key: str) -> int | None:
+    """'SUP-12' -> 12; anything else -> None."""
+    prefix, _, digits = key.partition("-")
+    if prefix.upper() != "SUP" or not digits.isdigit() or len(digits) > 18:
+        return None
+    return int(digits)

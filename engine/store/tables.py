@@ -1,0 +1,195 @@
+"""The database schema, as SQLAlchemy Core tables. Alembic migrations create exactly this."""
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+metadata = MetaData()
+
+# SQLite keeps BIGINT primary keys from auto-incrementing; Integer there, BigInteger on PostgreSQL.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+organisations = Table(
+    "organisations", metadata,
+    Column("id", Id, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+)
+
+users = Table(
+    "users", metadata,
+    Column("id", Id, primary_key=True),
+    Column("username", String(100), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    Column("email", String(200)),
+    Column("password_hash", String(200), nullable=False),
+    Column("organisation_id", Id, ForeignKey("organisations.id")),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+)
+
+user_roles = Table(
+    "user_roles", metadata,
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("role", String(50), primary_key=True),
+)
+
+api_tokens = Table(
+    "api_tokens", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+# A deployed version never changes; a running instance stays on the versions it started with.
+process_versions = Table(
+    "process_versions", metadata,
+    Column("id", Id, primary_key=True),
+    Column("process_id", String(200), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("bpmn_xml", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("called_processes", JSON, nullable=False),
+    Column("deployed_at", DateTime(timezone=True), nullable=False),
+    Column("deployed_by", Id, ForeignKey("users.id")),
+    UniqueConstraint("process_id", "version"),
+)
+
+tickets = Table(
+    "tickets", metadata,
+    Column("id", Id, primary_key=True),  # the n of SUP-n; never reused
+    Column("title", String(200), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("category", String(20), nullable=False),
+    Column("priority", String(20), nullable=False),
+    Column("system", String(200)),
+    Column("status", String(30), nullable=False),
+    Column("resolution", String(30)),
+    Column("labels", JSON, nullable=False),
+    Column("organisation_id", Id, ForeignKey("organisations.id"), nullable=False),
+    Column("created_by", Id, ForeignKey("users.id"), nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_tickets_org_updated", "organisation_id", "updated_at"),
+    Index("ix_tickets_status", "status"),
+    sqlite_autoincrement=True,
+)
+
+ticket_links = Table(
+    "ticket_links", metadata,
+    Column("ticket_id", Id, ForeignKey("tickets.id"), primary_key=True),
+    Column("kind", String(30), primary_key=True),
+    Column("target_id", Id, ForeignKey("tickets.id"), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+instances = Table(
+    "instances", metadata,
+    Column("id", Id, primary_key=True),
+    Column("process_id", String(200), nullable=False),
+    Column("version_id", Id, ForeignKey("process_versions.id"), nullable=False),
+    # {process_id: process_versions.id} of every process this instance may call, pinned at start.
+    Column("pinned_versions", JSON, nullable=False),
+    Column("ticket_id", Id, ForeignKey("tickets.id")),
+    Column("status", String(20), nullable=False),
+    Column("state", LargeBinary, nullable=False),  # SpiffWorkflow's serialized workflow, without the spec
+    Column("revision", Integer, nullable=False),  # optimistic lock: every step bumps it
+    Column("last_error", JSON),
+    Column("step_count", Integer, nullable=False, server_default=text("0")),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_instances_status", "status", "updated_at"),
+    Index("ix_instances_ticket", "ticket_id"),
+)
+
+# One row per user task; open ones (completed_at IS NULL) are the inbox.
+tasks = Table(
+    "tasks", metadata,
+    Column("id", String(36), primary_key=True),  # SpiffWorkflow's task UUID
+    Column("instance_id", Id, ForeignKey("instances.id"), nullable=False),
+    Column("ticket_id", Id, ForeignKey("tickets.id")),
+    Column("process_version_id", Id, ForeignKey("process_versions.id"), nullable=False),
+    Column("element", String(200), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("lane", String(100)),
+    Column("role", String(50)),
+    Column("state", String(20), nullable=False),  # open | completed | cancelled
+    Column("assignee_id", Id, ForeignKey("users.id")),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("due_at", DateTime(timezone=True)),
+    Column("completed_at", DateTime(timezone=True)),
+    Column("completed_by", Id, ForeignKey("users.id")),
+    Index("ix_tasks_open_role", "role", "created_at", postgresql_where=text("state = 'open'"),
+          sqlite_where=text("state = 'open'")),
+    Index("ix_tasks_instance_state", "instance_id", "state"),
+    Index("ix_tasks_ticket", "ticket_id"),
+)
+
+# Append-only: the whole history, even after the workflow state is compacted.
+audit_events = Table(
+    "audit_events", metadata,
+    Column("id", Id, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("ticket_id", Id, ForeignKey("tickets.id")),
+    Column("instance_id", Id, ForeignKey("instances.id")),
+    Column("actor_id", Id, ForeignKey("users.id")),
+    Column("kind", String(40), nullable=False),
+    Column("element", String(200)),
+    Column("detail", JSON, nullable=False),
+    Index("ix_audit_ticket", "ticket_id", "id"),
+    Index("ix_audit_instance", "instance_id", "id"),
+)
+
+timers = Table(
+    "timers", metadata,
+    Column("id", Id, primary_key=True),
+    Column("instance_id", Id, ForeignKey("instances.id"), nullable=False),
+    Column("task_id", String(36), nullable=False),
+    Column("element", String(200), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("instance_id", "task_id"),
+    Index("ix_timers_due", "due_at"),
+)
+
+outbox = Table(
+    "outbox", metadata,
+    Column("id", Id, primary_key=True),
+    Column("ticket_id", Id, ForeignKey("tickets.id"), nullable=False),
+    Column("organisation_id", Id, ForeignKey("organisations.id"), nullable=False),
+    Column("template", String(50), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("recipients", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Index("ix_outbox_pending", "sent_at", "id"),
+)
+
+invoices = Table(
+    "invoices", metadata,
+    Column("id", Id, primary_key=True),
+    Column("ticket_id", Id, ForeignKey("tickets.id"), nullable=False, unique=True),
+    Column("hours", Float, nullable=False),
+    Column("cost", Numeric(12, 2), nullable=False),
+    Column("offer_text", Text, nullable=False),
+    Column("delivery_date", String(10)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
