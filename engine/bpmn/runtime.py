@@ -41,6 +41,7 @@ class ReadyTask:
     element: str
     name: str
     lane: str | None
+    due_at: datetime | None = None  # when an interrupting timer on the task fires
 
 
 @dataclass(frozen=True)
@@ -108,12 +109,22 @@ class Runtime:
 
         return self._step(workflow, run, now)
 
-    def ready_tasks(self, workflow: BpmnWorkflow) -> list[ReadyTask]:
+    def ready_tasks(self, workflow: BpmnWorkflow, deadlines: dict | None = None) -> list[ReadyTask]:
+        deadlines = deadlines or {}
         return [
             ReadyTask(str(t.id), t.workflow.spec.name, t.task_spec.bpmn_id,
-                      t.task_spec.bpmn_name or t.task_spec.bpmn_id, t.task_spec.lane)
+                      t.task_spec.bpmn_name or t.task_spec.bpmn_id, t.task_spec.lane, deadlines.get(t._parent))
             for t in workflow.get_tasks(state=TaskState.READY, manual=True)
         ]
+
+    @staticmethod
+    def current_data(workflow: BpmnWorkflow) -> dict:
+        """The data the instance works with now: that of its waiting tasks, else of its last task."""
+        for task in _all_tasks(workflow):
+            if task.has_state(TaskState.READY | TaskState.WAITING | TaskState.STARTED):
+                return dict(task.data)
+        last = workflow.last_task or workflow.task_tree
+        return dict(last.data)
 
     def _step(self, workflow: BpmnWorkflow, action, now: datetime) -> StepOutcome:
         before = _states(workflow)
@@ -126,13 +137,16 @@ class Runtime:
             except Exception as err:  # a library crash must not half-advance anything either
                 raise StepFailed(f"The workflow engine failed: {type(err).__name__}: {err}") from None
         entered, completed = _changes(workflow, before)
-        outcome = StepOutcome(entered, completed, self.ready_tasks(workflow),
-                              self._pending_timers(workflow, now), effects, workflow.completed)
+        timers, deadlines = self._pending_timers(workflow, now)
+        outcome = StepOutcome(entered, completed, self.ready_tasks(workflow, deadlines),
+                              timers, effects, workflow.completed)
         compact(workflow)
         return outcome
 
-    def _pending_timers(self, workflow: BpmnWorkflow, now: datetime) -> list[PendingTimer]:
-        timers = []
+    def _pending_timers(self, workflow: BpmnWorkflow, now: datetime) -> tuple[list[PendingTimer], dict]:
+        """Pending timers with their due times on the engine's clock, and the deadline each interrupting
+        boundary timer sets for its task (keyed by their common parent in the task tree)."""
+        timers, deadlines = [], {}
         for task in _all_tasks(workflow):
             definition = _timer_definition(task)
             if definition is None or not task.has_state(TaskState.WAITING):
@@ -141,9 +155,11 @@ class Runtime:
             if due is None:
                 due = self._due_time(task, definition, now).isoformat()
                 task.internal_data[_DUE_KEY] = due
-            timers.append(PendingTimer(str(task.id), task.workflow.spec.name, task.task_spec.bpmn_id,
-                                       datetime.fromisoformat(due)))
-        return timers
+            due_at = datetime.fromisoformat(due)
+            timers.append(PendingTimer(str(task.id), task.workflow.spec.name, task.task_spec.bpmn_id, due_at))
+            if getattr(task.task_spec, "cancel_activity", False):
+                deadlines[task._parent] = min(due_at, deadlines.get(task._parent, due_at))
+        return timers, deadlines
 
     def _due_time(self, task, definition, now: datetime) -> datetime:
         if isinstance(definition, DurationTimerEventDefinition):

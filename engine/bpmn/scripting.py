@@ -32,6 +32,7 @@ class Effect:
     element: str
     # The expressions behind the parameters: a bad value from a form field is reported on that field.
     sources: dict[str, str] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)  # the task data when it ran (for templates)
 
 
 _effects: ContextVar[list[Effect] | None] = ContextVar("supportflow_effects", default=None)
@@ -97,7 +98,7 @@ class SupportflowScriptEngine(PythonScriptEngine):
         if effects is None:
             raise WorkflowTaskException("Service tasks can only run inside a supportflow step.", task=task)
         sources = {name: spec.get("value", "") for name, spec in task.task_spec.operation_params.items()}
-        effects.append(Effect(operation_name, params, task.task_spec.bpmn_id, sources))
+        effects.append(Effect(operation_name, params, task.task_spec.bpmn_id, sources, dict(task.data)))
         return orjson.dumps({"queued": operation_name}).decode()
 
 

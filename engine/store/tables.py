@@ -1,5 +1,7 @@
 """The database schema, as SQLAlchemy Core tables. Alembic migrations create exactly this."""
 
+from datetime import UTC
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -16,11 +18,32 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     text,
 )
 
 metadata = MetaData()
+
+
+class UtcDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite hands back naive ones otherwise)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
 
 # SQLite keeps BIGINT primary keys from auto-incrementing; Integer there, BigInteger on PostgreSQL.
 Id = BigInteger().with_variant(Integer(), "sqlite")
@@ -52,8 +75,8 @@ api_tokens = Table(
     "api_tokens", metadata,
     Column("token_hash", String(64), primary_key=True),
     Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
 )
 
 # A deployed version never changes; a running instance stays on the versions it started with.
@@ -66,7 +89,7 @@ process_versions = Table(
     Column("bpmn_xml", Text, nullable=False),
     Column("sha256", String(64), nullable=False),
     Column("called_processes", JSON, nullable=False),
-    Column("deployed_at", DateTime(timezone=True), nullable=False),
+    Column("deployed_at", UtcDateTime(), nullable=False),
     Column("deployed_by", Id, ForeignKey("users.id")),
     UniqueConstraint("process_id", "version"),
 )
@@ -85,8 +108,8 @@ tickets = Table(
     Column("organisation_id", Id, ForeignKey("organisations.id"), nullable=False),
     Column("created_by", Id, ForeignKey("users.id"), nullable=False),
     Column("channel", String(20), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     Index("ix_tickets_org_updated", "organisation_id", "updated_at"),
     Index("ix_tickets_status", "status"),
     sqlite_autoincrement=True,
@@ -97,7 +120,7 @@ ticket_links = Table(
     Column("ticket_id", Id, ForeignKey("tickets.id"), primary_key=True),
     Column("kind", String(30), primary_key=True),
     Column("target_id", Id, ForeignKey("tickets.id"), primary_key=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 instances = Table(
@@ -113,8 +136,8 @@ instances = Table(
     Column("revision", Integer, nullable=False),  # optimistic lock: every step bumps it
     Column("last_error", JSON),
     Column("step_count", Integer, nullable=False, server_default=text("0")),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     Index("ix_instances_status", "status", "updated_at"),
     Index("ix_instances_ticket", "ticket_id"),
 )
@@ -132,9 +155,9 @@ tasks = Table(
     Column("role", String(50)),
     Column("state", String(20), nullable=False),  # open | completed | cancelled
     Column("assignee_id", Id, ForeignKey("users.id")),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("due_at", DateTime(timezone=True)),
-    Column("completed_at", DateTime(timezone=True)),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("due_at", UtcDateTime()),
+    Column("completed_at", UtcDateTime()),
     Column("completed_by", Id, ForeignKey("users.id")),
     Index("ix_tasks_open_role", "role", "created_at", postgresql_where=text("state = 'open'"),
           sqlite_where=text("state = 'open'")),
@@ -146,7 +169,7 @@ tasks = Table(
 audit_events = Table(
     "audit_events", metadata,
     Column("id", Id, primary_key=True),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     Column("ticket_id", Id, ForeignKey("tickets.id")),
     Column("instance_id", Id, ForeignKey("instances.id")),
     Column("actor_id", Id, ForeignKey("users.id")),
@@ -163,7 +186,7 @@ timers = Table(
     Column("instance_id", Id, ForeignKey("instances.id"), nullable=False),
     Column("task_id", String(36), nullable=False),
     Column("element", String(200), nullable=False),
-    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("due_at", UtcDateTime(), nullable=False),
     UniqueConstraint("instance_id", "task_id"),
     Index("ix_timers_due", "due_at"),
 )
@@ -177,8 +200,8 @@ outbox = Table(
     Column("subject", String(300), nullable=False),
     Column("body", Text, nullable=False),
     Column("recipients", JSON, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("sent_at", DateTime(timezone=True)),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("sent_at", UtcDateTime()),
     Column("attempts", Integer, nullable=False, server_default=text("0")),
     Index("ix_outbox_pending", "sent_at", "id"),
 )
@@ -191,5 +214,5 @@ invoices = Table(
     Column("cost", Numeric(12, 2), nullable=False),
     Column("offer_text", Text, nullable=False),
     Column("delivery_date", String(10)),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )

@@ -1,0 +1,79 @@
+"""Applying what service tasks asked for, inside the step's transaction: outbox messages, labels,
+links, invoices. A bad value that came from a form field is that field's validation error."""
+
+from datetime import datetime
+
+from engine.bpmn.scripting import Effect
+from engine.domain import ticket_key, ticket_number
+from engine.errors import InvalidInput, StepFailed
+from engine.services.context import Supportflow
+from engine.services.notifications import TEMPLATES, render
+from engine.store import accounts, history
+from engine.store import tickets as ticket_store
+
+
+def apply_effects(sf: Supportflow, conn, ticket: dict, effects: list[Effect], now: datetime,
+                  changes: dict) -> list[dict]:
+    """Apply effects in order; returns their audit events. Ticket column changes go into `changes`."""
+    events = []
+    for effect in effects:
+        handler = _HANDLERS[effect.operation]
+        detail = handler(conn, ticket, effect, now, changes)
+        events.append({"at": now, "ticket_id": ticket["id"], "actor_id": None, "kind": effect.operation,
+                       "element": effect.element, "detail": detail})
+    return events
+
+
+def _notify(conn, ticket, effect: Effect, now, _changes) -> dict:
+    template = effect.params["template"]
+    if template not in TEMPLATES:
+        raise StepFailed(f"Unknown notification template {template!r}.", element=effect.element)
+    subject, body = render(template, ticket, effect.data)
+    recipients = accounts.emails_of_organisation(conn, ticket["organisation_id"])
+    history.insert_messages(conn, [{
+        "ticket_id": ticket["id"], "organisation_id": ticket["organisation_id"], "template": template,
+        "subject": subject, "body": body, "recipients": recipients, "created_at": now,
+    }])
+    return {"template": template, "subject": subject}
+
+
+def _add_label(_conn, ticket, effect: Effect, _now, changes) -> dict:
+    label = str(effect.params["label"]).strip()
+    labels = list(changes.get("labels", ticket["labels"]))
+    if label and label not in labels:
+        changes["labels"] = [*labels, label]
+    return {"label": label}
+
+
+def _link(conn, ticket, effect: Effect, now, _changes) -> dict:
+    target_key = str(effect.params["target"] or "").strip().upper()
+    number = ticket_number(target_key)
+    problem = None
+    if number is None:
+        problem = f"{target_key or 'An empty value'} is not a ticket key like SUP-12."
+    elif number == ticket["id"]:
+        problem = "A ticket cannot be linked to itself."
+    elif not ticket_store.ticket_exists(conn, number):
+        problem = f"There is no ticket {target_key}."
+    if problem:
+        source = effect.sources.get("target", "")
+        field = source if source.isidentifier() else "target"
+        raise InvalidInput({field: [problem]})
+    kind = str(effect.params["kind"])
+    ticket_store.add_link(conn, ticket["id"], kind, number, now)
+    return {"kind": kind, "target": ticket_key(number)}
+
+
+def _invoice(conn, ticket, effect: Effect, now, _changes) -> dict:
+    data = effect.data
+    missing = [key for key in ("hours", "cost") if not isinstance(data.get(key), int | float)]
+    if missing:
+        raise StepFailed(f"No accepted offer to invoice: {', '.join(missing)} missing.", element=effect.element)
+    ticket_store.insert_invoice(conn, ticket_id=ticket["id"], hours=data["hours"], cost=data["cost"],
+                                offer_text=str(data.get("offer_text") or ""),
+                                delivery_date=data.get("delivery_date"), created_at=now)
+    return {"hours": data["hours"], "cost": data["cost"]}
+
+
+_HANDLERS = {"notify_customer": _notify, "add_label": _add_label, "link_ticket": _link,
+             "create_invoice": _invoice}

@@ -1,0 +1,154 @@
+"""What ops staff do with running instances: look inside, suspend, resume, terminate, retry."""
+
+from marshmallow import Schema, fields, validate
+
+from engine.domain import ticket_key, ticket_number
+from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
+from engine.services import steps
+from engine.services.accounts import Actor
+from engine.services.context import Supportflow
+from engine.services.tickets import _load
+from engine.store import history
+from engine.store import runtime as store
+
+INSTANCE_STATUSES = ("running", "waiting", "completed", "error", "suspended", "terminated")
+
+
+class InstanceFilterSchema(Schema):
+    status = fields.String(load_default=None, validate=validate.OneOf(INSTANCE_STATUSES))
+    ticket = fields.String(load_default=None, validate=validate.Length(max=30))
+    process = fields.String(load_default=None, validate=validate.Length(max=200))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+def _require_ops(actor: Actor) -> None:
+    if "ops" not in actor.roles:
+        raise Forbidden("Only ops staff inspect and repair process instances.")
+
+
+def _summary(head: dict) -> dict:
+    return {
+        "id": head["id"], "process_id": head["process_id"],
+        "version": head["version"],
+        "status": head["status"], "ticket_key": ticket_key(head["ticket_id"]) if head["ticket_id"] else None,
+        "steps": head["step_count"], "created_at": head["created_at"].isoformat(),
+        "updated_at": head["updated_at"].isoformat(), "last_error": head["last_error"],
+    }
+
+
+def list_instances(sf: Supportflow, actor: Actor, filters) -> list[dict]:
+    _require_ops(actor)
+    options = _load(InstanceFilterSchema(), filters)
+    ticket = options.pop("ticket")
+    ticket_id = ticket_number(ticket) if ticket else None
+    if ticket and ticket_id is None:
+        return []
+    with sf.db.read() as conn:
+        rows = store.list_instances(conn, status=options["status"], ticket_id=ticket_id,
+                                    process_id=options["process"], limit=options["limit"],
+                                    offset=options["offset"])
+    return [_summary(_with_version(sf, row)) for row in rows]
+
+
+def _with_version(sf: Supportflow, head: dict) -> dict:
+    return {**head, "version": sf.definitions.deployed(head["version_id"]).version}
+
+
+def instance_view(sf: Supportflow, actor: Actor, instance_id: int) -> dict:
+    _require_ops(actor)
+    with sf.db.read() as conn:
+        head = store.instance_head(conn, instance_id)
+        if head is None:
+            raise NotFound(f"There is no instance {instance_id}.")
+        state = store.instance_state(conn, instance_id)
+        tasks = store.tasks_of_instance(conn, instance_id)
+        timers = store.timers_of_instance(conn, instance_id)
+        events = history.events_of_instance(conn, instance_id)
+    bundle = sf.definitions.bundle(head["process_id"], head["pinned_versions"])
+    workflow = sf.runtime.load(bundle, state)
+    view = _summary(_with_version(sf, head))
+    view.update(
+        pinned_versions={pid: sf.definitions.deployed(vid).version for pid, vid in head["pinned_versions"].items()},
+        ready_tasks=[_task(t) for t in tasks if t["state"] == "open"],
+        completed_tasks=[_task(t) for t in tasks if t["state"] != "open"],
+        data=sf.runtime.current_data(workflow),
+        timers=[{"element": t["element"], "due_at": t["due_at"].isoformat()} for t in timers],
+        events=[{"at": e["at"].isoformat(), "actor": e["actor"] or "system", "kind": e["kind"],
+                 "element": e["element"], "detail": e["detail"]} for e in events],
+        state_bytes=len(state),
+    )
+    return view
+
+
+def _task(row: dict) -> dict:
+    return {"id": row["id"], "task": row["element"], "name": row["name"], "role": row["role"],
+            "state": row["state"], "created_at": row["created_at"].isoformat(),
+            "completed_at": row["completed_at"].isoformat() if row["completed_at"] else None}
+
+
+def _set_status(sf: Supportflow, actor: Actor, instance_id: int, allowed: tuple, status_for, kind: str,
+                detail: dict) -> dict:
+    _require_ops(actor)
+    now = sf.clock.now()
+    with sf.db.write() as conn:
+        head = store.instance_head(conn, instance_id)
+        if head is None:
+            raise NotFound(f"There is no instance {instance_id}.")
+        if head["status"] not in allowed:
+            raise Conflict(f"The instance is {head['status']}; it cannot be {kind} now.")
+        status = status_for(head)
+        store.force_instance_status(conn, instance_id, status, now)
+        if status == "terminated":
+            open_ids = sorted(store.open_task_ids(conn, instance_id))
+            store.close_tasks(conn, open_ids, "cancelled", now, actor.id)
+            store.replace_timers(conn, instance_id, [])
+        history.append_events(conn, [{"at": now, "ticket_id": head["ticket_id"], "instance_id": instance_id,
+                                      "actor_id": actor.id, "kind": f"instance_{kind}", "element": None,
+                                      "detail": detail}])
+    sf.workflows.forget(instance_id)
+    return instance_view(sf, actor, instance_id)
+
+
+def suspend(sf: Supportflow, actor: Actor, instance_id: int) -> dict:
+    return _set_status(sf, actor, instance_id, ("waiting", "running", "error"), lambda h: "suspended",
+                       "suspended", {})
+
+
+def resume(sf: Supportflow, actor: Actor, instance_id: int) -> dict:
+    return _set_status(sf, actor, instance_id, ("suspended",),
+                       lambda h: "error" if h["last_error"] else "waiting", "resumed", {})
+
+
+def terminate(sf: Supportflow, actor: Actor, instance_id: int, reason: str) -> dict:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput({"reason": ["Say why the instance is terminated."]})
+    return _set_status(sf, actor, instance_id, ("waiting", "running", "error", "suspended"),
+                       lambda h: "terminated", "terminated", {"reason": reason[:2000]})
+
+
+def retry(sf: Supportflow, actor: Actor, instance_id: int) -> dict:
+    """Run the step that failed again, as it was asked for (after the process owner fixed the cause)."""
+    _require_ops(actor)
+    with sf.db.read() as conn:
+        head = store.instance_head(conn, instance_id)
+        if head is None:
+            raise NotFound(f"There is no instance {instance_id}.")
+        retry_of = (head["last_error"] or {}).get("retry")
+        if head["status"] != "error" or not retry_of:
+            raise Conflict("Only an instance whose last step failed can be retried.")
+        task = store.task_row(conn, retry_of["task_id"]) if retry_of["action"] == "complete" else None
+    if retry_of["action"] == "complete":
+        data = retry_of["data"]
+        step = steps.Step(
+            instance_id, lambda wf, now: sf.runtime.complete_task(wf, retry_of["task_id"], data, now),
+            "task_completed", retry_of["actor_id"], task=task, data=data, retry=retry_of,
+            detail={"task": task["name"] if task else None, "role": task["role"] if task else None,
+                    "data": data, "retried_by": actor.username})
+    else:
+        step = steps.Step(
+            instance_id, lambda wf, now: sf.runtime.fire_timer(wf, retry_of["task_id"], now),
+            "timer_fired", retry=retry_of, detail={"retried_by": actor.username})
+    steps.advance(sf, step)
+    return instance_view(sf, actor, instance_id)

@@ -1,0 +1,35 @@
+"""What process owners do with definitions through the API: list, upload a new version, download."""
+
+from engine.errors import Forbidden
+from engine.services.accounts import Actor
+from engine.services.context import Supportflow
+from engine.store import accounts as account_store
+
+READERS = {"process_owner", "ops"}
+
+
+def _require(actor: Actor, roles: set[str], doing: str) -> None:
+    if not actor.roles & roles:
+        raise Forbidden(f"Only {' or '.join(sorted(roles))} staff may {doing}.")
+
+
+def list_versions(sf: Supportflow, actor: Actor) -> list[dict]:
+    _require(actor, READERS, "see process definitions")
+    rows = sf.definitions.versions()
+    with sf.db.read() as conn:
+        names = account_store.display_names(conn, {r["deployed_by"] for r in rows if r["deployed_by"]})
+    return [{"process_id": r["process_id"], "version": r["version"], "name": r["name"],
+             "deployed_at": r["deployed_at"].isoformat(), "deployed_by": names.get(r["deployed_by"]),
+             "running_instances": r["running_instances"], "called_processes": r["called_processes"]}
+            for r in rows]
+
+
+def upload(sf: Supportflow, actor: Actor, xml: bytes) -> tuple[dict, bool]:
+    _require(actor, {"process_owner"}, "deploy process definitions")
+    row, created = sf.definitions.deploy(xml, deployed_by=actor.id, now=sf.clock.now())
+    return {"process_id": row["process_id"], "version": row["version"], "created": created}, created
+
+
+def download(sf: Supportflow, actor: Actor, process_id: str, number: int) -> str:
+    _require(actor, READERS, "download process definitions")
+    return sf.definitions.bpmn(process_id, number)

@@ -1,0 +1,182 @@
+"""One instance step = one transaction. A step loads the workflow (from the live cache when its
+revision still matches), runs it until it waits, and writes everything that follows — workflow state
+with the optimistic revision check, user-task rows, ticket status, audit trail, timers, effects — or
+nothing at all. A failed step is recorded on the instance afterwards, in a transaction of its own."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from engine.bpmn.runtime import StepOutcome
+from engine.domain import TICKET_FIELDS_FROM_TASKS, role_for_lane
+from engine.errors import Conflict, NotFound, StepFailed
+from engine.services.context import Supportflow
+from engine.services.effects import apply_effects
+from engine.store import history
+from engine.store import runtime as store
+from engine.store import tickets as ticket_store
+
+# workflow, now -> outcome (None: nothing to do, e.g. a timer no longer pending)
+Action = Callable[[object, datetime], StepOutcome | None]
+
+
+@dataclass
+class Step:
+    """What a caller asks of an instance, and how to describe it in the audit trail."""
+
+    instance_id: int
+    action: Action
+    kind: str  # audit kind of the step's main event: task_completed, timer_fired, ...
+    actor_id: int | None = None
+    task: dict | None = None  # the open task row being completed
+    data: dict = field(default_factory=dict)
+    retry: dict | None = None  # stored in last_error so ops can retry a failed step
+    detail: dict = field(default_factory=dict)
+
+
+@dataclass
+class Applied:
+    """What a step changed, for callers that answer with it."""
+
+    ticket_id: int | None
+    outcome: StepOutcome
+
+
+def advance(sf: Supportflow, step: Step) -> Applied | None:
+    now = sf.clock.now()
+    try:
+        with sf.db.write() as conn:
+            head = store.instance_head(conn, step.instance_id)
+            _check_can_step(head, step, conn)
+            workflow = sf.workflows.take(head["id"], head["revision"])
+            bundle = sf.definitions.bundle(head["process_id"], head["pinned_versions"])
+            if workflow is None:
+                workflow = sf.runtime.load(bundle, store.instance_state(conn, head["id"]))
+            outcome = step.action(workflow, now)
+            if outcome is None:
+                sf.workflows.put(head["id"], head["revision"], workflow)
+                return None
+            saved = store.update_instance(
+                conn, head["id"], head["revision"], state=sf.runtime.dump(workflow),
+                status="completed" if outcome.finished else "waiting", last_error=None,
+                updated_at=now, step_count=head["step_count"] + 1)
+            if not saved:
+                raise Conflict("Someone else changed this ticket's process at the same moment; "
+                               "nothing was saved. Reload and try again.")
+            _apply(sf, conn, head, step, outcome, now)
+    except StepFailed as err:
+        sf.workflows.forget(step.instance_id)
+        _record_failure(sf, step, err, now)
+        raise
+    except BaseException:
+        sf.workflows.forget(step.instance_id)
+        raise
+    sf.workflows.put(head["id"], head["revision"] + 1, workflow)
+    return Applied(head["ticket_id"], outcome)
+
+
+def _check_can_step(head: dict | None, step: Step, conn) -> None:
+    if head is None:
+        raise NotFound(f"There is no instance {step.instance_id}.")
+    if head["status"] == "suspended":
+        raise Conflict("This ticket's process is suspended by operations; nothing was saved. "
+                       "Try again once it is resumed.")
+    if head["status"] in ("completed", "terminated"):
+        raise Conflict(f"This ticket's process is {head['status']}; nothing more can happen in it.")
+    if step.task is not None and step.task["id"] not in store.open_task_ids(conn, head["id"]):
+        raise Conflict("This task was completed by someone else meanwhile; your input was not saved.")
+
+
+def start_instance(sf: Supportflow, conn, *, process_id: str, ticket_id: int | None, data: dict,
+                   actor_id: int | None, now: datetime, detail: dict) -> int:
+    """Start a process inside the caller's transaction (ticket creation) and apply its first step."""
+    pinned = sf.definitions.pin(conn, process_id)
+    bundle = sf.definitions.bundle(process_id, pinned)
+    workflow, outcome = sf.runtime.start(bundle, data, now)
+    instance_id = store.insert_instance(
+        conn, process_id=process_id, version_id=pinned[process_id], pinned_versions=pinned,
+        ticket_id=ticket_id, status="completed" if outcome.finished else "waiting",
+        state=sf.runtime.dump(workflow), revision=1, step_count=1, created_at=now, updated_at=now)
+    head = {"id": instance_id, "pinned_versions": pinned, "ticket_id": ticket_id, "process_id": process_id}
+    _apply(sf, conn, head, Step(instance_id, lambda *_: None, "ticket_created", actor_id, data=data,
+                                detail=detail), outcome, now)
+    sf.workflows.put(instance_id, 1, workflow)
+    return instance_id
+
+
+def _apply(sf: Supportflow, conn, head: dict, step: Step, outcome: StepOutcome, now: datetime) -> None:
+    ticket_id, pinned = head["ticket_id"], head["pinned_versions"]
+    events = [_event(head, step.actor_id, now, step.kind, step.task["element"] if step.task else None,
+                     {**step.detail, "path": [element for _, element in outcome.completed]})]
+    _sync_tasks(conn, head, step, outcome, now)
+    if ticket_id is not None:
+        ticket = ticket_store.ticket_row(conn, ticket_id)
+        changes = _ticket_changes(sf, pinned, ticket, step, outcome)
+        events += apply_effects(sf, conn, ticket, outcome.effects, now, changes)
+        if changes:
+            ticket_store.update_ticket(conn, ticket_id, **changes, updated_at=now)
+            events += [_event(head, step.actor_id, now, "ticket_changed", None,
+                              {key: {"from": _jsonable(ticket[key]), "to": _jsonable(value)}
+                               for key, value in changes.items()})]
+        else:
+            ticket_store.update_ticket(conn, ticket_id, updated_at=now)
+    for event in events[1:]:
+        event.setdefault("instance_id", head["id"])
+    history.append_events(conn, events)
+    store.replace_timers(conn, head["id"], [
+        {"task_id": t.task_id, "element": t.element, "due_at": t.due_at} for t in outcome.timers])
+
+
+def _sync_tasks(conn, head: dict, step: Step, outcome: StepOutcome, now: datetime) -> None:
+    """Open rows for newly ready user tasks; close the completed one and any the step cancelled."""
+    open_ids = store.open_task_ids(conn, head["id"])
+    ready_ids = {task.id for task in outcome.ready}
+    completed = [step.task["id"]] if step.task is not None else []
+    store.close_tasks(conn, completed, "completed", now, step.actor_id)
+    store.close_tasks(conn, sorted(open_ids - ready_ids - set(completed)), "cancelled", now, step.actor_id)
+    pinned = head["pinned_versions"]
+    store.insert_tasks(conn, [
+        {"id": task.id, "instance_id": head["id"], "ticket_id": head["ticket_id"],
+         "process_version_id": pinned[task.process_id], "element": task.element, "name": task.name,
+         "lane": task.lane, "role": role_for_lane(task.lane), "state": "open", "created_at": now,
+         "due_at": task.due_at}
+        for task in outcome.ready if task.id not in open_ids
+    ])
+
+
+def _ticket_changes(sf: Supportflow, pinned: dict, ticket: dict, step: Step, outcome: StepOutcome) -> dict:
+    changes = {}
+    if step.task is not None:
+        for key in TICKET_FIELDS_FROM_TASKS:
+            if step.data.get(key) is not None and step.data[key] != ticket[key]:
+                changes[key] = step.data[key]
+    for process_id, element_id in outcome.entered:
+        element = sf.definitions.element(pinned, process_id, element_id)
+        if element is None:
+            continue
+        if element.status:
+            changes["status"] = element.status
+        if element.resolution:
+            changes["status"], changes["resolution"] = "closed", element.resolution
+    return {key: value for key, value in changes.items() if value != ticket[key]}
+
+
+def _event(head: dict, actor_id: int | None, at: datetime, kind: str, element: str | None, detail: dict) -> dict:
+    return {"at": at, "ticket_id": head["ticket_id"], "instance_id": head["id"], "actor_id": actor_id,
+            "kind": kind, "element": element, "detail": detail}
+
+
+def _jsonable(value):
+    return value if value is None or isinstance(value, str | int | float | bool | list | dict) else str(value)
+
+
+def _record_failure(sf: Supportflow, step: Step, err: StepFailed, now: datetime) -> None:
+    error = {"message": str(err), "element": err.element, "line": err.line, "at": now.isoformat(),
+             "step": step.kind, "retry": step.retry}
+    with sf.db.write() as conn:
+        head = store.instance_head(conn, step.instance_id)
+        if head is None:
+            return
+        store.force_instance_status(conn, head["id"], "error", now, last_error=error)
+        history.append_events(conn, [_event(head, step.actor_id, now, "step_failed", err.element,
+                                            {"message": str(err), "line": err.line})])

@@ -1,0 +1,115 @@
+"""Tickets: create one (which starts its support_ticket process), list and show them to whoever may
+see them. A ticket the caller may not see does not exist for it."""
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from engine.domain import CATEGORIES, PRIORITIES, STATUSES, ticket_key, ticket_number
+from engine.errors import Forbidden, InvalidInput, NotFound
+from engine.services import views
+from engine.services.accounts import Actor
+from engine.services.context import Supportflow
+from engine.services.steps import start_instance
+from engine.store import accounts as account_store
+from engine.store import history
+from engine.store import runtime as runtime_store
+from engine.store import tickets as store
+
+MAIN_PROCESS = "support_ticket"
+
+
+class NewTicketSchema(Schema):
+    title = fields.String(required=True, validate=validate.Length(min=3, max=200))
+    description = fields.String(required=True, validate=validate.Length(min=1, max=20000))
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    priority = fields.String(required=True, validate=validate.OneOf(PRIORITIES))
+    system = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    organisation = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+
+class TicketFilterSchema(Schema):
+    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
+    category = fields.String(load_default=None, validate=validate.OneOf(CATEGORIES))
+    q = fields.String(load_default=None, validate=validate.Length(max=200))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+def _load(schema: Schema, data) -> dict:
+    try:
+        return schema.load(data if data is not None else {})
+    except ValidationError as err:
+        messages = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
+        raise InvalidInput(messages) from None
+
+
+def create_ticket(sf: Supportflow, actor: Actor, data) -> dict:
+    values = _load(NewTicketSchema(), data)
+    for key in ("title", "description", "system", "organisation"):
+        if isinstance(values.get(key), str):
+            values[key] = values[key].strip() or None
+    if not values.get("title") or not values.get("description"):
+        raise InvalidInput({key: ["This field is required."] for key in ("title", "description")
+                            if not values.get(key)})
+    now = sf.clock.now()
+    with sf.db.write() as conn:
+        org_id, channel = _organisation_for(conn, actor, values.pop("organisation"))
+        number = store.insert_ticket(
+            conn, title=values["title"], description=values["description"], category=values["category"],
+            priority=values["priority"], system=values["system"], status="new", resolution=None, labels=[],
+            organisation_id=org_id, created_by=actor.id, channel=channel, created_at=now, updated_at=now)
+        start_instance(sf, conn, process_id=MAIN_PROCESS, ticket_id=number,
+                       data={**values, "ticket_key": ticket_key(number)}, actor_id=actor.id, now=now,
+                       detail={"channel": channel, **values})
+    return ticket_view(sf, actor, ticket_key(number))
+
+
+def _organisation_for(conn, actor: Actor, organisation: str | None) -> tuple[int, str]:
+    if not actor.is_staff:
+        if "customer" not in actor.roles or actor.organisation_id is None:
+            raise Forbidden("Only customers and support masters create tickets.")
+        return actor.organisation_id, "portal"
+    if "support_master" not in actor.roles:
+        raise Forbidden("Only support masters capture tickets on behalf of a customer.")
+    if not organisation:
+        raise InvalidInput({"organisation": ["Name the customer's organisation you capture this ticket for."]})
+    org_id = account_store.organisation_id(conn, organisation)
+    if org_id is None:
+        raise InvalidInput({"organisation": [f"There is no organisation {organisation!r}."]})
+    return org_id, "phone"
+
+
+def visible_ticket(conn, actor: Actor, key: str) -> dict:
+    number = ticket_number(key)
+    row = store.ticket_row(conn, number) if number is not None else None
+    if row is None or not actor.may_see_organisation(row["organisation_id"]):
+        raise NotFound(f"There is no ticket {key}.")
+    return row
+
+
+def ticket_view(sf: Supportflow, actor: Actor, key: str) -> dict:
+    with sf.db.read() as conn:
+        row = visible_ticket(conn, actor, key)
+        links = store.links_of(conn, row["id"])
+        events = history.events_of_ticket(conn, row["id"])
+        open_tasks = runtime_store.open_tasks_of_ticket(conn, row["id"])
+        invoice = store.invoice_of(conn, row["id"])
+        assignees = account_store.display_names(conn, {t["assignee_id"] for t in open_tasks if t["assignee_id"]})
+    view = views.ticket_summary(row)
+    view.update(
+        description=row["description"], system=row["system"], channel=row["channel"],
+        links=[{"kind": link["kind"], "target": ticket_key(link["target_id"])} for link in links],
+        events=[views.event(e) if actor.is_staff else views.customer_event(e)
+                for e in events if views.event_visible_to(actor, e)],
+        open_tasks=[views.task(sf, t, assignees) for t in open_tasks
+                    if actor.is_staff or t["role"] == "customer"],
+        invoice=views.invoice(invoice),
+    )
+    return view
+
+
+def list_tickets(sf: Supportflow, actor: Actor, filters) -> list[dict]:
+    options = _load(TicketFilterSchema(), filters)
+    with sf.db.read() as conn:
+        rows = store.list_tickets(conn, organisation_id=None if actor.is_staff else actor.organisation_id,
+                                  **options)
+    return [views.ticket_summary(row) for row in rows]

@@ -1,0 +1,77 @@
+"""Organisations, users, roles and API tokens."""
+
+from datetime import datetime
+
+from sqlalchemy import Connection, delete, insert, select
+
+from engine.store.tables import api_tokens, organisations, user_roles, users
+
+
+def organisation_id(conn: Connection, name: str) -> int | None:
+    return conn.scalar(select(organisations.c.id).where(organisations.c.name == name))
+
+
+def insert_organisation(conn: Connection, name: str) -> int:
+    return conn.execute(insert(organisations).values(name=name).returning(organisations.c.id)).scalar_one()
+
+
+def organisation_name(conn: Connection, org_id: int | None) -> str | None:
+    if org_id is None:
+        return None
+    return conn.scalar(select(organisations.c.name).where(organisations.c.id == org_id))
+
+
+def insert_user(conn: Connection, *, username: str, display_name: str, email: str | None,
+                password_hash: str, organisation_id: int | None, roles: list[str]) -> int:
+    user_id = conn.execute(insert(users).values(
+        username=username, display_name=display_name, email=email, password_hash=password_hash,
+        organisation_id=organisation_id, active=True,
+    ).returning(users.c.id)).scalar_one()
+    conn.execute(insert(user_roles), [{"user_id": user_id, "role": role} for role in roles])
+    return user_id
+
+
+def user_by_username(conn: Connection, username: str) -> dict | None:
+    row = conn.execute(select(users).where(users.c.username == username)).mappings().first()
+    return _with_roles(conn, row)
+
+
+def user_by_id(conn: Connection, user_id: int) -> dict | None:
+    row = conn.execute(select(users).where(users.c.id == user_id)).mappings().first()
+    return _with_roles(conn, row)
+
+
+def _with_roles(conn: Connection, row) -> dict | None:
+    if row is None:
+        return None
+    roles = conn.scalars(select(user_roles.c.role).where(user_roles.c.user_id == row["id"])).all()
+    return {**row, "roles": sorted(roles)}
+
+
+def emails_of_organisation(conn: Connection, org_id: int) -> list[str]:
+    query = (select(users.c.email).join(user_roles, user_roles.c.user_id == users.c.id)
+             .where(users.c.organisation_id == org_id, user_roles.c.role == "customer",
+                    users.c.active.is_(True), users.c.email.is_not(None)).order_by(users.c.email))
+    return list(conn.scalars(query).all())
+
+
+def display_names(conn: Connection, user_ids: set[int]) -> dict[int, str]:
+    if not user_ids:
+        return {}
+    rows = conn.execute(select(users.c.id, users.c.username).where(users.c.id.in_(user_ids)))
+    return {row.id: row.username for row in rows}
+
+
+def insert_token(conn: Connection, token_hash: str, user_id: int, created_at: datetime,
+                 expires_at: datetime) -> None:
+    conn.execute(insert(api_tokens).values(token_hash=token_hash, user_id=user_id,
+                                           created_at=created_at, expires_at=expires_at))
+
+
+def user_id_for_token(conn: Connection, token_hash: str, now: datetime) -> int | None:
+    return conn.scalar(select(api_tokens.c.user_id).where(
+        api_tokens.c.token_hash == token_hash, api_tokens.c.expires_at > now))
+
+
+def delete_expired_tokens(conn: Connection, now: datetime) -> None:
+    conn.execute(delete(api_tokens).where(api_tokens.c.expires_at <= now))

@@ -1,0 +1,142 @@
+"""Running instances, their open user tasks and pending timers."""
+
+from datetime import datetime
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from engine.store.tables import instances, tasks, tickets, timers
+
+_HEAD = (instances.c.id, instances.c.process_id, instances.c.version_id, instances.c.pinned_versions,
+         instances.c.ticket_id, instances.c.status, instances.c.revision, instances.c.last_error,
+         instances.c.step_count, instances.c.created_at, instances.c.updated_at)
+
+
+def insert_instance(conn: Connection, **values) -> int:
+    return conn.execute(insert(instances).values(**values).returning(instances.c.id)).scalar_one()
+
+
+def instance_head(conn: Connection, instance_id: int) -> dict | None:
+    row = conn.execute(select(*_HEAD).where(instances.c.id == instance_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def instance_state(conn: Connection, instance_id: int) -> bytes:
+    return conn.scalar(select(instances.c.state).where(instances.c.id == instance_id))
+
+
+def instance_ids_of_ticket(conn: Connection, ticket_id: int) -> list[int]:
+    return list(conn.scalars(select(instances.c.id).where(instances.c.ticket_id == ticket_id)))
+
+
+def update_instance(conn: Connection, instance_id: int, expected_revision: int, **values) -> bool:
+    """Write if nobody else did since `expected_revision` was read (the optimistic lock)."""
+    result = conn.execute(update(instances).where(
+        instances.c.id == instance_id, instances.c.revision == expected_revision,
+    ).values(revision=expected_revision + 1, **values))
+    return result.rowcount == 1
+
+
+def list_instances(conn: Connection, *, status: str | None = None, ticket_id: int | None = None,
+                   process_id: str | None = None, limit: int = 50, offset: int = 0) -> list[dict]:
+    query = select(*_HEAD)
+    if status:
+        query = query.where(instances.c.status == status)
+    if ticket_id is not None:
+        query = query.where(instances.c.ticket_id == ticket_id)
+    if process_id:
+        query = query.where(instances.c.process_id == process_id)
+    query = query.order_by(instances.c.id.desc()).limit(limit).offset(offset)
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def state_size(conn: Connection, instance_id: int) -> int:
+    return conn.scalar(select(func.length(instances.c.state)).where(instances.c.id == instance_id))
+
+
+# --- user tasks ------------------------------------------------------------------------------------
+
+def open_task_ids(conn: Connection, instance_id: int) -> set[str]:
+    return set(conn.scalars(select(tasks.c.id).where(tasks.c.instance_id == instance_id,
+                                                     tasks.c.state == "open")))
+
+
+def insert_tasks(conn: Connection, rows: list[dict]) -> None:
+    if rows:
+        conn.execute(insert(tasks), rows)
+
+
+def close_tasks(conn: Connection, task_ids: list[str], state: str, at: datetime, by: int | None) -> None:
+    if task_ids:
+        conn.execute(update(tasks).where(tasks.c.id.in_(task_ids), tasks.c.state == "open")
+                     .values(state=state, completed_at=at, completed_by=by))
+
+
+def task_row(conn: Connection, task_id: str) -> dict | None:
+    query = (select(tasks, tickets.c.organisation_id).outerjoin(tickets, tickets.c.id == tasks.c.ticket_id)
+             .where(tasks.c.id == task_id))
+    row = conn.execute(query).mappings().first()
+    return dict(row) if row else None
+
+
+def claim_task(conn: Connection, task_id: str, user_id: int | None) -> None:
+    conn.execute(update(tasks).where(tasks.c.id == task_id).values(assignee_id=user_id))
+
+
+def tasks_of_instance(conn: Connection, instance_id: int) -> list[dict]:
+    query = select(tasks).where(tasks.c.instance_id == instance_id).order_by(tasks.c.created_at, tasks.c.id)
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def open_tasks_of_ticket(conn: Connection, ticket_id: int) -> list[dict]:
+    query = (select(tasks).where(tasks.c.ticket_id == ticket_id, tasks.c.state == "open")
+             .order_by(tasks.c.created_at, tasks.c.id))
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def inbox(conn: Connection, *, staff_roles: list[str], user_id: int, customer_org: int | None,
+          limit: int = 200, offset: int = 0) -> list[dict]:
+    """Open tasks offered to these roles, or assigned to the user; customer-lane tasks only for the
+    user's own organisation."""
+    offered = []
+    if staff_roles:
+        offered.append(tasks.c.role.in_(staff_roles))
+    if customer_org is not None:
+        offered.append((tasks.c.role == "customer") & (tickets.c.organisation_id == customer_org))
+    offered.append(tasks.c.assignee_id == user_id)
+    condition = offered[0]
+    for extra in offered[1:]:
+        condition = condition | extra
+    query = (select(tasks, tickets.c.title.label("ticket_title"), tickets.c.priority.label("ticket_priority"))
+             .outerjoin(tickets, tickets.c.id == tasks.c.ticket_id)
+             .where(tasks.c.state == "open", condition)
+             .order_by(tasks.c.created_at, tasks.c.id).limit(limit).offset(offset))
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+# --- timers ----------------------------------------------------------------------------------------
+
+def replace_timers(conn: Connection, instance_id: int, rows: list[dict]) -> None:
+    conn.execute(delete(timers).where(timers.c.instance_id == instance_id))
+    if rows:
+        conn.execute(insert(timers), [{**row, "instance_id": instance_id} for row in rows])
+
+
+def due_timers(conn: Connection, at: datetime, limit: int = 100) -> list[dict]:
+    query = (select(timers).where(timers.c.due_at <= at)
+             .order_by(timers.c.due_at, timers.c.id).limit(limit))
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def delete_timer(conn: Connection, timer_id: int) -> None:
+    conn.execute(delete(timers).where(timers.c.id == timer_id))
+
+
+def timers_of_instance(conn: Connection, instance_id: int) -> list[dict]:
+    query = select(timers).where(timers.c.instance_id == instance_id).order_by(timers.c.due_at)
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def force_instance_status(conn: Connection, instance_id: int, status: str, at: datetime, **values) -> None:
+    """Set status (and e.g. last_error) whatever the revision; bumps it so in-flight steps lose."""
+    conn.execute(update(instances).where(instances.c.id == instance_id).values(
+        status=status, updated_at=at, revision=instances.c.revision + 1, **values))

@@ -1,0 +1,67 @@
+"""Tickets, their links and invoices."""
+
+from datetime import datetime
+
+from sqlalchemy import Connection, func, insert, or_, select, update
+
+from engine.store.tables import invoices, organisations, ticket_links, tickets
+
+_TICKET = (*tickets.c, organisations.c.name.label("organisation"))
+
+
+def insert_ticket(conn: Connection, **values) -> int:
+    return conn.execute(insert(tickets).values(**values).returning(tickets.c.id)).scalar_one()
+
+
+def ticket_row(conn: Connection, number: int) -> dict | None:
+    query = select(*_TICKET).join(organisations).where(tickets.c.id == number)
+    row = conn.execute(query).mappings().first()
+    return dict(row) if row else None
+
+
+def ticket_exists(conn: Connection, number: int) -> bool:
+    return conn.scalar(select(tickets.c.id).where(tickets.c.id == number)) is not None
+
+
+def update_ticket(conn: Connection, number: int, **values) -> None:
+    conn.execute(update(tickets).where(tickets.c.id == number).values(**values))
+
+
+def list_tickets(conn: Connection, *, organisation_id: int | None, status: str | None = None,
+                 category: str | None = None, q: str | None = None, limit: int = 50,
+                 offset: int = 0) -> list[dict]:
+    query = select(*_TICKET).join(organisations)
+    if organisation_id is not None:
+        query = query.where(tickets.c.organisation_id == organisation_id)
+    if status:
+        query = query.where(tickets.c.status == status)
+    if category:
+        query = query.where(tickets.c.category == category)
+    if q:
+        pattern = f"%{q.lower()}%"
+        query = query.where(or_(func.lower(tickets.c.title).like(pattern),
+                                func.lower(tickets.c.description).like(pattern)))
+    query = query.order_by(tickets.c.id.desc()).limit(limit).offset(offset)
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def add_link(conn: Connection, number: int, kind: str, target: int, at: datetime) -> None:
+    exists = conn.scalar(select(ticket_links.c.ticket_id).where(
+        ticket_links.c.ticket_id == number, ticket_links.c.kind == kind, ticket_links.c.target_id == target))
+    if exists is None:
+        conn.execute(insert(ticket_links).values(ticket_id=number, kind=kind, target_id=target, created_at=at))
+
+
+def links_of(conn: Connection, number: int) -> list[dict]:
+    query = (select(ticket_links.c.kind, ticket_links.c.target_id, ticket_links.c.created_at)
+             .where(ticket_links.c.ticket_id == number).order_by(ticket_links.c.created_at))
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def insert_invoice(conn: Connection, **values) -> int:
+    return conn.execute(insert(invoices).values(**values).returning(invoices.c.id)).scalar_one()
+
+
+def invoice_of(conn: Connection, number: int) -> dict | None:
+    row = conn.execute(select(invoices).where(invoices.c.ticket_id == number)).mappings().first()
+    return dict(row) if row else None

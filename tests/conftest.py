@@ -1,0 +1,85 @@
+"""Fixtures: a migrated database with the shipped processes and demo users, on SQLite and — when
+TEST_DATABASE_URL is set — on PostgreSQL; an engine on a fixed clock; an API client per role."""
+
+import os
+import shutil
+from datetime import UTC, datetime
+
+import pytest
+
+from engine.clock import FixedClock
+from engine.services import setup
+from engine.services.context import Supportflow
+from engine.store.database import Database
+from tests.desk import Desk
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+RUNTIME_TABLES = ("ticket_links", "invoices", "outbox", "timers", "audit_events", "tasks", "instances",
+                  "tickets", "api_tokens")
+BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+def _prepare(url: str) -> None:
+    sf = Supportflow(Database(url), clock=FixedClock(START))
+    setup.upgrade_database(sf)
+    setup.deploy_shipped_processes(sf)
+    setup.load_demo_users(sf)
+    sf.db.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    _prepare(f"sqlite:///{path}")
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    url = os.environ["TEST_DATABASE_URL"]
+    db = Database(url)
+    with db.write() as conn:
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+    db.dispose()
+    _prepare(url)
+    return url
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        path = tmp_path / "supportflow.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_url")
+    db = Database(url)
+    with db.write() as conn:
+        conn.exec_driver_sql(f"TRUNCATE {', '.join(RUNTIME_TABLES)} RESTART IDENTITY CASCADE")
+        conn.exec_driver_sql("DELETE FROM process_versions WHERE version > 1")  # uploads of earlier tests
+    db.dispose()
+    return url
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture
+def sf(database_url, clock):
+    engine = Supportflow(Database(database_url), clock=clock)
+    yield engine
+    engine.db.dispose()
+
+
+@pytest.fixture
+def app(sf):
+    from webapp import create_app
+
+    return create_app(sf, {"TESTING": True})
+
+
+@pytest.fixture
+def desk(app, sf, clock) -> Desk:
+    return Desk(app.test_client(), sf, clock)

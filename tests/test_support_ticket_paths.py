@@ -1,0 +1,84 @@
+"""Every path of support_ticket, driven through the API as the roles would, with the status after
+every step as DESIGN.md gives it."""
+
+import pytest
+
+TRIAGE_ANSWER = {"category": "question", "priority": "normal", "outcome": "answer",
+                 "answer": "Open Settings > Printing and choose the PDF printer."}
+
+
+@pytest.fixture(params=["warm", "cold"])
+def desk(request, desk):
+    # "cold" drops the live workflows before every step, so each step restores from the database.
+    desk.cold = request.param == "cold"
+    return desk
+
+
+def test_question_answered(desk):
+    ticket = desk.submit(category="question", title="Where is the print setting?")
+    key = ticket["key"]
+    assert ticket["status"] == "new" and ticket["organisation"] == "Acme"
+    assert desk.open_tasks(key) == ["triage"]
+
+    ticket = desk.complete(key, "triage", "support", **TRIAGE_ANSWER)
+    assert (ticket["status"], desk.open_tasks(key)) == ("waiting_for_customer", ["confirm_answer"])
+    assert desk.outbox(key) == ["answer"]
+
+    ticket = desk.complete(key, "confirm_answer", "customer", solved=True, comment="Works, thanks")
+    assert (ticket["status"], ticket["resolution"]) == ("closed", "answered")
+    assert desk.open_tasks(key) == []
+
+
+def test_question_not_solved_goes_back_to_triage(desk):
+    key = desk.submit(category="question")["key"]
+    desk.complete(key, "triage", "support", **TRIAGE_ANSWER)
+    ticket = desk.complete(key, "confirm_answer", "customer", solved=False, comment="Still empty")
+    assert (ticket["status"], desk.open_tasks(key)) == ("reopened", ["triage"])
+
+    desk.complete(key, "triage", "support", **{**TRIAGE_ANSWER, "answer": "Update the driver."})
+    ticket = desk.complete(key, "confirm_answer", "customer", solved=True)
+    assert (ticket["status"], ticket["resolution"]) == ("closed", "answered")
+    assert desk.outbox(key) == ["answer", "answer"]
+
+
+def test_need_info_loop_twice(desk):
+    key = desk.submit()["key"]
+    for round_ in range(2):
+        ticket = desk.complete(key, "triage", "support", category="bug", priority="high", outcome="need_info")
+        assert (ticket["status"], desk.open_tasks(key)) == ("waiting_for_customer", ["provide_information"])
+        assert ticket["priority"] == "high"
+        ticket = desk.complete(key, "provide_information", "customer", information=f"Steps, round {round_}")
+        assert (ticket["status"], desk.open_tasks(key)) == ("captured", ["triage"])
+    assert desk.outbox(key) == ["info_requested", "info_requested"]
+    desk.complete(key, "triage", "support", **TRIAGE_ANSWER)
+    assert desk.status(key) == ("waiting_for_customer", None)
+
+
+def test_someday_closes_as_wont_fix_with_a_friendly_reply(desk):
+    key = desk.submit(category="feature", title="Dark mode")["key"]
+    ticket = desk.complete(key, "triage", "support", category="feature", priority="low", outcome="someday")
+    assert (ticket["status"], ticket["resolution"]) == ("closed", "wont_fix")
+    assert ticket["labels"] == ["someday/maybe"]
+    assert desk.outbox(key) == ["someday"]
+    reply = desk.messages(key)[0]
+    assert "long-term development options" in reply["body"] and reply["recipients"] == ["customer@acme.example"]
+
+
+def test_duplicate_is_linked_and_closed(desk):
+    original = desk.submit(title="Login broken")["key"]
+    key = desk.submit(title="Cannot log in")["key"]
+    ticket = desk.complete(key, "triage", "support", category="bug", priority="normal", outcome="duplicate",
+                           duplicate_of=original)
+    assert (ticket["status"], ticket["resolution"]) == ("closed", "duplicate")
+    assert ticket["links"] == [{"kind": "duplicate_of", "target": original}]
+    assert desk.outbox(key) == ["duplicate"]
+
+
+def test_duplicate_of_an_unknown_ticket_is_refused_and_changes_nothing(desk):
+    key = desk.submit()["key"]
+    before = desk.ticket(key)
+    errors = desk.complete(key, "triage", "support", expect=422, category="bug", priority="normal",
+                           outcome="duplicate", duplicate_of="SUP-999")
+    assert "duplicate_of" in errors["errors"]
+    after = desk.ticket(key)
+    assert (after["status"], after["events"], desk.open_tasks(key)) == (before["status"], before["events"], ["triage"])

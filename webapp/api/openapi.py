@@ -1,0 +1,110 @@
+"""The OpenAPI 3 document of /api/v1, generated from the marshmallow schemas."""
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import current_app
+
+from engine.services.instances import InstanceFilterSchema
+from engine.services.tickets import NewTicketSchema, TicketFilterSchema
+from webapp.api import api
+from webapp.api import schemas as s
+
+_ERRORS = {
+    "401": "No or a bad bearer token.", "403": "The caller's roles do not allow this.",
+    "404": "Not found, or not visible to the caller.", "409": "The state moved on (already completed, suspended).",
+    "422": "Invalid input; `errors` says which.",
+}
+
+
+def _responses(ok_code: str, ok_schema, *errors: str) -> dict:
+    responses = {ok_code: {"description": "OK", "content": {"application/json": {"schema": ok_schema}}}}
+    for code in errors:
+        responses[code] = {"description": _ERRORS[code], "content": {"application/json": {"schema": "Error"}}}
+    return responses
+
+
+def _json_body(schema) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _path_param(name: str, kind: str = "string") -> dict:
+    return {"in": "path", "name": name, "required": True, "schema": {"type": kind}}
+
+
+def build_spec() -> dict:
+    spec = APISpec(title="supportflow API", version="1.0.0", openapi_version="3.0.3",
+                   plugins=[MarshmallowPlugin()],
+                   info={"description": "Tickets, tasks, process instances and definitions of supportflow."})
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    for name in ("Error", "TokenRequest", "TokenResponse", "CompleteRequest", "TerminateRequest", "Task",
+                 "TicketSummary", "Ticket", "Instance", "InstanceDetail", "ProcessVersion", "Deployed"):
+        spec.components.schema(name, schema=getattr(s, name))
+    spec.components.schema("NewTicket", schema=NewTicketSchema)
+    array = lambda name: {"type": "array", "items": {"$ref": f"#/components/schemas/{name}"}}  # noqa: E731
+    secured = [{"bearer": []}]
+    task_id, instance_id = _path_param("task_id"), _path_param("instance_id", "integer")
+    paths = {
+        "/auth/token": {"post": {"summary": "Sign in", "requestBody": _json_body("TokenRequest"),
+                                 "responses": _responses("200", "TokenResponse", "401", "422")}},
+        "/tickets": {
+            "post": {"summary": "Submit a ticket (support masters pass organisation)", "security": secured,
+                     "requestBody": _json_body("NewTicket"),
+                     "responses": _responses("201", "Ticket", "401", "403", "422")},
+            "get": {"summary": "Tickets the caller may see", "security": secured,
+                    "parameters": [{"in": "query", "schema": TicketFilterSchema}],
+                    "responses": _responses("200", array("TicketSummary"), "401", "422")},
+        },
+        "/tickets/{key}": {"get": {"summary": "One ticket with its trail and open tasks", "security": secured,
+                                   "parameters": [_path_param("key")],
+                                   "responses": _responses("200", "Ticket", "401", "404")}},
+        "/tasks": {"get": {"summary": "The caller's inbox", "security": secured,
+                           "responses": _responses("200", array("Task"), "401")}},
+        "/tasks/{task_id}/claim": {"post": {"summary": "Claim a task", "security": secured, "parameters": [task_id],
+                                            "responses": _responses("200", "Task", "401", "403", "404", "409")}},
+        "/tasks/{task_id}/unclaim": {"post": {"summary": "Release a task", "security": secured,
+                                              "parameters": [task_id],
+                                              "responses": _responses("200", "Task", "401", "403", "404", "409")}},
+        "/tasks/{task_id}/complete": {"post": {
+            "summary": "Complete a task with its form data", "security": secured, "parameters": [task_id],
+            "requestBody": _json_body("CompleteRequest"),
+            "responses": _responses("200", "Ticket", "401", "403", "404", "409", "422")}},
+        "/instances": {"get": {"summary": "Process instances (ops)", "security": secured,
+                               "parameters": [{"in": "query", "schema": InstanceFilterSchema}],
+                               "responses": _responses("200", array("Instance"), "401", "403", "422")}},
+        "/instances/{instance_id}": {"get": {"summary": "One instance (ops)", "security": secured,
+                                             "parameters": [instance_id],
+                                             "responses": _responses("200", "InstanceDetail", "401", "403", "404")}},
+        "/processes": {
+            "get": {"summary": "Deployed process versions", "security": secured,
+                    "responses": _responses("200", array("ProcessVersion"), "401", "403")},
+            "post": {"summary": "Deploy a new version (BPMN XML body)", "security": secured,
+                     "requestBody": {"required": True, "content": {"application/xml": {"schema": {"type": "string"}}}},
+                     "responses": _responses("201", "Deployed", "401", "403", "422")},
+        },
+        "/processes/{process_id}/versions/{number}/bpmn": {"get": {
+            "summary": "Download a version's BPMN", "security": secured,
+            "parameters": [_path_param("process_id"), _path_param("number", "integer")],
+            "responses": {"200": {"description": "BPMN XML",
+                                  "content": {"application/xml": {"schema": {"type": "string"}}}},
+                          "401": {"description": _ERRORS["401"]}, "403": {"description": _ERRORS["403"]},
+                          "404": {"description": _ERRORS["404"]}}}},
+    }
+    for action in ("suspend", "resume", "retry"):
+        paths[f"/instances/{{instance_id}}/{action}"] = {"post": {
+            "summary": f"{action.capitalize()} an instance (ops)", "security": secured, "parameters": [instance_id],
+            "responses": _responses("200", "InstanceDetail", "401", "403", "404", "409")}}
+    paths["/instances/{instance_id}/terminate"] = {"post": {
+        "summary": "Terminate an instance with a reason (ops)", "security": secured, "parameters": [instance_id],
+        "requestBody": _json_body("TerminateRequest"),
+        "responses": _responses("200", "InstanceDetail", "401", "403", "404", "409", "422")}}
+    for path, operations in paths.items():
+        spec.path(path=path, operations=operations)
+    document = spec.to_dict()
+    document["servers"] = [{"url": "/api/v1"}]
+    return document
+
+
+@api.get("/openapi.json")
+def openapi_document():
+    cache = current_app.extensions.setdefault("openapi", build_spec())
+    return cache

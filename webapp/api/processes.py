@@ -1,0 +1,24 @@
+"""Routes: process definitions (process owners)."""
+
+from flask import Response, g, request
+
+from engine.services import processes
+from webapp.api import api, engine
+
+
+@api.get("/processes")
+def list_processes():
+    return processes.list_versions(engine(), g.actor)
+
+
+@api.post("/processes")
+def upload_process():
+    body, created = processes.upload(engine(), g.actor, request.get_data(cache=False))
+    return body, 201 if created else 200
+
+
+@api.get("/processes/<process_id>/versions/<int:number>/bpmn")
+def download_process(process_id: str, number: int):
+    xml = processes.download(engine(), g.actor, process_id, number)
+    return Response(xml, mimetype="application/xml",
+                    headers={"Content-Disposition": f'attachment; filename="{process_id}-v{number}.bpmn"'})

@@ -1,0 +1,121 @@
+"""Marshmallow schemas of the API's own bodies (ticket input schemas live with the engine's services)
+and of its answers, for validation and for the OpenAPI document."""
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from engine.errors import InvalidInput
+
+
+def load(schema: Schema, data) -> dict:
+    try:
+        return schema.load(data if data is not None else {})
+    except ValidationError as err:
+        messages = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
+        raise InvalidInput(messages) from None
+
+
+class TokenRequest(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class TokenResponse(Schema):
+    token = fields.String(required=True)
+
+
+class CompleteRequest(Schema):
+    data = fields.Dict(keys=fields.String(), required=True,
+                       metadata={"description": "The task's form values, keyed by field key."})
+
+
+class TerminateRequest(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class Error(Schema):
+    error = fields.String(required=True)
+    errors = fields.Raw(metadata={"description": "{field: [messages]} or [{element, message}]"})
+
+
+class Event(Schema):
+    at = fields.String()
+    actor = fields.String()
+    kind = fields.String()
+    element = fields.String(allow_none=True)
+    detail = fields.Dict()
+
+
+class Task(Schema):
+    id = fields.String()
+    task = fields.String(metadata={"description": "The BPMN id of the user task"})
+    name = fields.String()
+    lane = fields.String()
+    role = fields.String()
+    ticket_key = fields.String()
+    ticket_title = fields.String(allow_none=True)
+    priority = fields.String(allow_none=True)
+    created_at = fields.String()
+    due_at = fields.String(allow_none=True)
+    assignee = fields.String(allow_none=True)
+    form = fields.Dict(metadata={"description": "The form-js schema of the task's form"})
+
+
+class TicketSummary(Schema):
+    key = fields.String()
+    title = fields.String()
+    category = fields.String()
+    priority = fields.String()
+    status = fields.String()
+    resolution = fields.String(allow_none=True)
+    organisation = fields.String()
+    labels = fields.List(fields.String())
+    created_at = fields.String()
+    updated_at = fields.String()
+
+
+class Ticket(TicketSummary):
+    description = fields.String()
+    system = fields.String(allow_none=True)
+    channel = fields.String()
+    links = fields.List(fields.Dict())
+    events = fields.List(fields.Nested(Event))
+    open_tasks = fields.List(fields.Nested(Task))
+    invoice = fields.Dict(allow_none=True)
+
+
+class Instance(Schema):
+    id = fields.Integer()
+    process_id = fields.String()
+    version = fields.Integer()
+    status = fields.String()
+    ticket_key = fields.String(allow_none=True)
+    steps = fields.Integer()
+    created_at = fields.String()
+    updated_at = fields.String()
+    last_error = fields.Dict(allow_none=True)
+
+
+class InstanceDetail(Instance):
+    pinned_versions = fields.Dict()
+    ready_tasks = fields.List(fields.Dict())
+    completed_tasks = fields.List(fields.Dict())
+    data = fields.Dict()
+    timers = fields.List(fields.Dict())
+    events = fields.List(fields.Nested(Event))
+    state_bytes = fields.Integer()
+
+
+class ProcessVersion(Schema):
+    process_id = fields.String()
+    version = fields.Integer()
+    name = fields.String()
+    deployed_at = fields.String()
+    deployed_by = fields.String(allow_none=True)
+    running_instances = fields.Integer()
+    called_processes = fields.List(fields.String())
+
+
+class Deployed(Schema):
+    process_id = fields.String()
+    version = fields.Integer()
+    created = fields.Boolean()

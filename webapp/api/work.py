@@ -1,0 +1,59 @@
+"""Routes: the inbox (tasks) and the ops view of instances."""
+
+from flask import g, request
+
+from engine.services import instances, tasks
+from webapp.api import api, engine, json_body
+from webapp.api.schemas import CompleteRequest, TerminateRequest, load
+
+
+@api.get("/tasks")
+def inbox():
+    return tasks.inbox(engine(), g.actor)
+
+
+@api.post("/tasks/<task_id>/claim")
+def claim_task(task_id: str):
+    return tasks.claim(engine(), g.actor, task_id)
+
+
+@api.post("/tasks/<task_id>/unclaim")
+def unclaim_task(task_id: str):
+    return tasks.claim(engine(), g.actor, task_id, release=True)
+
+
+@api.post("/tasks/<task_id>/complete")
+def complete_task(task_id: str):
+    body = load(CompleteRequest(), json_body())
+    return tasks.complete(engine(), g.actor, task_id, body["data"])
+
+
+@api.get("/instances")
+def list_instances():
+    return instances.list_instances(engine(), g.actor, request.args.to_dict())
+
+
+@api.get("/instances/<int:instance_id>")
+def show_instance(instance_id: int):
+    return instances.instance_view(engine(), g.actor, instance_id)
+
+
+@api.post("/instances/<int:instance_id>/suspend")
+def suspend_instance(instance_id: int):
+    return instances.suspend(engine(), g.actor, instance_id)
+
+
+@api.post("/instances/<int:instance_id>/resume")
+def resume_instance(instance_id: int):
+    return instances.resume(engine(), g.actor, instance_id)
+
+
+@api.post("/instances/<int:instance_id>/terminate")
+def terminate_instance(instance_id: int):
+    body = load(TerminateRequest(), json_body())
+    return instances.terminate(engine(), g.actor, instance_id, body["reason"])
+
+
+@api.post("/instances/<int:instance_id>/retry")
+def retry_instance(instance_id: int):
+    return instances.retry(engine(), g.actor, instance_id)

@@ -1,0 +1,130 @@
+"""The `supportflow` command: serve, worker, db upgrade, deploy, demo-data, timers run-due."""
+
+import argparse
+import logging
+import os
+import sys
+import time
+from datetime import UTC, datetime
+
+from engine.clock import FixedClock
+from engine.errors import SupportflowError
+from engine.services import setup, timers
+from engine.services.context import open_supportflow
+from engine.store import migrate
+
+log = logging.getLogger("supportflow")
+
+
+def _prepare(sf) -> None:
+    """What serve, worker and demo-data do first: a current schema and the shipped processes."""
+    migrate.upgrade(sf.db)
+    for row in setup.deploy_shipped_processes(sf):
+        print(f"deployed {row['process_id']} version {row['version']}")
+
+
+def cmd_serve(args) -> int:
+    from webapp import create_app
+
+    sf = open_supportflow()
+    _prepare(sf)
+    app = create_app(sf)
+    host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "5000"))
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    return 0
+
+
+def cmd_worker(args) -> int:
+    sf = open_supportflow()
+    _prepare(sf)
+    print(f"worker: firing due timers every {args.interval} s (Ctrl-C stops)")
+    try:
+        while True:
+            for fired in timers.run_due(sf):
+                print(f"{fired.due_at.isoformat()} {fired.ticket or fired.instance_id} {fired.element}: {fired.result}")
+            if args.once:
+                return 0
+            time.sleep(args.interval)
+    except KeyboardInterrupt:
+        return 0
+
+
+def cmd_db_upgrade(args) -> int:
+    sf = open_supportflow()
+    migrate.upgrade(sf.db)
+    print("database schema is current")
+    return 0
+
+
+def cmd_deploy(args) -> int:
+    sf = open_supportflow()
+    migrate.upgrade(sf.db)
+    if args.files:
+        for path in args.files:
+            with open(path, "rb") as handle:
+                row, created = sf.definitions.deploy(handle.read(), deployed_by=None, now=sf.clock.now())
+            state = "deployed" if created else "unchanged"
+            print(f"{state} {row['process_id']} version {row['version']}")
+    else:
+        deployed = setup.deploy_shipped_processes(sf)
+        for row in deployed:
+            print(f"deployed {row['process_id']} version {row['version']}")
+        if not deployed:
+            print("every shipped process is deployed already")
+    return 0
+
+
+def cmd_demo_data(args) -> int:
+    sf = open_supportflow()
+    _prepare(sf)
+    created = setup.load_demo_users(sf)
+    print(f"demo users: {', '.join(created) if created else 'already there'} (password {setup.DEMO_PASSWORD!r})")
+    return 0
+
+
+def cmd_timers_run_due(args) -> int:
+    at = datetime.fromisoformat(args.at) if args.at else datetime.now(UTC)
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    sf = open_supportflow(clock=FixedClock(at))
+    fired = timers.run_due(sf, at)
+    for timer in fired:
+        print(f"{timer.due_at.isoformat()} {timer.ticket or timer.instance_id} {timer.element}: {timer.result}")
+    print(f"{sum(t.result == 'fired' for t in fired)} timer(s) fired at {at.isoformat()}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="supportflow", description="A support desk run by BPMN processes.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="serve the web app and API (HOST, PORT)").set_defaults(func=cmd_serve)
+    worker = commands.add_parser("worker", help="fire due timers continuously")
+    worker.add_argument("--interval", type=float, default=10.0)
+    worker.add_argument("--once", action="store_true", help="one round, then exit")
+    worker.set_defaults(func=cmd_worker)
+    db = commands.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="migrate to the newest schema").set_defaults(func=cmd_db_upgrade)
+    deploy = commands.add_parser("deploy", help="deploy BPMN files (default: the shipped processes/)")
+    deploy.add_argument("files", nargs="*")
+    deploy.set_defaults(func=cmd_deploy)
+    commands.add_parser("demo-data", help="create the demo users").set_defaults(func=cmd_demo_data)
+    timer_cmd = commands.add_parser("timers", help="timers").add_subparsers(dest="timer_command", required=True)
+    run_due = timer_cmd.add_parser("run-due", help="fire what is due at a moment")
+    run_due.add_argument("--at", help="ISO-8601 moment (default: now)")
+    run_due.set_defaults(func=cmd_timers_run_due)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except SupportflowError as err:
+        print(f"supportflow: {err}", file=sys.stderr)
+        for problem in getattr(err, "errors", []) or []:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
