@@ -20,7 +20,18 @@ def check_document(doc: ProcessDocument, known_processes: set[str], sandbox: San
     problems += _check_expressions(doc, sandbox)
     problems += _check_timers(doc, sandbox)
     problems += _check_services(doc)
+    problems += _check_named_definitions(doc)
     return problems
+
+
+def _check_named_definitions(doc: ProcessDocument) -> list[dict]:
+    # SpiffWorkflow 3.2.0 accepts nameless messages and signals, then fails when one is thrown or caught.
+    return [
+        _problem(node.get("id"), f"The {etree.QName(node).localname} {node.get('id')!r} needs a name.")
+        for node in doc.root.xpath("/bpmn:definitions/bpmn:message | /bpmn:definitions/bpmn:signal",
+                                   namespaces=NSMAP)
+        if not (node.get("name") or "").strip()
+    ]
 
 
 def _problem(element: str | None, message: str) -> dict:

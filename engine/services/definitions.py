@@ -77,7 +77,8 @@ class DefinitionRegistry:
             if current in pinned:
                 continue
             if current not in latest:
-                raise InvalidDefinition([{"element": None, "message": f"The called process {current!r} is not deployed."}])
+                raise InvalidDefinition([{"element": None,
+                                          "message": f"The called process {current!r} is not deployed."}])
             pinned[current] = latest[current]
             todo.extend(self.deployed(latest[current]).document.called_processes)
         return pinned

@@ -9,6 +9,8 @@ from engine.services.tickets import ticket_view
 from engine.store import accounts as account_store
 from engine.store import runtime as store
 
+ANSWER_EVENTS = 50
+
 
 def inbox(sf: Supportflow, actor: Actor, *, limit: int = 200, offset: int = 0) -> list[dict]:
     staff_roles = sorted(actor.roles - {"customer"})
@@ -69,4 +71,5 @@ def complete(sf: Supportflow, actor: Actor, task_id: str, data) -> dict:
         detail={"task": row["name"], "role": row["role"], "data": clean},
     )
     steps.advance(sf, step)
-    return ticket_view(sf, actor, ticket_key(row["ticket_id"]))
+    # The answer carries the newest events only: a ticket's trail grows, a step's cost must not.
+    return ticket_view(sf, actor, ticket_key(row["ticket_id"]), latest_events=ANSWER_EVENTS)

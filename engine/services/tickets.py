@@ -86,11 +86,12 @@ def visible_ticket(conn, actor: Actor, key: str) -> dict:
     return row
 
 
-def ticket_view(sf: Supportflow, actor: Actor, key: str) -> dict:
+def ticket_view(sf: Supportflow, actor: Actor, key: str, *, latest_events: int | None = None) -> dict:
+    """The ticket with its trail (only the `latest_events` newest when given) and its open tasks."""
     with sf.db.read() as conn:
         row = visible_ticket(conn, actor, key)
         links = store.links_of(conn, row["id"])
-        events = history.events_of_ticket(conn, row["id"])
+        events = history.events_of_ticket(conn, row["id"], latest_events)
         open_tasks = runtime_store.open_tasks_of_ticket(conn, row["id"])
         invoice = store.invoice_of(conn, row["id"])
         assignees = account_store.display_names(conn, {t["assignee_id"] for t in open_tasks if t["assignee_id"]})

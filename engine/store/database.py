@@ -5,7 +5,6 @@ from contextlib import contextmanager
 
 from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.pool import NullPool
 
 SQLITE_BUSY_TIMEOUT_S = 30
 
@@ -19,7 +18,7 @@ class Database:
         if self.is_sqlite:
             self.engine = create_engine(
                 url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
-                poolclass=NullPool if ":memory:" not in url else None,
+                pool_size=pool_size, max_overflow=pool_size,
             )
             _make_sqlite_transactional(self.engine)
         else:

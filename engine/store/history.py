@@ -12,11 +12,16 @@ def append_events(conn: Connection, events: list[dict]) -> None:
         conn.execute(insert(audit_events), events)
 
 
-def events_of_ticket(conn: Connection, ticket_id: int) -> list[dict]:
+def events_of_ticket(conn: Connection, ticket_id: int, latest: int | None = None) -> list[dict]:
+    """The ticket's trail in order; only its `latest` events when given."""
     query = (select(audit_events, users.c.username.label("actor"))
              .outerjoin(users, users.c.id == audit_events.c.actor_id)
-             .where(audit_events.c.ticket_id == ticket_id).order_by(audit_events.c.id))
-    return [dict(row) for row in conn.execute(query).mappings()]
+             .where(audit_events.c.ticket_id == ticket_id).order_by(audit_events.c.id.desc()))
+    if latest is not None:
+        query = query.limit(latest)
+    rows = [dict(row) for row in conn.execute(query).mappings()]
+    rows.reverse()
+    return rows
 
 
 def events_of_instance(conn: Connection, instance_id: int) -> list[dict]:

@@ -1,0 +1,40 @@
+"""The supportflow command and the migrations, on a fresh SQLite file."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from engine.store.database import Database
+from engine.store.tables import metadata
+from webapp.cli import main
+
+
+def test_demo_data_deploys_and_creates_users_once(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    assert main(["demo-data"]) == 0
+    out = capsys.readouterr().out
+    assert "deployed support_ticket version 1" in out and "customer, customer2, support" in out
+    assert main(["demo-data"]) == 0
+    assert "already there" in capsys.readouterr().out
+    assert main(["deploy"]) == 0
+    assert "every shipped process is deployed already" in capsys.readouterr().out
+    assert main(["timers", "run-due", "--at", "2030-01-01T00:00:00+00:00"]) == 0
+    assert "0 timer(s) fired" in capsys.readouterr().out
+
+
+def test_deploy_refuses_a_bad_file_clearly(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    bad = tmp_path / "bad.bpmn"
+    bad.write_text("<nope")
+    assert main(["deploy", str(bad)]) == 2
+    assert "not well-formed XML" in capsys.readouterr().err
+
+
+def test_migrations_build_exactly_the_tables(tmp_path):
+    db = Database(f"sqlite:///{tmp_path / 'm.db'}")
+    from engine.store import migrate
+
+    migrate.upgrade(db)
+    assert migrate.pending_revisions(db) == []
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert diff == []

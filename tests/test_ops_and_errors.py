@@ -1,0 +1,99 @@
+"""Ops inspection and repair, and what happens when a step fails: nothing half-advanced is saved."""
+
+from pathlib import Path
+
+SHIPPED = Path(__file__).resolve().parents[1] / "processes"
+
+
+def broken_support_ticket() -> str:
+    """support_ticket with a need_info condition that raises (a division by zero)."""
+    xml = (SHIPPED / "support_ticket.bpmn").read_text()
+    broken = xml.replace('>outcome == "need_info"<', '>outcome == "need_info" and 1 / 0 == 1<')
+    assert broken != xml
+    return broken
+
+
+def instance_of(desk, key: str) -> dict:
+    [instance] = desk.as_("ops").get(f"/instances?ticket={key}")
+    return instance
+
+
+def test_ops_lists_and_inspects_instances(desk):
+    key = desk.submit()["key"]
+    instance = instance_of(desk, key)
+    assert (instance["process_id"], instance["version"], instance["status"]) == ("support_ticket", 1, "waiting")
+    detail = desk.as_("ops").get(f"/instances/{instance['id']}")
+    assert [t["task"] for t in detail["ready_tasks"]] == ["triage"]
+    assert detail["data"]["title"] == "Printing fails" and detail["data"]["ticket_key"] == key
+    assert detail["pinned_versions"] == {"support_ticket": 1, "bug_fix": 1, "feature_request": 1,
+                                         "acceptance_dqp": 1}
+    assert detail["last_error"] is None
+    desk.as_("support").get("/instances", expect=403)
+    desk.as_("customer").get(f"/instances/{instance['id']}", expect=403)
+
+
+def test_a_failing_condition_rolls_the_step_back_and_is_recorded(desk):
+    desk.as_("process").post("/processes", data=broken_support_ticket(), content_type="application/xml",
+                             expect=201)
+    key = desk.submit()["key"]
+    instance = instance_of(desk, key)
+    assert instance["version"] == 2
+    before = desk.ticket(key)
+    answer = desk.complete(key, "triage", "support", expect=500, category="bug", priority="high",
+                           outcome="need_info")
+    assert "division by zero" in answer["error"].lower() and answer["element"]
+    after = desk.ticket(key)
+    # nothing of the step stayed: not the priority change, not the status, not the task
+    assert (after["status"], after["priority"], desk.open_tasks(key)) == ("new", "normal", ["triage"])
+    assert [e["kind"] for e in after["events"]] == [e["kind"] for e in before["events"]] + ["step_failed"]
+    assert desk.outbox(key) == []
+    detail = desk.as_("ops").get(f"/instances/{instance['id']}")
+    assert detail["status"] == "error"
+    assert "division by zero" in detail["last_error"]["message"].lower()
+    assert detail["last_error"]["element"] == answer["element"]
+    errored = desk.as_("ops").get("/instances?status=error")
+    assert [i["ticket_key"] for i in errored] == [key]
+    # the same task can still be done another way, and the instance recovers
+    ticket = desk.complete(key, "triage", "support", category="question", priority="normal", outcome="answer",
+                           answer="Use the other printer.")
+    assert ticket["status"] == "waiting_for_customer"
+    assert desk.as_("ops").get(f"/instances/{instance['id']}")["status"] == "waiting"
+
+
+def test_retry_runs_the_failed_step_again(desk):
+    desk.as_("process").post("/processes", data=broken_support_ticket(), content_type="application/xml",
+                             expect=201)
+    key = desk.submit()["key"]
+    instance_id = instance_of(desk, key)["id"]
+    desk.complete(key, "triage", "support", expect=500, category="bug", priority="high", outcome="need_info")
+    ops = desk.as_("ops")
+    assert "division by zero" in ops.post(f"/instances/{instance_id}/retry", expect=500)["error"].lower()
+    assert ops.get(f"/instances/{instance_id}")["status"] == "error"
+    ops.post(f"/instances/{instance_id}/suspend")
+    ops.post(f"/instances/{instance_id}/retry", expect=409)
+
+
+def test_suspend_blocks_completion_until_resume(desk):
+    key = desk.submit()["key"]
+    instance_id = instance_of(desk, key)["id"]
+    ops = desk.as_("ops")
+    assert ops.post(f"/instances/{instance_id}/suspend")["status"] == "suspended"
+    answer = desk.complete(key, "triage", "support", expect=409, category="bug", priority="low",
+                           outcome="someday")
+    assert "suspended" in answer["error"]
+    assert ops.post(f"/instances/{instance_id}/resume")["status"] == "waiting"
+    ticket = desk.complete(key, "triage", "support", category="bug", priority="low", outcome="someday")
+    assert ticket["status"] == "closed"
+    ops.post(f"/instances/{instance_id}/suspend", expect=409)  # completed instances stay completed
+
+
+def test_terminate_needs_a_reason_and_cancels_open_tasks(desk):
+    key = desk.submit()["key"]
+    instance_id = instance_of(desk, key)["id"]
+    ops = desk.as_("ops")
+    ops.post(f"/instances/{instance_id}/terminate", {"reason": ""}, expect=422)
+    detail = ops.post(f"/instances/{instance_id}/terminate", {"reason": "Customer withdrew by phone"})
+    assert detail["status"] == "terminated" and detail["ready_tasks"] == []
+    assert desk.open_tasks(key) == []
+    event = [e for e in desk.ticket(key)["events"] if e["kind"] == "instance_terminated"]
+    assert event[0]["detail"] == {"reason": "Customer withdrew by phone"} and event[0]["actor"] == "ops"

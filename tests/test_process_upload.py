@@ -1,0 +1,115 @@
+"""Uploading BPMN: hostile XML and files from any modelling tool get a 201 or a clear 422, never a
+500, and a refused file changes nothing."""
+
+import pytest
+
+from tests.test_ops_and_errors import SHIPPED
+
+DEFS = ('<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" {ns} id="d" targetNamespace="http://x">{body}'
+        '</bpmn:definitions>')
+
+
+def bpmn(body: str, ns: str = "") -> str:
+    return DEFS.format(ns=ns, body=body)
+
+
+MINIMAL = bpmn('<bpmn:process id="tiny" isExecutable="true"><bpmn:startEvent id="s"/>'
+               '<bpmn:sequenceFlow id="f" sourceRef="s" targetRef="e"/><bpmn:endEvent id="e"/></bpmn:process>')
+
+HOSTILE = {
+    "billion laughs": '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>'
+                      '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">&lol2;</bpmn:definitions>',
+    "external entity": '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+                       '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">&x;</bpmn:definitions>',
+    "not xml": "this is not xml at all",
+    "empty": "",
+    "truncated": MINIMAL[:120],
+    "wrong namespace": MINIMAL.replace("http://www.omg.org/spec/BPMN/20100524/MODEL", "http://example.com/bpmn"),
+    "no process": bpmn(""),
+    "two processes": bpmn('<bpmn:process id="a"/><bpmn:process id="b"/>'),
+    "deep nesting": bpmn('<bpmn:process id="deep">' + "<bpmn:extensionElements>" * 200
+                         + "</bpmn:extensionElements>" * 200 + "</bpmn:process>"),
+    "too large": bpmn(f'<bpmn:process id="big"><bpmn:documentation>{"x" * (6 * 1024 * 1024)}'
+                      "</bpmn:documentation></bpmn:process>"),
+    "message without a name (crashes SpiffWorkflow's parser)": bpmn(
+        '<bpmn:message id="m"/><bpmn:process id="msg" isExecutable="true"><bpmn:startEvent id="s">'
+        '<bpmn:messageEventDefinition messageRef="m"/></bpmn:startEvent><bpmn:endEvent id="e"/>'
+        '<bpmn:sequenceFlow id="f" sourceRef="s" targetRef="e"/></bpmn:process>'),
+    "Camunda business rule task without decisionRef": bpmn(
+        '<bpmn:process id="rules" isExecutable="true"><bpmn:startEvent id="s"/>'
+        '<bpmn:businessRuleTask id="r" camunda:resultVariable="x"/><bpmn:endEvent id="e"/>'
+        '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="r"/><bpmn:sequenceFlow id="f2" sourceRef="r" targetRef="e"/>'
+        "</bpmn:process>", 'xmlns:camunda="http://camunda.org/schema/1.0/bpmn"'),
+    "bare ISO duration in a timer": bpmn(
+        '<bpmn:process id="timer" isExecutable="true"><bpmn:startEvent id="s"/>'
+        '<bpmn:intermediateCatchEvent id="t"><bpmn:timerEventDefinition><bpmn:timeDuration xsi:type="bpmn:tFormalExpression">'
+        "P14D</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent><bpmn:endEvent id=\"e\"/>"
+        '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="t"/><bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e"/>'
+        "</bpmn:process>"),
+    "lane that is no role": bpmn(
+        '<bpmn:process id="lanes" isExecutable="true"><bpmn:laneSet id="ls"><bpmn:lane id="l" name="Wizards">'
+        "<bpmn:flowNodeRef>s</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet><bpmn:startEvent id=\"s\"/></bpmn:process>"),
+    "condition that does not compile": bpmn(
+        '<bpmn:process id="cond" isExecutable="true"><bpmn:startEvent id="s"/><bpmn:exclusiveGateway id="g" default="f3"/>'
+        '<bpmn:endEvent id="e"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="g"/>'
+        '<bpmn:sequenceFlow id="f2" sourceRef="g" targetRef="e"><bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">'
+        "x ==== 1</bpmn:conditionExpression></bpmn:sequenceFlow><bpmn:sequenceFlow id=\"f3\" sourceRef=\"g\" targetRef=\"e\"/>"
+        "</bpmn:process>"),
+    "escape attempt in a script": bpmn(
+        '<bpmn:process id="esc" isExecutable="true"><bpmn:startEvent id="s"/><bpmn:scriptTask id="x">'
+        "<bpmn:script>().__class__.__base__.__subclasses__()</bpmn:script></bpmn:scriptTask><bpmn:endEvent id=\"e\"/>"
+        '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="x"/><bpmn:sequenceFlow id="f2" sourceRef="x" targetRef="e"/>'
+        "</bpmn:process>"),
+    "call to a process that does not exist": bpmn(
+        '<bpmn:process id="caller" isExecutable="true"><bpmn:startEvent id="s"/>'
+        '<bpmn:callActivity id="c" calledElement="nowhere"/><bpmn:endEvent id="e"/>'
+        '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="c"/><bpmn:sequenceFlow id="f2" sourceRef="c" targetRef="e"/>'
+        "</bpmn:process>"),
+}
+
+
+@pytest.mark.parametrize("name", list(HOSTILE))
+def test_bad_files_are_422_with_a_reason_and_change_nothing(desk, name):
+    owner = desk.as_("process")
+    before = owner.get("/processes")
+    answer = owner.post("/processes", data=HOSTILE[name], content_type="application/xml", expect=422)
+    assert answer["errors"] and all(p["message"] for p in answer["errors"]), answer
+    assert owner.get("/processes") == before
+
+
+def test_problems_name_the_element(desk):
+    answer = desk.as_("process").post("/processes", data=HOSTILE["condition that does not compile"],
+                                      content_type="application/xml", expect=422)
+    assert answer["errors"][0]["element"] == "f2"
+    answer = desk.as_("process").post("/processes", data=HOSTILE["escape attempt in a script"],
+                                      content_type="application/xml", expect=422)
+    assert answer["errors"][0]["element"] == "x"
+
+
+def test_a_valid_file_from_another_tool_deploys(desk):
+    owner = desk.as_("process")
+    camunda = MINIMAL.replace('id="d"', 'id="d" exporter="Camunda Modeler" exporterVersion="5.0.0"')
+    assert owner.post("/processes", data=camunda, content_type="application/xml", expect=201) == {
+        "process_id": "tiny", "version": 1, "created": True}
+    assert owner.post("/processes", data=camunda, content_type="application/xml", expect=200)["created"] is False
+    assert owner.get("/processes/tiny/versions/1/bpmn") == camunda
+    owner.get("/processes/tiny/versions/9/bpmn", expect=404)
+
+
+def test_a_new_version_runs_new_tickets_and_keeps_old_ones(desk):
+    old = desk.submit()["key"]
+    xml = (SHIPPED / "support_ticket.bpmn").read_text().replace('name="Triage the ticket"', 'name="Triage the request"')
+    assert desk.as_("process").post("/processes", data=xml, content_type="application/xml",
+                                    expect=201)["version"] == 2
+    new = desk.submit()["key"]
+    assert desk.task(old, "triage", "support")["name"] == "Triage the ticket"
+    assert desk.task(new, "triage", "support")["name"] == "Triage the request"
+    versions = {(v["process_id"], v["version"]): v for v in desk.as_("process").get("/processes")}
+    assert versions[("support_ticket", 1)]["running_instances"] == 1
+    assert versions[("support_ticket", 2)]["deployed_by"] == "process"
+
+
+def test_only_process_owners_deploy(desk):
+    desk.as_("support").post("/processes", data=MINIMAL, content_type="application/xml", expect=403)
+    desk.as_("customer").get("/processes", expect=403)
