@@ -29,7 +29,11 @@ lint: install
 test: lint
 	$(BIN)/pytest
 
-bench: install
+bench/peer/node_modules/.installed: bench/peer/package-lock.json
+	npm ci --prefix bench/peer --no-audit --no-fund
+	touch $@
+
+bench: install bench/peer/node_modules/.installed
 	$(BIN)/python bench/run.py
 
 clean:

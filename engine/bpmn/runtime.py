@@ -60,6 +60,7 @@ class StepOutcome:
     timers: list[PendingTimer]
     effects: list[Effect]
     finished: bool
+    timers_changed: bool = True  # False when the pending timers are exactly those before the step
 
 
 class Runtime:
@@ -128,6 +129,8 @@ class Runtime:
 
     def _step(self, workflow: BpmnWorkflow, action, now: datetime) -> StepOutcome:
         before = _states(workflow)
+        timers_before = {task.id for task in _all_tasks(workflow)
+                         if task.has_state(TaskState.WAITING) and _timer_definition(task) is not None}
         with collecting_effects() as effects:
             try:
                 action()
@@ -138,8 +141,8 @@ class Runtime:
                 raise StepFailed(f"The workflow engine failed: {type(err).__name__}: {err}") from None
         entered, completed = _changes(workflow, before)
         timers, deadlines = self._pending_timers(workflow, now)
-        outcome = StepOutcome(entered, completed, self.ready_tasks(workflow, deadlines),
-                              timers, effects, workflow.completed)
+        outcome = StepOutcome(entered, completed, self.ready_tasks(workflow, deadlines), timers, effects,
+                              workflow.completed, {UUID(t.task_id) for t in timers} != timers_before)
         compact(workflow)
         return outcome
 

@@ -40,17 +40,25 @@ class Applied:
 
     ticket_id: int | None
     outcome: StepOutcome
+    answer: object = None  # what `respond` built inside the step's transaction
 
 
-def advance(sf: Supportflow, step: Step) -> Applied | None:
+def advance(sf: Supportflow, step: Step | Callable, *, respond: Callable | None = None) -> Applied | None:
+    """Run one step in one transaction. `step` may be a function of the connection that builds the Step
+    (so the caller's own checks read in the same transaction); `respond(conn, applied)` builds the answer
+    in it too."""
     now = sf.clock.now()
+    instance_id = None
     try:
         with sf.db.write() as conn:
+            if not isinstance(step, Step):
+                step = step(conn)
+            instance_id = step.instance_id
             head = store.instance_head(conn, step.instance_id)
-            _check_can_step(head, step, conn)
+            _check_can_step(head, step)
             workflow = sf.workflows.take(head["id"], head["revision"])
-            bundle = sf.definitions.bundle(head["process_id"], head["pinned_versions"])
             if workflow is None:
+                bundle = sf.definitions.bundle(head["process_id"], head["pinned_versions"])
                 workflow = sf.runtime.load(bundle, store.instance_state(conn, head["id"]))
             outcome = step.action(workflow, now)
             if outcome is None:
@@ -64,18 +72,22 @@ def advance(sf: Supportflow, step: Step) -> Applied | None:
                 raise Conflict("Someone else changed this ticket's process at the same moment; "
                                "nothing was saved. Reload and try again.")
             _apply(sf, conn, head, step, outcome, now)
+            applied = Applied(head["ticket_id"], outcome)
+            if respond is not None:
+                applied.answer = respond(conn, applied)
     except StepFailed as err:
-        sf.workflows.forget(step.instance_id)
+        sf.workflows.forget(instance_id)
         _record_failure(sf, step, err, now)
         raise
     except BaseException:
-        sf.workflows.forget(step.instance_id)
+        if instance_id is not None:
+            sf.workflows.forget(instance_id)
         raise
     sf.workflows.put(head["id"], head["revision"] + 1, workflow)
-    return Applied(head["ticket_id"], outcome)
+    return applied
 
 
-def _check_can_step(head: dict | None, step: Step, conn) -> None:
+def _check_can_step(head: dict | None, step: Step) -> None:
     if head is None:
         raise NotFound(f"There is no instance {step.instance_id}.")
     if head["status"] == "suspended":
@@ -83,7 +95,7 @@ def _check_can_step(head: dict | None, step: Step, conn) -> None:
                        "Try again once it is resumed.")
     if head["status"] in ("completed", "terminated"):
         raise Conflict(f"This ticket's process is {head['status']}; nothing more can happen in it.")
-    if step.task is not None and step.task["id"] not in store.open_task_ids(conn, head["id"]):
+    if step.task is not None and step.task["state"] != "open":
         raise Conflict("This task was completed by someone else meanwhile; your input was not saved.")
 
 
@@ -123,8 +135,9 @@ def _apply(sf: Supportflow, conn, head: dict, step: Step, outcome: StepOutcome, 
     for event in events[1:]:
         event.setdefault("instance_id", head["id"])
     history.append_events(conn, events)
-    store.replace_timers(conn, head["id"], [
-        {"task_id": t.task_id, "element": t.element, "due_at": t.due_at} for t in outcome.timers])
+    if outcome.timers_changed:
+        store.replace_timers(conn, head["id"], [
+            {"task_id": t.task_id, "element": t.element, "due_at": t.due_at} for t in outcome.timers])
 
 
 def _sync_tasks(conn, head: dict, step: Step, outcome: StepOutcome, now: datetime) -> None:

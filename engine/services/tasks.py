@@ -5,7 +5,7 @@ from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from engine.services import steps, views
 from engine.services.accounts import Actor
 from engine.services.context import Supportflow
-from engine.services.tickets import ticket_view
+from engine.services.tickets import render_ticket
 from engine.store import accounts as account_store
 from engine.store import runtime as store
 
@@ -54,22 +54,27 @@ def claim(sf: Supportflow, actor: Actor, task_id: str, *, release: bool = False)
 
 
 def complete(sf: Supportflow, actor: Actor, task_id: str, data) -> dict:
-    with sf.db.read() as conn:
+    """Complete a task with its form data; the answer is the ticket (with its newest events only: a
+    ticket's trail grows, a step's cost must not)."""
+
+    def build(conn) -> steps.Step:
         row = _visible_task(conn, actor, task_id)
-    _check_fits(actor, row)
-    if row["state"] != "open":
-        raise Conflict("This task was already completed; your input was not saved.")
-    element = sf.definitions.deployed(row["process_version_id"]).element(row["element"])
-    if element is None or element.form is None:
-        raise InvalidInput({"_schema": ["This task has no form to complete."]})
-    clean = element.form.validate(data)
-    step = steps.Step(
-        instance_id=row["instance_id"],
-        action=lambda workflow, now: sf.runtime.complete_task(workflow, task_id, clean, now),
-        kind="task_completed", actor_id=actor.id, task=row, data=clean,
-        retry={"action": "complete", "task_id": task_id, "data": clean, "actor_id": actor.id},
-        detail={"task": row["name"], "role": row["role"], "data": clean},
-    )
-    steps.advance(sf, step)
-    # The answer carries the newest events only: a ticket's trail grows, a step's cost must not.
-    return ticket_view(sf, actor, ticket_key(row["ticket_id"]), latest_events=ANSWER_EVENTS)
+        _check_fits(actor, row)
+        if row["state"] != "open":
+            raise Conflict("This task was already completed; your input was not saved.")
+        element = sf.definitions.deployed(row["process_version_id"]).element(row["element"])
+        if element is None or element.form is None:
+            raise InvalidInput({"_schema": ["This task has no form to complete."]})
+        clean = element.form.validate(data)
+        return steps.Step(
+            instance_id=row["instance_id"],
+            action=lambda workflow, now: sf.runtime.complete_task(workflow, task_id, clean, now),
+            kind="task_completed", actor_id=actor.id, task=row, data=clean,
+            retry={"action": "complete", "task_id": task_id, "data": clean, "actor_id": actor.id},
+            detail={"task": row["name"], "role": row["role"], "data": clean},
+        )
+
+    def respond(conn, applied: steps.Applied) -> dict:
+        return render_ticket(conn, sf, actor, ticket_key(applied.ticket_id), latest_events=ANSWER_EVENTS)
+
+    return steps.advance(sf, build, respond=respond).answer

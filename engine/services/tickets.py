@@ -60,7 +60,7 @@ def create_ticket(sf: Supportflow, actor: Actor, data) -> dict:
         start_instance(sf, conn, process_id=MAIN_PROCESS, ticket_id=number,
                        data={**values, "ticket_key": ticket_key(number)}, actor_id=actor.id, now=now,
                        detail={"channel": channel, **values})
-    return ticket_view(sf, actor, ticket_key(number))
+        return render_ticket(conn, sf, actor, ticket_key(number))
 
 
 def _organisation_for(conn, actor: Actor, organisation: str | None) -> tuple[int, str]:
@@ -86,15 +86,20 @@ def visible_ticket(conn, actor: Actor, key: str) -> dict:
     return row
 
 
-def ticket_view(sf: Supportflow, actor: Actor, key: str, *, latest_events: int | None = None) -> dict:
-    """The ticket with its trail (only the `latest_events` newest when given) and its open tasks."""
+def ticket_view(sf: Supportflow, actor: Actor, key: str) -> dict:
+    """The ticket with its whole trail and its open tasks."""
     with sf.db.read() as conn:
-        row = visible_ticket(conn, actor, key)
-        links = store.links_of(conn, row["id"])
-        events = history.events_of_ticket(conn, row["id"], latest_events)
-        open_tasks = runtime_store.open_tasks_of_ticket(conn, row["id"])
-        invoice = store.invoice_of(conn, row["id"])
-        assignees = account_store.display_names(conn, {t["assignee_id"] for t in open_tasks if t["assignee_id"]})
+        return render_ticket(conn, sf, actor, key)
+
+
+def render_ticket(conn, sf: Supportflow, actor: Actor, key: str, *, latest_events: int | None = None) -> dict:
+    """The ticket view, read on the caller's connection; only the `latest_events` newest events if given."""
+    row = visible_ticket(conn, actor, key)
+    links = store.links_of(conn, row["id"])
+    events = history.events_of_ticket(conn, row["id"], latest_events)
+    open_tasks = runtime_store.open_tasks_of_ticket(conn, row["id"])
+    invoice = store.invoice_of(conn, row["id"])
+    assignees = account_store.display_names(conn, {t["assignee_id"] for t in open_tasks if t["assignee_id"]})
     view = views.ticket_summary(row)
     view.update(
         description=row["description"], system=row["system"], channel=row["channel"],

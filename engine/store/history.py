@@ -2,24 +2,29 @@
 
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from engine.store.tables import audit_events, outbox, users
+
+_INSERT_EVENTS = insert(audit_events)
+_TICKET_EVENTS = (select(audit_events, users.c.username.label("actor"))
+                  .outerjoin(users, users.c.id == audit_events.c.actor_id)
+                  .where(audit_events.c.ticket_id == bindparam("tid")).order_by(audit_events.c.id.desc()))
+_LATEST_TICKET_EVENTS = _TICKET_EVENTS.limit(bindparam("latest"))
 
 
 def append_events(conn: Connection, events: list[dict]) -> None:
     if events:
-        conn.execute(insert(audit_events), events)
+        conn.execute(_INSERT_EVENTS, events)
 
 
 def events_of_ticket(conn: Connection, ticket_id: int, latest: int | None = None) -> list[dict]:
     """The ticket's trail in order; only its `latest` events when given."""
-    query = (select(audit_events, users.c.username.label("actor"))
-             .outerjoin(users, users.c.id == audit_events.c.actor_id)
-             .where(audit_events.c.ticket_id == ticket_id).order_by(audit_events.c.id.desc()))
-    if latest is not None:
-        query = query.limit(latest)
-    rows = [dict(row) for row in conn.execute(query).mappings()]
+    if latest is None:
+        result = conn.execute(_TICKET_EVENTS, {"tid": ticket_id})
+    else:
+        result = conn.execute(_LATEST_TICKET_EVENTS, {"tid": ticket_id, "latest": latest})
+    rows = [dict(row) for row in result.mappings()]
     rows.reverse()
     return rows
 

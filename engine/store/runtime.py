@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from engine.store.tables import instances, tasks, tickets, timers
 
@@ -15,13 +15,29 @@ def insert_instance(conn: Connection, **values) -> int:
     return conn.execute(insert(instances).values(**values).returning(instances.c.id)).scalar_one()
 
 
+# Statements on the path of every step are built once: building one costs more than running it.
+_SELECT_HEAD = select(*_HEAD).where(instances.c.id == bindparam("iid"))
+_SELECT_STATE = select(instances.c.state).where(instances.c.id == bindparam("iid"))
+_UPDATE_CHECKED = update(instances).where(instances.c.id == bindparam("iid"),
+                                          instances.c.revision == bindparam("expected"))
+_OPEN_TASK_IDS = select(tasks.c.id).where(tasks.c.instance_id == bindparam("iid"), tasks.c.state == "open")
+_CLOSE_TASKS = update(tasks).where(tasks.c.id.in_(bindparam("ids", expanding=True)), tasks.c.state == "open")
+_TASK_ROW = (select(tasks, tickets.c.organisation_id).outerjoin(tickets, tickets.c.id == tasks.c.ticket_id)
+             .where(tasks.c.id == bindparam("tid")))
+_OPEN_TASKS_OF_TICKET = (select(tasks).where(tasks.c.ticket_id == bindparam("tid"), tasks.c.state == "open")
+                         .order_by(tasks.c.created_at, tasks.c.id))
+_INSERT_TASKS = insert(tasks)
+_DELETE_TIMERS = delete(timers).where(timers.c.instance_id == bindparam("iid"))
+_INSERT_TIMERS = insert(timers)
+
+
 def instance_head(conn: Connection, instance_id: int) -> dict | None:
-    row = conn.execute(select(*_HEAD).where(instances.c.id == instance_id)).mappings().first()
+    row = conn.execute(_SELECT_HEAD, {"iid": instance_id}).mappings().first()
     return dict(row) if row else None
 
 
 def instance_state(conn: Connection, instance_id: int) -> bytes:
-    return conn.scalar(select(instances.c.state).where(instances.c.id == instance_id))
+    return conn.execute(_SELECT_STATE, {"iid": instance_id}).scalar()
 
 
 def instance_ids_of_ticket(conn: Connection, ticket_id: int) -> list[int]:
@@ -30,9 +46,8 @@ def instance_ids_of_ticket(conn: Connection, ticket_id: int) -> list[int]:
 
 def update_instance(conn: Connection, instance_id: int, expected_revision: int, **values) -> bool:
     """Write if nobody else did since `expected_revision` was read (the optimistic lock)."""
-    result = conn.execute(update(instances).where(
-        instances.c.id == instance_id, instances.c.revision == expected_revision,
-    ).values(revision=expected_revision + 1, **values))
+    result = conn.execute(_UPDATE_CHECKED, {"iid": instance_id, "expected": expected_revision,
+                                            "revision": expected_revision + 1, **values})
     return result.rowcount == 1
 
 
@@ -56,25 +71,21 @@ def state_size(conn: Connection, instance_id: int) -> int:
 # --- user tasks ------------------------------------------------------------------------------------
 
 def open_task_ids(conn: Connection, instance_id: int) -> set[str]:
-    return set(conn.scalars(select(tasks.c.id).where(tasks.c.instance_id == instance_id,
-                                                     tasks.c.state == "open")))
+    return set(conn.execute(_OPEN_TASK_IDS, {"iid": instance_id}).scalars())
 
 
 def insert_tasks(conn: Connection, rows: list[dict]) -> None:
     if rows:
-        conn.execute(insert(tasks), rows)
+        conn.execute(_INSERT_TASKS, rows)
 
 
 def close_tasks(conn: Connection, task_ids: list[str], state: str, at: datetime, by: int | None) -> None:
     if task_ids:
-        conn.execute(update(tasks).where(tasks.c.id.in_(task_ids), tasks.c.state == "open")
-                     .values(state=state, completed_at=at, completed_by=by))
+        conn.execute(_CLOSE_TASKS, {"ids": list(task_ids), "state": state, "completed_at": at, "completed_by": by})
 
 
 def task_row(conn: Connection, task_id: str) -> dict | None:
-    query = (select(tasks, tickets.c.organisation_id).outerjoin(tickets, tickets.c.id == tasks.c.ticket_id)
-             .where(tasks.c.id == task_id))
-    row = conn.execute(query).mappings().first()
+    row = conn.execute(_TASK_ROW, {"tid": task_id}).mappings().first()
     return dict(row) if row else None
 
 
@@ -88,9 +99,7 @@ def tasks_of_instance(conn: Connection, instance_id: int) -> list[dict]:
 
 
 def open_tasks_of_ticket(conn: Connection, ticket_id: int) -> list[dict]:
-    query = (select(tasks).where(tasks.c.ticket_id == ticket_id, tasks.c.state == "open")
-             .order_by(tasks.c.created_at, tasks.c.id))
-    return [dict(row) for row in conn.execute(query).mappings()]
+    return [dict(row) for row in conn.execute(_OPEN_TASKS_OF_TICKET, {"tid": ticket_id}).mappings()]
 
 
 def inbox(conn: Connection, *, staff_roles: list[str], user_id: int, customer_org: int | None,
@@ -116,9 +125,9 @@ def inbox(conn: Connection, *, staff_roles: list[str], user_id: int, customer_or
 # --- timers ----------------------------------------------------------------------------------------
 
 def replace_timers(conn: Connection, instance_id: int, rows: list[dict]) -> None:
-    conn.execute(delete(timers).where(timers.c.instance_id == instance_id))
+    conn.execute(_DELETE_TIMERS, {"iid": instance_id})
     if rows:
-        conn.execute(insert(timers), [{**row, "instance_id": instance_id} for row in rows])
+        conn.execute(_INSERT_TIMERS, [{**row, "instance_id": instance_id} for row in rows])
 
 
 def due_timers(conn: Connection, at: datetime, limit: int = 100) -> list[dict]:

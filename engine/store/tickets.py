@@ -2,11 +2,17 @@
 
 from datetime import datetime
 
-from sqlalchemy import Connection, func, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
 
 from engine.store.tables import invoices, organisations, ticket_links, tickets
 
 _TICKET = (*tickets.c, organisations.c.name.label("organisation"))
+# Built once: these run on every step.
+_TICKET_ROW = select(*_TICKET).join(organisations).where(tickets.c.id == bindparam("tid"))
+_UPDATE_TICKET = update(tickets).where(tickets.c.id == bindparam("tid"))
+_LINKS = (select(ticket_links.c.kind, ticket_links.c.target_id, ticket_links.c.created_at)
+          .where(ticket_links.c.ticket_id == bindparam("tid")).order_by(ticket_links.c.created_at))
+_INVOICE = select(invoices).where(invoices.c.ticket_id == bindparam("tid"))
 
 
 def insert_ticket(conn: Connection, **values) -> int:
@@ -14,8 +20,7 @@ def insert_ticket(conn: Connection, **values) -> int:
 
 
 def ticket_row(conn: Connection, number: int) -> dict | None:
-    query = select(*_TICKET).join(organisations).where(tickets.c.id == number)
-    row = conn.execute(query).mappings().first()
+    row = conn.execute(_TICKET_ROW, {"tid": number}).mappings().first()
     return dict(row) if row else None
 
 
@@ -24,7 +29,7 @@ def ticket_exists(conn: Connection, number: int) -> bool:
 
 
 def update_ticket(conn: Connection, number: int, **values) -> None:
-    conn.execute(update(tickets).where(tickets.c.id == number).values(**values))
+    conn.execute(_UPDATE_TICKET, {"tid": number, **values})
 
 
 def list_tickets(conn: Connection, *, organisation_id: int | None, status: str | None = None,
@@ -53,9 +58,7 @@ def add_link(conn: Connection, number: int, kind: str, target: int, at: datetime
 
 
 def links_of(conn: Connection, number: int) -> list[dict]:
-    query = (select(ticket_links.c.kind, ticket_links.c.target_id, ticket_links.c.created_at)
-             .where(ticket_links.c.ticket_id == number).order_by(ticket_links.c.created_at))
-    return [dict(row) for row in conn.execute(query).mappings()]
+    return [dict(row) for row in conn.execute(_LINKS, {"tid": number}).mappings()]
 
 
 def insert_invoice(conn: Connection, **values) -> int:
@@ -63,5 +66,5 @@ def insert_invoice(conn: Connection, **values) -> int:
 
 
 def invoice_of(conn: Connection, number: int) -> dict | None:
-    row = conn.execute(select(invoices).where(invoices.c.ticket_id == number)).mappings().first()
+    row = conn.execute(_INVOICE, {"tid": number}).mappings().first()
     return dict(row) if row else None
