@@ -188,8 +188,9 @@ def _figures(instances: int, seconds: float, step_times: list[float], state_byte
 
 def _row(label: str, figures: dict) -> str:
     size = figures.get("state_bytes_per_instance")
-    return (f"  {label:<34} {figures['instances_per_s']:>9.1f} inst/s"
-            f"   step median {figures['step_ms_median']:>7.2f} ms   p95 {figures['step_ms_p95']:>7.2f} ms   {f'{size:,.0f} B/instance' if size else ''}")
+    per_step = f"step median {figures['step_ms_median']:>7.2f} ms   p95 {figures['step_ms_p95']:>7.2f} ms"
+    stored = f"{size:,.0f} B/instance" if size else ""
+    return f"  {label:<34} {figures['instances_per_s']:>9.1f} inst/s   {per_step}   {stored}"
 
 
 def main() -> int:
