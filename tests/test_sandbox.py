@@ -294,6 +294,15 @@ def test_the_previous_trace_function_is_put_back(sandbox):
         sys.settrace(previous)
 
 
+def test_a_helper_running_its_own_sandbox_does_not_take_the_outer_stop(sandbox):
+    helper = Sandbox(time_limit=5 * LIMIT)
+    outer = Sandbox(time_limit=LIMIT, functions={"condition": lambda text: helper.evaluate(text, {"n": 1})})
+    assert outer.evaluate("condition('n == 1')", {})
+    with pytest.raises(ScriptTimeout) as caught:
+        outer.execute("while True:\n    ok = condition('n == 1')", {})
+    assert str(caught.value) == f"The script ran longer than {LIMIT} s and was stopped."
+
+
 def test_endless_recursion_is_a_script_error_not_a_crash(sandbox):
     error = refusal(sandbox, "exec", "def f():\n    return f()\nf()")
     assert str(error).startswith("RecursionError on line ")

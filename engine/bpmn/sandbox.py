@@ -4,6 +4,7 @@ Three layers, each closing what the one before leaves open:
 1. RestrictedPython compiles the source with `_Policy`: no imports, classes, `finally`, or names and
    attributes starting with "_"; `**`, `*`, `<<`, `+`, `%` and format specs go through size-checked helpers.
 2. The globals hold only the guards and a few safe builtins: `open`, `getattr`, `type`, `eval`... are absent.
+   Conditions may not change task data in place; a script may not leave more data than can be saved.
 3. A trace function stops script frames at the time limit. It runs in the calling thread, so it works in any
    thread (signal.alarm only works in the main one); expressions that cannot loop skip it. CPython switches
    a tracer off once it raises, so nothing may run script code after that: no `finally`, no generators
@@ -558,6 +559,7 @@ class Sandbox:
     """Evaluates conditions and runs script tasks; holds no per-call state, so threads can share one."""
 
     def __init__(self, *, time_limit: float = 1.0, functions: dict[str, Callable] | None = None):
+        """`functions` are trusted helpers for scripts: they run untimed and must not catch BaseException."""
         if time_limit <= 0:
             raise ValueError("time_limit must be positive")
         self._time_limit = float(time_limit)
@@ -603,11 +605,14 @@ class Sandbox:
         return compiled
 
     def _run(self, compiled: _Compiled, namespace: dict) -> Any:
+        run = object()  # tells this run's stop from that of an outer run (a helper may call a sandbox)
         try:
             if not compiled.traced:
                 return eval(compiled.code, namespace)
-            return self._traced(compiled.code, namespace)
+            return self._traced(compiled.code, namespace, run)
         except _Stop as stop:
+            if stop.args[0] is not run:
+                raise
             message = f"The script ran longer than {self._time_limit} s and was stopped."
             raise ScriptTimeout(message, _script_line(stop)) from None
         except _Untraced as untraced:
@@ -615,12 +620,12 @@ class Sandbox:
         except Exception as error:
             raise _script_error(error) from None
 
-    def _traced(self, code: CodeType, namespace: dict) -> Any:
+    def _traced(self, code: CodeType, namespace: dict, run: object) -> Any:
         clock, deadline = time.monotonic, time.monotonic() + self._time_limit
 
         def on_line(frame: Any, event: str, arg: Any) -> Callable:
             if clock() > deadline:
-                raise _Stop
+                raise _Stop(run)
             return on_line
 
         def on_call(frame: Any, event: str, arg: Any) -> Callable | None:
