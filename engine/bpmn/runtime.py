@@ -61,6 +61,8 @@ class StepOutcome:
     effects: list[Effect]
     finished: bool
     timers_changed: bool = True  # False when the pending timers are exactly those before the step
+    # user tasks that were open before the step (their rows are the open ones in the database)
+    was_ready: frozenset[str] = frozenset()
 
 
 class Runtime:
@@ -129,6 +131,8 @@ class Runtime:
 
     def _step(self, workflow: BpmnWorkflow, action, now: datetime) -> StepOutcome:
         before = _states(workflow)
+        was_ready = frozenset(str(t.id) for t in _all_tasks(workflow)
+                              if t.has_state(TaskState.READY) and t.task_spec.manual)
         timers_before = {task.id for task in _all_tasks(workflow)
                          if task.has_state(TaskState.WAITING) and _timer_definition(task) is not None}
         with collecting_effects() as effects:
@@ -142,7 +146,8 @@ class Runtime:
         entered, completed = _changes(workflow, before)
         timers, deadlines = self._pending_timers(workflow, now)
         outcome = StepOutcome(entered, completed, self.ready_tasks(workflow, deadlines), timers, effects,
-                              workflow.completed, {UUID(t.task_id) for t in timers} != timers_before)
+                              workflow.completed, {UUID(t.task_id) for t in timers} != timers_before,
+                              was_ready)
         compact(workflow)
         return outcome
 

@@ -3,7 +3,7 @@ specs from a cache (a deployed version never changes, so nothing is ever parsed 
 
 import hashlib
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.bpmn.documents import Element, ProcessDocument, read_document
@@ -23,9 +23,17 @@ class DeployedVersion:
     process_id: str
     version: int
     document: ProcessDocument
+    _forms: dict = field(default_factory=dict, compare=False, repr=False)  # element -> form JSON
 
     def element(self, element_id: str) -> Element | None:
         return self.document.elements.get(element_id)
+
+    def form_json(self, element_id: str) -> dict | None:
+        """The user task's form as JSON; one shared object per version (read-only)."""
+        if element_id not in self._forms:
+            element = self.element(element_id)
+            self._forms[element_id] = element.form.as_json() if element is not None and element.form else None
+        return self._forms[element_id]
 
 
 class DefinitionRegistry:

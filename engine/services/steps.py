@@ -40,6 +40,7 @@ class Applied:
 
     ticket_id: int | None
     outcome: StepOutcome
+    ticket: dict | None = None  # the ticket row as the step left it
     answer: object = None  # what `respond` built inside the step's transaction
 
 
@@ -71,8 +72,7 @@ def advance(sf: Supportflow, step: Step | Callable, *, respond: Callable | None 
             if not saved:
                 raise Conflict("Someone else changed this ticket's process at the same moment; "
                                "nothing was saved. Reload and try again.")
-            _apply(sf, conn, head, step, outcome, now)
-            applied = Applied(head["ticket_id"], outcome)
+            applied = Applied(head["ticket_id"], outcome, _apply(sf, conn, head, step, outcome, now))
             if respond is not None:
                 applied.answer = respond(conn, applied)
     except StepFailed as err:
@@ -116,11 +116,13 @@ def start_instance(sf: Supportflow, conn, *, process_id: str, ticket_id: int | N
     return instance_id
 
 
-def _apply(sf: Supportflow, conn, head: dict, step: Step, outcome: StepOutcome, now: datetime) -> None:
+def _apply(sf: Supportflow, conn, head: dict, step: Step, outcome: StepOutcome, now: datetime) -> dict | None:
+    """Write what the step did; returns the ticket row as it now stands."""
     ticket_id, pinned = head["ticket_id"], head["pinned_versions"]
     events = [_event(head, step.actor_id, now, step.kind, step.task["element"] if step.task else None,
                      {**step.detail, "path": [element for _, element in outcome.completed]})]
     _sync_tasks(conn, head, step, outcome, now)
+    ticket = None
     if ticket_id is not None:
         ticket = ticket_store.ticket_row(conn, ticket_id)
         changes = _ticket_changes(sf, pinned, ticket, step, outcome)
@@ -130,6 +132,7 @@ def _apply(sf: Supportflow, conn, head: dict, step: Step, outcome: StepOutcome, 
             events += [_event(head, step.actor_id, now, "ticket_changed", None,
                               {key: {"from": _jsonable(ticket[key]), "to": _jsonable(value)}
                                for key, value in changes.items()})]
+            ticket = {**ticket, **changes}
         else:
             ticket_store.update_ticket(conn, ticket_id, updated_at=now)
     for event in events[1:]:
@@ -138,11 +141,14 @@ def _apply(sf: Supportflow, conn, head: dict, step: Step, outcome: StepOutcome, 
     if outcome.timers_changed:
         store.replace_timers(conn, head["id"], [
             {"task_id": t.task_id, "element": t.element, "due_at": t.due_at} for t in outcome.timers])
+    if ticket is not None:
+        ticket["updated_at"] = now
+    return ticket
 
 
 def _sync_tasks(conn, head: dict, step: Step, outcome: StepOutcome, now: datetime) -> None:
     """Open rows for newly ready user tasks; close the completed one and any the step cancelled."""
-    open_ids = store.open_task_ids(conn, head["id"])
+    open_ids = outcome.was_ready
     ready_ids = {task.id for task in outcome.ready}
     completed = [step.task["id"]] if step.task is not None else []
     store.close_tasks(conn, completed, "completed", now, step.actor_id)

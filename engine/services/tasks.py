@@ -9,7 +9,7 @@ from engine.services.tickets import render_ticket
 from engine.store import accounts as account_store
 from engine.store import runtime as store
 
-ANSWER_EVENTS = 50
+ANSWER_EVENTS = 20
 
 
 def inbox(sf: Supportflow, actor: Actor, *, limit: int = 200, offset: int = 0) -> list[dict]:
@@ -75,6 +75,8 @@ def complete(sf: Supportflow, actor: Actor, task_id: str, data) -> dict:
         )
 
     def respond(conn, applied: steps.Applied) -> dict:
-        return render_ticket(conn, sf, actor, ticket_key(applied.ticket_id), latest_events=ANSWER_EVENTS)
+        # The task was visible to the actor, so its ticket is: no second look-up.
+        return render_ticket(conn, sf, actor, ticket_key(applied.ticket_id), latest_events=ANSWER_EVENTS,
+                             row=applied.ticket)
 
     return steps.advance(sf, build, respond=respond).answer

@@ -92,9 +92,11 @@ def ticket_view(sf: Supportflow, actor: Actor, key: str) -> dict:
         return render_ticket(conn, sf, actor, key)
 
 
-def render_ticket(conn, sf: Supportflow, actor: Actor, key: str, *, latest_events: int | None = None) -> dict:
-    """The ticket view, read on the caller's connection; only the `latest_events` newest events if given."""
-    row = visible_ticket(conn, actor, key)
+def render_ticket(conn, sf: Supportflow, actor: Actor, key: str, *, latest_events: int | None = None,
+                  row: dict | None = None) -> dict:
+    """The ticket view, read on the caller's connection; only the `latest_events` newest events if given.
+    `row` is the ticket as the caller already holds it (after checking the actor may see it)."""
+    row = row or visible_ticket(conn, actor, key)
     links = store.links_of(conn, row["id"])
     events = history.events_of_ticket(conn, row["id"], latest_events)
     open_tasks = runtime_store.open_tasks_of_ticket(conn, row["id"])

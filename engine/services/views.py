@@ -44,8 +44,7 @@ def customer_event(row: dict) -> dict:
 
 
 def task(sf, row: dict, assignees: dict[int, str]) -> dict:
-    element = sf.definitions.deployed(row["process_version_id"]).element(row["element"])
-    form = element.form.as_json() if element is not None and element.form is not None else None
+    form = sf.definitions.deployed(row["process_version_id"]).form_json(row["element"])
     return {
         "id": row["id"], "task": row["element"], "name": row["name"], "lane": row["lane"], "role": row["role"],
         "ticket_key": ticket_key(row["ticket_id"]) if row["ticket_id"] is not None else None,

@@ -1,0 +1,33 @@
+"""The components of a form as read from its form-js schema: input fields and display-only texts."""
+
+from dataclasses import dataclass
+
+__all__ = ["FormField", "FormText"]
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One input of a form; `values` holds (value, label) pairs for select and radio."""
+
+    key: str
+    type: str
+    label: str
+    required: bool = False
+    values: tuple[tuple[str, str], ...] = ()
+    min: int | float | None = None
+    max: int | float | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+    validation_type: str | None = None
+    decimal_digits: int | None = None
+    hide_expression: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class FormText:
+    """A display-only "text" component, kept for rendering."""
+
+    text: str
+    hide_expression: str | None = None

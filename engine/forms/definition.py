@@ -1,0 +1,288 @@
+"""FormDefinition: reading a form-js schema (every problem is collected, then reported at once) and
+checking each submission against it."""
+
+import copy
+import graphlib
+import json
+import keyword
+import math
+import re
+from collections.abc import Callable
+from functools import cached_property
+from typing import Any
+
+from marshmallow import Schema, ValidationError
+
+from engine.errors import InvalidDefinition, InvalidInput
+from engine.forms.components import FormField, FormText
+from engine.forms.feel import KEYWORDS, FeelSyntaxError, HideExpression, parse_hide_expression
+from engine.forms.fields import DEFAULT_MAX_LENGTH, is_blank, marshmallow_field
+
+__all__ = ["FormDefinition"]
+
+_MAX_LENGTH_CEILING = 100_000
+_RESERVED_KEYS = set(KEYWORDS)
+
+
+class FormDefinition:
+    """A checked, immutable form of one user task; build it with `from_json`."""
+
+    def __init__(self, *, element: str, schema: dict, fields: list[FormField], texts: list[FormText],
+                 hide_order: list[tuple[str, HideExpression]]):
+        self.element = element
+        self.fields = fields
+        self.texts = texts
+        self._source = schema
+        self._hide_order = hide_order  # fields with conditional.hide, each after the fields it reads
+
+    @classmethod
+    def from_json(cls, schema: dict | str, *, element: str) -> "FormDefinition":
+        problems: list[str] = []
+        parsed = _load_schema(schema, problems)
+        components = parsed.get("components") if parsed is not None else None
+        if parsed is not None and not isinstance(components, list):
+            problems.append("The form has no components list.")
+        form_fields, texts, hides = [], [], {}
+        for index, component in enumerate(components if isinstance(components, list) else []):
+            item, hide = _read_component(component, index, problems)
+            if isinstance(item, FormText):
+                texts.append(item)
+            elif item is not None:
+                form_fields.append(item)
+            if hide is not None and isinstance(item, FormField):
+                hides[item.key] = hide
+            elif hide is not None:
+                hides[f"Component {index + 1}"] = hide  # a text's hide is only checked for what it reads
+        _check_keys(form_fields, problems)
+        hide_order = _hide_order(hides, {field.key for field in form_fields}, problems)
+        if problems:
+            raise InvalidDefinition([{"element": element, "message": message} for message in problems])
+        return cls(element=element, schema=parsed, fields=form_fields, texts=texts, hide_order=hide_order)
+
+    def as_json(self) -> dict:
+        return copy.deepcopy(self._source)
+
+    @cached_property
+    def _schema(self) -> Schema:
+        declared = {f"field_{index}": marshmallow_field(field) for index, field in enumerate(self.fields)}
+        return Schema.from_dict(declared, name=f"Form_{self.element}")()
+
+    def validate(self, data: Any) -> dict:
+        """Cleaned data of the visible fields, or InvalidInput naming every problem at once."""
+        if not isinstance(data, dict):
+            raise InvalidInput({"_schema": ["Must be an object of field values."]})
+        given = {key: value for key, value in data.items() if not is_blank(value)}
+        try:
+            loaded, errors = self._schema.load(given), {}
+        except ValidationError as error:
+            loaded = error.valid_data or {}
+            errors = {str(key): list(messages) for key, messages in error.messages.items()}
+        hidden = self._hidden_keys(loaded)
+        cleaned = {}
+        for field in self.fields:
+            if field.key in hidden:
+                errors.pop(field.key, None)
+            elif field.key not in errors:
+                if loaded.get(field.key) is None and field.required:
+                    errors[field.key] = ["This field is required."]
+                cleaned[field.key] = loaded.get(field.key)
+        if errors:
+            raise InvalidInput(errors)
+        return cleaned
+
+    def _hidden_keys(self, loaded: dict[str, Any]) -> set[str]:
+        values, hidden = dict(loaded), set()
+        for key, expression in self._hide_order:
+            if expression.hides(values):
+                hidden.add(key)
+                values.pop(key, None)
+        return hidden
+
+
+# --- reading a form-js schema: every problem is collected, then reported at once ---------------------
+
+
+def _load_schema(schema: dict | str, problems: list[str]) -> dict | None:
+    if isinstance(schema, str):
+        try:
+            schema = json.loads(schema)
+        except (ValueError, RecursionError) as error:
+            problems.append(f"The form is not valid JSON: {error}.")
+            return None
+    if not isinstance(schema, dict):
+        problems.append("The form must be a JSON object.")
+        return None
+    return copy.deepcopy(schema)
+
+
+def _read_component(component: Any, index: int, problems: list[str]
+                    ) -> tuple[FormField | FormText | None, HideExpression | None]:
+    where = f"Component {index + 1}"
+    if not isinstance(component, dict):
+        problems.append(f"{where} is not an object.")
+        return None, None
+    kind = component.get("type")
+    if kind == "text":
+        hide = _read_hide(component, where, problems)
+        return FormText(str(component.get("text") or ""), hide and hide.source), hide
+    if kind not in _READERS:
+        supported = ", ".join(["text", *_READERS])
+        problems.append(f"{where} has the unsupported type {kind!r}; use one of: {supported}.")
+        return None, None
+    key = component.get("key")
+    if not _key_is_valid(key, where, problems):
+        return None, None
+    where = f"Field {key!r}"
+    rules = component.get("validate") or {}
+    if not isinstance(rules, dict):
+        problems.append(f"{where}: validate must be an object.")
+        rules = {}
+    hide = _read_hide(component, where, problems)
+    field = FormField(
+        key=key, type=kind, label=str(component.get("label") or key),
+        required=_read_required(rules, where, problems), hide_expression=hide and hide.source,
+        description=component.get("description"), **_READERS[kind](component, rules, where, problems),
+    )
+    return field, hide
+
+
+def _key_is_valid(key: Any, where: str, problems: list[str]) -> bool:
+    if not isinstance(key, str) or not key:
+        problems.append(f"{where} has no key.")
+    elif not key.isidentifier() or keyword.iskeyword(key):
+        problems.append(f"{where}: the key {key!r} is not a valid Python identifier.")
+    elif key.startswith("_"):
+        problems.append(f"{where}: the key {key!r} must not start with '_'.")
+    elif key in _RESERVED_KEYS:
+        problems.append(f"{where}: the key {key!r} is a reserved word in expressions.")
+    else:
+        return True
+    return False
+
+
+def _read_required(rules: dict, where: str, problems: list[str]) -> bool:
+    required = rules.get("required", False)
+    if not isinstance(required, bool):
+        problems.append(f"{where}: validate.required must be true or false.")
+        return False
+    return required
+
+
+def _read_hide(component: dict, where: str, problems: list[str]) -> HideExpression | None:
+    conditional = component.get("conditional") or {}
+    if not isinstance(conditional, dict):
+        problems.append(f"{where}: conditional must be an object.")
+        return None
+    source = conditional.get("hide")
+    if source is None or source == "":
+        return None
+    try:
+        return parse_hide_expression(source)
+    except FeelSyntaxError as error:
+        problems.append(f"{where}: conditional.hide {source!r} does not parse. {error}")
+        return None
+
+
+def _whole(rules: dict, name: str, where: str, problems: list[str]) -> int | None:
+    value = rules.get(name)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+        return value
+    problems.append(f"{where}: {name} must be a whole number of at least 0.")
+    return None
+
+
+def _number(rules: dict, name: str, where: str, problems: list[str]) -> int | float | None:
+    value = rules.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        problems.append(f"{where}: {name} must be a number.")
+        return None
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _read_text(component: dict, rules: dict, where: str, problems: list[str]) -> dict:
+    min_length = _whole(rules, "minLength", where, problems)
+    max_length = _whole(rules, "maxLength", where, problems)
+    if max_length is None:
+        max_length = DEFAULT_MAX_LENGTH[component["type"]]
+    elif max_length > _MAX_LENGTH_CEILING:
+        problems.append(f"{where}: maxLength may be at most {_MAX_LENGTH_CEILING}.")
+    if min_length is not None and min_length > max_length:
+        problems.append(f"{where}: minLength {min_length} is greater than maxLength {max_length}.")
+    pattern = rules.get("pattern") or None
+    try:
+        re.compile(pattern or "")
+    except (re.error, TypeError) as error:
+        problems.append(f"{where}: the pattern {pattern!r} is not a valid regular expression ({error}).")
+    validation_type = rules.get("validationType") or None
+    if validation_type not in (None, "email", "phone"):
+        problems.append(f"{where}: validationType must be 'email' or 'phone'.")
+    return {"min_length": min_length, "max_length": max_length, "pattern": pattern,
+            "validation_type": validation_type}
+
+
+def _read_number(component: dict, rules: dict, where: str, problems: list[str]) -> dict:
+    low, high = _number(rules, "min", where, problems), _number(rules, "max", where, problems)
+    if low is not None and high is not None and low > high:
+        problems.append(f"{where}: min {low} is greater than max {high}.")
+    digits = _whole(component, "decimalDigits", where, problems)
+    return {"min": low, "max": high, "decimal_digits": digits}
+
+
+def _read_choices(component: dict, rules: dict, where: str, problems: list[str]) -> dict:
+    values = component.get("values")
+    if not isinstance(values, list) or not values:
+        problems.append(f"{where}: a {component['type']} needs a non-empty values list.")
+        return {}
+    choices = []
+    for entry in values:
+        value = entry.get("value") if isinstance(entry, dict) else None
+        if not isinstance(value, str) or is_blank(value):
+            problems.append(f"{where}: every entry of values needs a non-empty string value.")
+            return {}
+        choices.append((value, str(entry.get("label") or value)))
+    if len({value for value, _ in choices}) < len(choices):
+        problems.append(f"{where}: values are not unique.")
+    return {"values": tuple(choices)}
+
+
+def _read_date(component: dict, rules: dict, where: str, problems: list[str]) -> dict:
+    if component.get("subtype") != "date":
+        problems.append(f"{where}: only datetime fields with subtype 'date' are supported.")
+    return {}
+
+
+_READERS: dict[str, Callable[[dict, dict, str, list[str]], dict]] = {
+    "textfield": _read_text, "textarea": _read_text, "number": _read_number,
+    "checkbox": lambda component, rules, where, problems: {},
+    "select": _read_choices, "radio": _read_choices, "datetime": _read_date,
+}
+
+
+def _check_keys(form_fields: list[FormField], problems: list[str]) -> None:
+    seen: set[str] = set()
+    for field in form_fields:
+        if field.key in seen:
+            problems.append(f"The key {field.key!r} is used by more than one field.")
+        seen.add(field.key)
+
+
+def _hide_order(hides: dict[str, HideExpression], keys: set[str], problems: list[str]
+                ) -> list[tuple[str, HideExpression]]:
+    """Order the hide expressions so that each runs after those of the fields it reads."""
+    graph = {}
+    for owner, expression in hides.items():
+        where = f"Field {owner!r}" if owner in keys else owner
+        for name in sorted(expression.names - keys):
+            problems.append(f"{where}: conditional.hide reads {name!r}, which is not a field of this form.")
+        graph[owner] = expression.names & keys
+    try:
+        order = list(graphlib.TopologicalSorter(graph).static_order())
+    except graphlib.CycleError as error:
+        cycle = " -> ".join(error.args[1])
+        problems.append(f"conditional.hide expressions depend on each other in a cycle: {cycle}.")
+        return []
+    return [(key, hides[key]) for key in order if key in hides and key in keys]
