@@ -7,7 +7,7 @@ from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from engine.services import steps
 from engine.services.accounts import Actor
 from engine.services.context import Supportflow
-from engine.services.tickets import _load
+from engine.services.inputs import load_input
 from engine.store import history
 from engine.store import runtime as store
 
@@ -20,6 +20,13 @@ class InstanceFilterSchema(Schema):
     process = fields.String(load_default=None, validate=validate.Length(max=200))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+def _head(conn, instance_id: int) -> dict:
+    head = store.instance_head(conn, instance_id)
+    if head is None:
+        raise NotFound(f"There is no instance {instance_id}.")
+    return head
 
 
 def _require_ops(actor: Actor) -> None:
@@ -39,7 +46,7 @@ def _summary(head: dict) -> dict:
 
 def list_instances(sf: Supportflow, actor: Actor, filters) -> list[dict]:
     _require_ops(actor)
-    options = _load(InstanceFilterSchema(), filters)
+    options = load_input(InstanceFilterSchema(), filters)
     ticket = options.pop("ticket")
     ticket_id = ticket_number(ticket) if ticket else None
     if ticket and ticket_id is None:
@@ -58,9 +65,7 @@ def _with_version(sf: Supportflow, head: dict) -> dict:
 def instance_view(sf: Supportflow, actor: Actor, instance_id: int) -> dict:
     _require_ops(actor)
     with sf.db.read() as conn:
-        head = store.instance_head(conn, instance_id)
-        if head is None:
-            raise NotFound(f"There is no instance {instance_id}.")
+        head = _head(conn, instance_id)
         state = store.instance_state(conn, instance_id)
         tasks = store.tasks_of_instance(conn, instance_id)
         timers = store.timers_of_instance(conn, instance_id)
@@ -92,9 +97,7 @@ def _set_status(sf: Supportflow, actor: Actor, instance_id: int, allowed: tuple,
     _require_ops(actor)
     now = sf.clock.now()
     with sf.db.write() as conn:
-        head = store.instance_head(conn, instance_id)
-        if head is None:
-            raise NotFound(f"There is no instance {instance_id}.")
+        head = _head(conn, instance_id)
         if head["status"] not in allowed:
             raise Conflict(f"The instance is {head['status']}; it cannot be {kind} now.")
         status = status_for(head)
@@ -132,9 +135,7 @@ def retry(sf: Supportflow, actor: Actor, instance_id: int) -> dict:
     """Run the step that failed again, as it was asked for (after the process owner fixed the cause)."""
     _require_ops(actor)
     with sf.db.read() as conn:
-        head = store.instance_head(conn, instance_id)
-        if head is None:
-            raise NotFound(f"There is no instance {instance_id}.")
+        head = _head(conn, instance_id)
         retry_of = (head["last_error"] or {}).get("retry")
         if head["status"] != "error" or not retry_of:
             raise Conflict("Only an instance whose last step failed can be retried.")

@@ -1,13 +1,14 @@
 """Tickets: create one (which starts its support_ticket process), list and show them to whoever may
 see them. A ticket the caller may not see does not exist for it."""
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
 from engine.domain import CATEGORIES, PRIORITIES, STATUSES, ticket_key, ticket_number
 from engine.errors import Forbidden, InvalidInput, NotFound
 from engine.services import views
 from engine.services.accounts import Actor
 from engine.services.context import Supportflow
+from engine.services.inputs import load_input
 from engine.services.steps import start_instance
 from engine.store import accounts as account_store
 from engine.store import history
@@ -34,16 +35,8 @@ class TicketFilterSchema(Schema):
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
 
 
-def _load(schema: Schema, data) -> dict:
-    try:
-        return schema.load(data if data is not None else {})
-    except ValidationError as err:
-        messages = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
-        raise InvalidInput(messages) from None
-
-
 def create_ticket(sf: Supportflow, actor: Actor, data) -> dict:
-    values = _load(NewTicketSchema(), data)
+    values = load_input(NewTicketSchema(), data)
     for key in ("title", "description", "system", "organisation"):
         if isinstance(values.get(key), str):
             values[key] = values[key].strip() or None
@@ -116,7 +109,7 @@ def render_ticket(conn, sf: Supportflow, actor: Actor, key: str, *, latest_event
 
 
 def list_tickets(sf: Supportflow, actor: Actor, filters) -> list[dict]:
-    options = _load(TicketFilterSchema(), filters)
+    options = load_input(TicketFilterSchema(), filters)
     with sf.db.read() as conn:
         rows = store.list_tickets(conn, organisation_id=None if actor.is_staff else actor.organisation_id,
                                   **options)

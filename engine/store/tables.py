@@ -162,7 +162,7 @@ tasks = Table(
     Index("ix_tasks_open_role", "role", "created_at", postgresql_where=text("state = 'open'"),
           sqlite_where=text("state = 'open'")),
     Index("ix_tasks_instance_state", "instance_id", "state"),
-    Index("ix_tasks_ticket", "ticket_id"),
+    Index("ix_tasks_ticket_state", "ticket_id", "state"),  # a ticket's open tasks, however long its history
 )
 
 # Append-only: the whole history, even after the workflow state is compacted.

@@ -1,17 +1,7 @@
 """Marshmallow schemas of the API's own bodies (ticket input schemas live with the engine's services)
 and of its answers, for validation and for the OpenAPI document."""
 
-from marshmallow import Schema, ValidationError, fields, validate
-
-from engine.errors import InvalidInput
-
-
-def load(schema: Schema, data) -> dict:
-    try:
-        return schema.load(data if data is not None else {})
-    except ValidationError as err:
-        messages = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
-        raise InvalidInput(messages) from None
+from marshmallow import Schema, fields, validate
 
 
 class TokenRequest(Schema):

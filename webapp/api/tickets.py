@@ -3,13 +3,14 @@
 from flask import g, request
 
 from engine.services import accounts, tickets
+from engine.services.inputs import load_input
 from webapp.api import api, engine, json_body
-from webapp.api.schemas import TokenRequest, load
+from webapp.api.schemas import TokenRequest
 
 
 @api.post("/auth/token")
 def issue_token():
-    body = load(TokenRequest(), json_body())
+    body = load_input(TokenRequest(), json_body())
     return {"token": accounts.sign_in(engine(), body["username"], body["password"])}
 
 

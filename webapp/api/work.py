@@ -3,8 +3,9 @@
 from flask import g, request
 
 from engine.services import instances, tasks
+from engine.services.inputs import load_input
 from webapp.api import api, engine, json_body
-from webapp.api.schemas import CompleteRequest, TerminateRequest, load
+from webapp.api.schemas import CompleteRequest, TerminateRequest
 
 
 @api.get("/tasks")
@@ -24,7 +25,7 @@ def unclaim_task(task_id: str):
 
 @api.post("/tasks/<task_id>/complete")
 def complete_task(task_id: str):
-    body = load(CompleteRequest(), json_body())
+    body = load_input(CompleteRequest(), json_body())
     return tasks.complete(engine(), g.actor, task_id, body["data"])
 
 
@@ -50,7 +51,7 @@ def resume_instance(instance_id: int):
 
 @api.post("/instances/<int:instance_id>/terminate")
 def terminate_instance(instance_id: int):
-    body = load(TerminateRequest(), json_body())
+    body = load_input(TerminateRequest(), json_body())
     return instances.terminate(engine(), g.actor, instance_id, body["reason"])
 
 

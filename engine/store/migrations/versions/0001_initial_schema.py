@@ -188,7 +188,7 @@ def upgrade() -> None:
     with op.batch_alter_table('tasks', schema=None) as batch_op:
         batch_op.create_index('ix_tasks_instance_state', ['instance_id', 'state'], unique=False)
         batch_op.create_index('ix_tasks_open_role', ['role', 'created_at'], unique=False, postgresql_where=sa.text("state = 'open'"), sqlite_where=sa.text("state = 'open'"))
-        batch_op.create_index('ix_tasks_ticket', ['ticket_id'], unique=False)
+        batch_op.create_index('ix_tasks_ticket_state', ['ticket_id', 'state'], unique=False)
 
     op.create_table('timers',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -213,7 +213,7 @@ def downgrade() -> None:
 
     op.drop_table('timers')
     with op.batch_alter_table('tasks', schema=None) as batch_op:
-        batch_op.drop_index('ix_tasks_ticket')
+        batch_op.drop_index('ix_tasks_ticket_state')
         batch_op.drop_index('ix_tasks_open_role', postgresql_where=sa.text("state = 'open'"), sqlite_where=sa.text("state = 'open'"))
         batch_op.drop_index('ix_tasks_instance_state')
 
