@@ -78,6 +78,12 @@ def test_bad_files_are_422_with_a_reason_and_change_nothing(desk, name):
     assert owner.get("/processes") == before
 
 
+def test_a_50_mb_upload_is_refused_without_reading_it(desk):
+    answer = desk.as_("process").post("/processes", data=b"<" * (50 * 1024 * 1024),
+                                      content_type="application/xml", expect=422)
+    assert "limit" in answer["errors"][0]["message"]
+
+
 def test_problems_name_the_element(desk):
     answer = desk.as_("process").post("/processes", data=HOSTILE["condition that does not compile"],
                                       content_type="application/xml", expect=422)

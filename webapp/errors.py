@@ -3,7 +3,7 @@
 import logging
 
 from flask import Flask, jsonify
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from engine.errors import (
     Conflict,
@@ -37,6 +37,13 @@ def register_error_handlers(app: Flask) -> None:
         if status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="supportflow"'
         return response, status
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(err: RequestEntityTooLarge):
+        # An oversized BPMN upload is a bad file like any other: 422, naming the limit.
+        limit = app.config["MAX_CONTENT_LENGTH"]
+        message = f"The request is larger than the limit of {limit:,} bytes."
+        return jsonify({"error": message, "errors": [{"element": None, "message": message}]}), 422
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
