@@ -1,5 +1,6 @@
 """The supportflow command and the migrations, on a fresh SQLite file."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
@@ -19,6 +20,12 @@ def test_demo_data_deploys_and_creates_users_once(tmp_path, monkeypatch, capsys)
     assert "every shipped process is deployed already" in capsys.readouterr().out
     assert main(["timers", "run-due", "--at", "2030-01-01T00:00:00+00:00"]) == 0
     assert "0 timer(s) fired" in capsys.readouterr().out
+
+
+def test_run_due_refuses_a_moment_it_cannot_read(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["timers", "run-due", "--at", "yesterday"])
+    assert exit_.value.code == 2 and "not an ISO-8601 moment" in capsys.readouterr().err
 
 
 def test_deploy_refuses_a_bad_file_clearly(tmp_path, monkeypatch, capsys):

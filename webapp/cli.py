@@ -82,10 +82,18 @@ def cmd_demo_data(args) -> int:
     return 0
 
 
+def moment(text: str) -> datetime:
+    """An ISO-8601 moment for --at; without a zone it is UTC."""
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO-8601 moment such as 2026-04-01T09:00:00Z") from None
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
 def cmd_timers_run_due(args) -> int:
-    at = datetime.fromisoformat(args.at) if args.at else datetime.now(UTC)
-    if at.tzinfo is None:
-        at = at.replace(tzinfo=UTC)
+    at = args.at or datetime.now(UTC)
     sf = open_supportflow(clock=FixedClock(at))
     fired = timers.run_due(sf, at)
     for timer in fired:
@@ -110,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("demo-data", help="create the demo users").set_defaults(func=cmd_demo_data)
     timer_cmd = commands.add_parser("timers", help="timers").add_subparsers(dest="timer_command", required=True)
     run_due = timer_cmd.add_parser("run-due", help="fire what is due at a moment")
-    run_due.add_argument("--at", help="ISO-8601 moment (default: now)")
+    run_due.add_argument("--at", type=moment, help="ISO-8601 moment (default: now)")
     run_due.set_defaults(func=cmd_timers_run_due)
     return parser
 
