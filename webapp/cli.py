@@ -1,7 +1,6 @@
 """The `supportflow` command: serve, worker, db upgrade, deploy, demo-data, timers run-due."""
 
 import argparse
-import logging
 import os
 import sys
 import time
@@ -12,8 +11,6 @@ from engine.errors import SupportflowError
 from engine.services import setup, timers
 from engine.services.context import open_supportflow
 from engine.store import migrate
-
-log = logging.getLogger("supportflow")
 
 
 def _prepare(sf) -> None:

@@ -46,11 +46,6 @@ def _actor(row: dict) -> Actor:
                  row["organisation_id"])
 
 
-def create_organisation(sf: Supportflow, name: str) -> int:
-    with sf.db.write() as conn:
-        return store.organisation_id(conn, name) or store.insert_organisation(conn, name)
-
-
 def create_user(sf: Supportflow, username: str, password: str, roles: list[str], *,
                 display_name: str | None = None, email: str | None = None,
                 organisation: str | None = None) -> Actor:

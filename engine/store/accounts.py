@@ -15,12 +15,6 @@ def insert_organisation(conn: Connection, name: str) -> int:
     return conn.execute(insert(organisations).values(name=name).returning(organisations.c.id)).scalar_one()
 
 
-def organisation_name(conn: Connection, org_id: int | None) -> str | None:
-    if org_id is None:
-        return None
-    return conn.scalar(select(organisations.c.name).where(organisations.c.id == org_id))
-
-
 def insert_user(conn: Connection, *, username: str, display_name: str, email: str | None,
                 password_hash: str, organisation_id: int | None, roles: list[str]) -> int:
     user_id = conn.execute(insert(users).values(

@@ -1,8 +1,7 @@
 """The append-only audit trail and the outbox of customer notifications."""
 
-from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select
 
 from engine.store.tables import audit_events, outbox, users
 
@@ -44,13 +43,3 @@ def insert_messages(conn: Connection, rows: list[dict]) -> None:
 def messages_of_ticket(conn: Connection, ticket_id: int) -> list[dict]:
     query = select(outbox).where(outbox.c.ticket_id == ticket_id).order_by(outbox.c.id)
     return [dict(row) for row in conn.execute(query).mappings()]
-
-
-def pending_messages(conn: Connection, limit: int = 100) -> list[dict]:
-    query = select(outbox).where(outbox.c.sent_at.is_(None)).order_by(outbox.c.id).limit(limit)
-    return [dict(row) for row in conn.execute(query).mappings()]
-
-
-def mark_sent(conn: Connection, message_id: int, at: datetime) -> None:
-    conn.execute(update(outbox).where(outbox.c.id == message_id, outbox.c.sent_at.is_(None))
-                 .values(sent_at=at, attempts=outbox.c.attempts + 1))
