@@ -6,7 +6,7 @@ from engine.services.context import Supportflow, open_supportflow
 from webapp.api import api
 from webapp.errors import register_error_handlers
 
-MAX_REQUEST_BYTES = 8 * 1024 * 1024
+MAX_REQUEST_BYTES = 12 * 1024 * 1024  # an attachment (10 MiB) and its multipart envelope
 
 
 def create_app(sf: Supportflow | None = None, config: dict | None = None) -> Flask:

@@ -11,6 +11,7 @@ from engine.services.context import Supportflow
 from engine.services.inputs import load_input
 from engine.services.steps import start_instance
 from engine.store import accounts as account_store
+from engine.store import conversation as conversation_store
 from engine.store import history
 from engine.store import runtime as runtime_store
 from engine.store import tickets as store
@@ -80,9 +81,16 @@ def visible_ticket(conn, actor: Actor, key: str) -> dict:
 
 
 def ticket_view(sf: Supportflow, actor: Actor, key: str) -> dict:
-    """The ticket with its whole trail and its open tasks."""
+    """The ticket with its whole trail, its open tasks, and the comments and attachments the actor may see."""
     with sf.db.read() as conn:
-        return render_ticket(conn, sf, actor, key)
+        view = render_ticket(conn, sf, actor, key)
+        number = ticket_number(key)
+        view["comments"] = [views.comment(r) for r in conversation_store.comments_of_ticket(conn, number)
+                            if actor.is_staff or not r["internal"]]
+        view["attachments"] = [views.attachment_view(r)
+                               for r in conversation_store.attachments_of_ticket(conn, number)
+                               if actor.is_staff or not r["internal"]]
+    return view
 
 
 def render_ticket(conn, sf: Supportflow, actor: Actor, key: str, *, latest_events: int | None = None,

@@ -22,7 +22,11 @@ def ticket_summary(row: dict) -> dict:
 
 
 def event_visible_to(actor: Actor, event: dict) -> bool:
-    return actor.is_staff or event["kind"] in _CUSTOMER_EVENT_KINDS
+    if actor.is_staff:
+        return True
+    if event["kind"] in ("comment_added", "attachment_added"):
+        return not event["detail"].get("internal")
+    return event["kind"] in _CUSTOMER_EVENT_KINDS
 
 
 def event(row: dict) -> dict:
@@ -59,3 +63,14 @@ def invoice(row: dict | None) -> dict | None:
         return None
     return {"hours": row["hours"], "cost": float(row["cost"]), "offer_text": row["offer_text"],
             "delivery_date": row["delivery_date"], "created_at": _iso(row["created_at"])}
+
+
+def comment(row: dict) -> dict:
+    return {"id": row["id"], "author": row["author"], "body": row["body"], "internal": row["internal"],
+            "created_at": _iso(row["created_at"])}
+
+
+def attachment_view(row: dict) -> dict:
+    return {"id": row["id"], "filename": row["filename"], "content_type": row["content_type"],
+            "size": row["size"], "internal": row["internal"], "uploaded_by": row["uploaded_by"],
+            "created_at": _iso(row["created_at"])}

@@ -216,3 +216,38 @@ invoices = Table(
     Column("delivery_date", String(10)),
     Column("created_at", UtcDateTime(), nullable=False),
 )
+
+
+# Conversation on a ticket. Internal comments and attachments are for staff only.
+comments = Table(
+    "comments", metadata,
+    Column("id", Id, primary_key=True),
+    Column("ticket_id", Id, ForeignKey("tickets.id"), nullable=False),
+    Column("author_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("internal", Boolean, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Index("ix_comments_ticket", "ticket_id", "id"),
+)
+
+attachments = Table(
+    "attachments", metadata,
+    Column("id", Id, primary_key=True),
+    Column("ticket_id", Id, ForeignKey("tickets.id"), nullable=False),
+    Column("uploaded_by", Id, ForeignKey("users.id"), nullable=False),
+    Column("filename", String(200), nullable=False),  # shown and offered for download, never a path
+    Column("content_type", String(100), nullable=False),  # what the bytes are, not what the client said
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("internal", Boolean, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Index("ix_attachments_ticket", "ticket_id", "id"),
+)
+
+# The bytes live apart so that listing attachments never reads them; in the database, so that every
+# web worker and every backup has them.
+attachment_contents = Table(
+    "attachment_contents", metadata,
+    Column("attachment_id", Id, ForeignKey("attachments.id", ondelete="CASCADE"), primary_key=True),
+    Column("content", LargeBinary, nullable=False),
+)

@@ -36,8 +36,10 @@ def build_spec() -> dict:
                    plugins=[MarshmallowPlugin()],
                    info={"description": "Tickets, tasks, process instances and definitions of supportflow."})
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    # Nested schemas first: apispec registers a nested schema by itself when it meets it.
     for name in ("Error", "TokenRequest", "TokenResponse", "CompleteRequest", "TerminateRequest", "Task",
-                 "TicketSummary", "Ticket", "Instance", "InstanceDetail", "ProcessVersion", "Deployed"):
+                 "NewComment", "Comment", "Attachment", "TicketSummary", "Ticket", "Instance", "InstanceDetail",
+                 "ProcessVersion", "Deployed"):
         spec.components.schema(name, schema=getattr(s, name))
     spec.components.schema("NewTicket", schema=NewTicketSchema)
     array = lambda name: {"type": "array", "items": {"$ref": f"#/components/schemas/{name}"}}  # noqa: E731
@@ -57,6 +59,27 @@ def build_spec() -> dict:
         "/tickets/{key}": {"get": {"summary": "One ticket with its trail and open tasks", "security": secured,
                                    "parameters": [_path_param("key")],
                                    "responses": _responses("200", "Ticket", "401", "404")}},
+        "/tickets/{key}/comments": {"post": {
+            "summary": "Comment on a ticket (internal: staff only)", "security": secured,
+            "parameters": [_path_param("key")], "requestBody": _json_body("NewComment"),
+            "responses": _responses("201", "Comment", "401", "403", "404", "422")}},
+        "/tickets/{key}/attachments": {"post": {
+            "summary": "Attach a file: PNG, JPEG, GIF, WebP, PDF or UTF-8 text, at most 10 MiB",
+            "security": secured,
+            "parameters": [_path_param("key")],
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["file"],
+                "properties": {"file": {"type": "string", "format": "binary"},
+                               "internal": {"type": "boolean"}}}}}},
+            "responses": _responses("201", "Attachment", "401", "403", "404", "422")}},
+        "/tickets/{key}/attachments/{attachment_id}": {"get": {
+            "summary": "Download an attachment", "security": secured,
+            "parameters": [_path_param("key"), _path_param("attachment_id", "integer"),
+                           {"in": "query", "name": "inline", "schema": {"type": "string", "enum": ["1"]},
+                            "description": "Show images inline instead of downloading"}],
+            "responses": {"200": {"description": "The file", "content": {"application/octet-stream": {
+                "schema": {"type": "string", "format": "binary"}}}},
+                "401": {"description": _ERRORS["401"]}, "404": {"description": _ERRORS["404"]}}}},
         "/tasks": {"get": {"summary": "The caller's inbox", "security": secured,
                            "responses": _responses("200", array("Task"), "401")}},
         "/tasks/{task_id}/claim": {"post": {"summary": "Claim a task", "security": secured, "parameters": [task_id],

@@ -63,6 +63,29 @@ class TicketSummary(Schema):
     updated_at = fields.String()
 
 
+class NewComment(Schema):
+    body = fields.String(required=True, validate=validate.Length(min=1, max=10000))
+    internal = fields.Boolean(load_default=False, metadata={"description": "Staff only: hidden from customers"})
+
+
+class Comment(Schema):
+    id = fields.Integer()
+    author = fields.String()
+    body = fields.String()
+    internal = fields.Boolean()
+    created_at = fields.String()
+
+
+class Attachment(Schema):
+    id = fields.Integer()
+    filename = fields.String()
+    content_type = fields.String(metadata={"description": "Detected from the bytes"})
+    size = fields.Integer()
+    internal = fields.Boolean()
+    uploaded_by = fields.String()
+    created_at = fields.String()
+
+
 class Ticket(TicketSummary):
     description = fields.String()
     system = fields.String(allow_none=True)
@@ -71,6 +94,8 @@ class Ticket(TicketSummary):
     events = fields.List(fields.Nested(Event))
     open_tasks = fields.List(fields.Nested(Task))
     invoice = fields.Dict(allow_none=True)
+    comments = fields.List(fields.Nested(Comment), metadata={"description": "Only in GET /tickets/{key}"})
+    attachments = fields.List(fields.Nested(Attachment), metadata={"description": "Only in GET /tickets/{key}"})
 
 
 class Instance(Schema):

@@ -1,8 +1,12 @@
 """Routes: sign-in token and tickets."""
 
-from flask import g, request
+from io import BytesIO
 
-from engine.services import accounts, tickets
+from flask import g, request, send_file
+
+from engine.errors import InvalidInput
+from engine.filetypes import INLINE_TYPES
+from engine.services import accounts, conversation, tickets
 from engine.services.inputs import load_input
 from webapp.api import api, engine, json_body
 from webapp.api.schemas import TokenRequest
@@ -27,3 +31,31 @@ def list_tickets():
 @api.get("/tickets/<key>")
 def show_ticket(key: str):
     return tickets.ticket_view(engine(), g.actor, key)
+
+
+@api.post("/tickets/<key>/comments")
+def add_comment(key: str):
+    return conversation.add_comment(engine(), g.actor, key, json_body()), 201
+
+
+@api.post("/tickets/<key>/attachments")
+def add_attachment(key: str):
+    upload = request.files.get("file")
+    if upload is None:
+        raise InvalidInput({"file": ["Send the file as multipart/form-data in a field named 'file'."]})
+    internal = request.form.get("internal", "false").lower() in ("1", "true", "yes", "on")
+    view = conversation.add_attachment(engine(), g.actor, key, upload.filename, upload.read(), internal=internal)
+    return view, 201
+
+
+@api.get("/tickets/<key>/attachments/<int:attachment_id>")
+def download_attachment(key: str, attachment_id: int):
+    view, content = conversation.attachment_download(engine(), g.actor, key, attachment_id)
+    inline = request.args.get("inline") == "1" and view["content_type"] in INLINE_TYPES
+    mimetype = "text/plain; charset=utf-8" if view["content_type"] == "text/plain" else view["content_type"]
+    response = send_file(BytesIO(content), mimetype=mimetype, as_attachment=not inline,
+                         download_name=view["filename"], max_age=0)
+    # Whatever the bytes are, the browser must not run them as a page of ours.
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

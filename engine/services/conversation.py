@@ -1,0 +1,85 @@
+"""Comments and attachments on a ticket. Customers see and write only public ones, on their own
+organisation's tickets; internal ones are for staff."""
+
+import hashlib
+
+from marshmallow import Schema, fields, validate
+
+from engine.errors import Forbidden, InvalidInput, NotFound
+from engine.filetypes import ALLOWED_DESCRIPTION, MAX_ATTACHMENT_BYTES, detect_type, safe_filename
+from engine.services.accounts import Actor
+from engine.services.context import Supportflow
+from engine.services.inputs import load_input
+from engine.services.tickets import visible_ticket
+from engine.services.views import attachment_view
+from engine.store import conversation as store
+from engine.store import history
+
+
+class NewCommentSchema(Schema):
+    body = fields.String(required=True, validate=validate.Length(min=1, max=10000))
+    internal = fields.Boolean(load_default=False)
+
+
+def _check_internal(actor: Actor, internal: bool, what: str) -> None:
+    if internal and not actor.is_staff:
+        raise Forbidden(f"Only staff write internal {what}.")
+
+
+def add_comment(sf: Supportflow, actor: Actor, key: str, data) -> dict:
+    values = load_input(NewCommentSchema(), data)
+    body = values["body"].strip()
+    if not body:
+        raise InvalidInput({"body": ["Write something."]})
+    _check_internal(actor, values["internal"], "comments")
+    now = sf.clock.now()
+    with sf.db.write() as conn:
+        ticket = visible_ticket(conn, actor, key)
+        comment_id = store.insert_comment(conn, ticket_id=ticket["id"], author_id=actor.id, body=body,
+                                          internal=values["internal"], created_at=now)
+        history.append_events(conn, [{
+            "at": now, "ticket_id": ticket["id"], "instance_id": None, "actor_id": actor.id,
+            "kind": "comment_added", "element": None,
+            "detail": {"comment_id": comment_id, "internal": values["internal"], "excerpt": body[:140]},
+        }])
+    return {"id": comment_id, "author": actor.username, "body": body, "internal": values["internal"],
+            "created_at": now.isoformat()}
+
+
+def add_attachment(sf: Supportflow, actor: Actor, key: str, filename: str | None, content: bytes,
+                   *, internal: bool = False) -> dict:
+    _check_internal(actor, internal, "attachments")
+    name = safe_filename(filename)
+    if not content:
+        raise InvalidInput({"file": ["The file is empty."]})
+    if len(content) > MAX_ATTACHMENT_BYTES:
+        raise InvalidInput({"file": [f"The file is {len(content):,} bytes; the limit is {MAX_ATTACHMENT_BYTES:,}."]})
+    content_type = detect_type(content, name)
+    if content_type is None:
+        raise InvalidInput({"file": [f"{name} is not a file we accept; attach {ALLOWED_DESCRIPTION}."]})
+    now = sf.clock.now()
+    with sf.db.write() as conn:
+        ticket = visible_ticket(conn, actor, key)
+        attachment_id = store.insert_attachment(
+            conn, content, ticket_id=ticket["id"], uploaded_by=actor.id, filename=name,
+            content_type=content_type, size=len(content), sha256=hashlib.sha256(content).hexdigest(),
+            internal=internal, created_at=now)
+        history.append_events(conn, [{
+            "at": now, "ticket_id": ticket["id"], "instance_id": None, "actor_id": actor.id,
+            "kind": "attachment_added", "element": None,
+            "detail": {"attachment_id": attachment_id, "filename": name, "size": len(content),
+                       "internal": internal},
+        }])
+        row = store.attachment_row(conn, ticket["id"], attachment_id)
+    return attachment_view(row)
+
+
+def attachment_download(sf: Supportflow, actor: Actor, key: str, attachment_id: int) -> tuple[dict, bytes]:
+    with sf.db.read() as conn:
+        ticket = visible_ticket(conn, actor, key)
+        row = store.attachment_row(conn, ticket["id"], attachment_id)
+        if row is None or (row["internal"] and not actor.is_staff):
+            raise NotFound(f"There is no attachment {attachment_id} on {key}.")
+        content = store.attachment_content(conn, attachment_id)
+    return attachment_view(row), content
+
