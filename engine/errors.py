@@ -9,6 +9,10 @@ class Unauthorized(SupportflowError):
     """No valid credentials."""
 
 
+class TooManyAttempts(SupportflowError):
+    """Sign-in refused for a while after repeated failures."""
+
+
 class NotFound(SupportflowError):
     """The thing does not exist, or the caller may not know that it exists."""
 

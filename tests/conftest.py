@@ -14,8 +14,8 @@ from engine.store.database import Database
 from tests.desk import Desk
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-RUNTIME_TABLES = ("attachment_contents", "attachments", "comments", "ticket_links", "invoices", "outbox", "timers",
-                  "audit_events", "tasks", "instances", "tickets", "api_tokens")
+RUNTIME_TABLES = ("sign_in_failures", "attachment_contents", "attachments", "comments", "ticket_links", "invoices",
+                  "outbox", "timers", "audit_events", "tasks", "instances", "tickets", "api_tokens")
 BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 

@@ -112,3 +112,14 @@ def test_a_new_user_signs_in(desk):
 
     accounts.create_user(desk.sf, "zoe", "s3cret-pass", ["developer"])
     assert Caller(desk.client, "zoe", "s3cret-pass").get("/tasks") == []
+
+
+def test_sign_in_is_throttled_after_repeated_failures(desk):
+    for _ in range(5):
+        response = desk.client.post("/api/v1/auth/token", json={"username": "developer", "password": "nope"})
+        assert response.status_code == 401
+    response = desk.client.post("/api/v1/auth/token", json={"username": "developer", "password": "demo"})
+    assert response.status_code == 429 and "try again in 15 minutes" in response.get_json()["error"]
+    assert desk.client.post("/api/v1/auth/token", json={"username": "owner", "password": "demo"}).status_code == 200
+    desk.clock.advance(minutes=16)
+    assert desk.client.post("/api/v1/auth/token", json={"username": "developer", "password": "demo"}).status_code == 200

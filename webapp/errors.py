@@ -13,13 +13,14 @@ from engine.errors import (
     NotFound,
     StepFailed,
     SupportflowError,
+    TooManyAttempts,
     Unauthorized,
 )
 
 log = logging.getLogger(__name__)
 
 _STATUS = {Unauthorized: 401, Forbidden: 403, NotFound: 404, Conflict: 409, InvalidInput: 422,
-           InvalidDefinition: 422, StepFailed: 500}
+           InvalidDefinition: 422, TooManyAttempts: 429, StepFailed: 500}
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -9,11 +9,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from engine.domain import ROLES, STAFF_ROLES
-from engine.errors import InvalidInput, Unauthorized
+from engine.errors import InvalidInput, TooManyAttempts, Unauthorized
 from engine.services.context import Supportflow
 from engine.store import accounts as store
 
 TOKEN_LIFETIME = timedelta(hours=12)
+THROTTLE_FAILURES = 5  # failed sign-ins within THROTTLE_WINDOW lock the user name for that window
+THROTTLE_WINDOW = timedelta(minutes=15)
 _hasher = PasswordHasher()
 # Verifying against this keeps sign-in time the same whether or not the user exists.
 _DUMMY_HASH = _hasher.hash("not a password")
@@ -72,21 +74,36 @@ def user_exists(sf: Supportflow, username: str) -> bool:
 
 
 def sign_in(sf: Supportflow, username: str, password: str) -> str:
-    """A new API token for the user, or Unauthorized."""
+    """A new token for the user; Unauthorized for a wrong name or password, TooManyAttempts after
+    repeated failures (counted per user name, in the database, so every worker sees them)."""
+    now = sf.clock.now()
+    username = username.strip()
     with sf.db.read() as conn:
+        failures = store.sign_in_failures_since(conn, username, now - THROTTLE_WINDOW)
         row = store.user_by_username(conn, username)
+    if failures >= THROTTLE_FAILURES:
+        minutes = int(THROTTLE_WINDOW.total_seconds() // 60)
+        raise TooManyAttempts(f"Too many failed sign-ins for {username!r}; try again in {minutes} minutes.")
     try:
         _hasher.verify(row["password_hash"] if row else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
         row = None
     if row is None or not row["active"]:
+        with sf.db.write() as conn:
+            store.clear_sign_in_failures(conn, username, before=now - THROTTLE_WINDOW)
+            store.record_sign_in_failure(conn, username[:100], now)
         raise Unauthorized("The user name or password is wrong.")
     token = secrets.token_urlsafe(32)
-    now = sf.clock.now()
     with sf.db.write() as conn:
+        store.clear_sign_in_failures(conn, username)
         store.delete_expired_tokens(conn, now)
         store.insert_token(conn, _digest(token), row["id"], now, now + TOKEN_LIFETIME)
     return token
+
+
+def sign_out(sf: Supportflow, token: str) -> None:
+    with sf.db.write() as conn:
+        store.delete_token(conn, _digest(token))
 
 
 def actor_for_token(sf: Supportflow, token: str) -> Actor:

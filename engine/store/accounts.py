@@ -2,9 +2,9 @@
 
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, func, insert, select
 
-from engine.store.tables import api_tokens, organisations, user_roles, users
+from engine.store.tables import api_tokens, organisations, sign_in_failures, user_roles, users
 
 
 def organisation_id(conn: Connection, name: str) -> int | None:
@@ -69,3 +69,23 @@ def user_id_for_token(conn: Connection, token_hash: str, now: datetime) -> int |
 
 def delete_expired_tokens(conn: Connection, now: datetime) -> None:
     conn.execute(delete(api_tokens).where(api_tokens.c.expires_at <= now))
+
+
+def delete_token(conn: Connection, token_hash: str) -> None:
+    conn.execute(delete(api_tokens).where(api_tokens.c.token_hash == token_hash))
+
+
+def record_sign_in_failure(conn: Connection, username: str, at: datetime) -> None:
+    conn.execute(insert(sign_in_failures).values(username=username, at=at))
+
+
+def sign_in_failures_since(conn: Connection, username: str, since: datetime) -> int:
+    return conn.scalar(select(func.count()).select_from(sign_in_failures).where(
+        sign_in_failures.c.username == username, sign_in_failures.c.at > since))
+
+
+def clear_sign_in_failures(conn: Connection, username: str, before: datetime | None = None) -> None:
+    condition = sign_in_failures.c.username == username
+    if before is not None:
+        condition = condition & (sign_in_failures.c.at <= before)
+    conn.execute(delete(sign_in_failures).where(condition))

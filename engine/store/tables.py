@@ -251,3 +251,12 @@ attachment_contents = Table(
     Column("attachment_id", Id, ForeignKey("attachments.id", ondelete="CASCADE"), primary_key=True),
     Column("content", LargeBinary, nullable=False),
 )
+
+# Failed sign-ins, for throttling (kept in the database so that every web worker counts the same).
+sign_in_failures = Table(
+    "sign_in_failures", metadata,
+    Column("id", Id, primary_key=True),
+    Column("username", String(100), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Index("ix_sign_in_failures_user", "username", "at"),
+)
