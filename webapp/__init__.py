@@ -1,19 +1,49 @@
-"""The Flask application factory: wires one engine (Supportflow) into the blueprints."""
+"""The Flask application factory: wires one engine (Supportflow) into the API and the pages."""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
 
 from flask import Flask
 
 from engine.services.context import Supportflow, open_supportflow
 from webapp.api import api
 from webapp.errors import register_error_handlers
+from webapp.pages import register_pages
 
 MAX_REQUEST_BYTES = 12 * 1024 * 1024  # an attachment (10 MiB) and its multipart envelope
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
 def create_app(sf: Supportflow | None = None, config: dict | None = None) -> Flask:
     app = Flask(__name__)
-    app.config.update(MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES, JSON_SORT_KEYS=False)
+    app.config.update(
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        SESSION_COOKIE_NAME="supportflow_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        # Secure cookies need HTTPS, except on the loopback address `make run` serves on.
+        SESSION_COOKIE_SECURE=os.environ.get("HOST", "127.0.0.1") not in LOOPBACK_HOSTS,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+    )
     app.config.update(config or {})
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key()
     app.extensions["supportflow"] = sf or open_supportflow()
     app.register_blueprint(api, url_prefix="/api/v1")
+    register_pages(app)
     register_error_handlers(app)
     return app
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment (several workers must share it), else one kept in var/."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = Path.cwd() / "var" / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

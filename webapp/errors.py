@@ -1,8 +1,8 @@
-"""The one place where engine errors become HTTP answers (JSON under /api, for now everywhere)."""
+"""The one place where errors become answers: JSON under /api, an HTML page everywhere else."""
 
 import logging
 
-from flask import Flask, jsonify
+from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from engine.errors import (
@@ -21,36 +21,60 @@ log = logging.getLogger(__name__)
 
 _STATUS = {Unauthorized: 401, Forbidden: 403, NotFound: 404, Conflict: 409, InvalidInput: 422,
            InvalidDefinition: 422, TooManyAttempts: 429, StepFailed: 500}
+_TITLES = {400: "Bad request", 401: "Please sign in", 403: "Not allowed", 404: "Not found", 409: "Already changed",
+           413: "Too large", 422: "Not valid", 429: "Too many attempts", 500: "Something went wrong"}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _page(status: int, message: str):
+    return render_template("errors/error.html", title=_TITLES.get(status, "Error"), message=message), status
+
+
+def _engine_error(err: SupportflowError):
+    status = next((code for cls, code in _STATUS.items() if isinstance(err, cls)), 400)
+    if isinstance(err, StepFailed):
+        log.warning("step failed: %s", err)
+    if not _wants_json():
+        return _page(status, str(err))
+    body = {"error": str(err)}
+    if isinstance(err, InvalidInput | InvalidDefinition):
+        body["errors"] = err.errors
+    if isinstance(err, StepFailed):
+        body.update(element=err.element, line=err.line,
+                    detail="Nothing was saved; the task stays open and the error is recorded on the instance.")
+    response = jsonify(body)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="supportflow"'
+    return response, status
+
+
+def _too_large(_err: RequestEntityTooLarge):
+    # An oversized upload is a bad file like any other: 422, naming the limit.
+    message = f"The request is larger than the limit of {current_app.config['MAX_CONTENT_LENGTH']:,} bytes."
+    if not _wants_json():
+        return _page(422, message)
+    return jsonify({"error": message, "errors": [{"element": None, "message": message}]}), 422
+
+
+def _http_error(err: HTTPException):
+    if not _wants_json():
+        return _page(err.code or 500, err.description or err.name)
+    return jsonify({"error": err.description or err.name}), err.code
+
+
+def _unexpected(_err: Exception):
+    log.exception("unexpected error")
+    message = "Something went wrong on our side; nothing was saved."
+    if not _wants_json():
+        return _page(500, message)
+    return jsonify({"error": message}), 500
 
 
 def register_error_handlers(app: Flask) -> None:
-    @app.errorhandler(SupportflowError)
-    def engine_error(err: SupportflowError):
-        status = next((code for cls, code in _STATUS.items() if isinstance(err, cls)), 400)
-        body = {"error": str(err)}
-        if isinstance(err, InvalidInput | InvalidDefinition):
-            body["errors"] = err.errors
-        if isinstance(err, StepFailed):
-            body.update(element=err.element, line=err.line,
-                        detail="Nothing was saved; the task stays open and the error is recorded on the instance.")
-            log.warning("step failed: %s", err)
-        response = jsonify(body)
-        if status == 401:
-            response.headers["WWW-Authenticate"] = 'Bearer realm="supportflow"'
-        return response, status
-
-    @app.errorhandler(RequestEntityTooLarge)
-    def too_large(err: RequestEntityTooLarge):
-        # An oversized BPMN upload is a bad file like any other: 422, naming the limit.
-        limit = app.config["MAX_CONTENT_LENGTH"]
-        message = f"The request is larger than the limit of {limit:,} bytes."
-        return jsonify({"error": message, "errors": [{"element": None, "message": message}]}), 422
-
-    @app.errorhandler(HTTPException)
-    def http_error(err: HTTPException):
-        return jsonify({"error": err.description or err.name}), err.code
-
-    @app.errorhandler(Exception)
-    def unexpected(err: Exception):
-        log.exception("unexpected error")
-        return jsonify({"error": "Something went wrong on our side; nothing was saved."}), 500
+    app.register_error_handler(SupportflowError, _engine_error)
+    app.register_error_handler(RequestEntityTooLarge, _too_large)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)

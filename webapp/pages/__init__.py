@@ -1,0 +1,82 @@
+"""The web pages: server-rendered, one blueprint per area. Signed in by a session cookie that holds the
+user's token; every form carries a CSRF token; the JSON API keeps its bearer tokens.
+
+Routes (the contract between the blueprints, the templates and the browser tests):
+  /sign-in (GET, POST), /sign-out (POST), / (to the portal for customers, else the inbox)
+  /inbox, /inbox/tasks/<id>/claim, /inbox/tasks/<id>/unclaim          (staff)
+  /tasks/<id> (GET: the form, POST: complete it)                     (everyone with the task)
+  /tickets/<key>, /tickets/<key>/comments, /tickets/<key>/attachments, /tickets/<key>/attachments/<id>
+  /portal, /portal/new                                                 (customers)
+  /capture                                                             (support masters, on behalf)
+  /board                                                               (developers)
+"""
+
+import secrets
+from functools import wraps
+
+from flask import Flask, abort, flash, g, redirect, request, session, url_for
+
+from engine.errors import Unauthorized
+from engine.services import accounts
+
+CSRF_FIELD = "csrf_token"
+
+
+def current_engine():
+    from flask import current_app
+
+    return current_app.extensions["supportflow"]
+
+
+def csrf_token() -> str:
+    if CSRF_FIELD not in session:
+        session[CSRF_FIELD] = secrets.token_urlsafe(32)
+    return session[CSRF_FIELD]
+
+
+def load_actor() -> None:
+    """g.actor: the signed-in user, or None (an expired token signs the user out)."""
+    g.actor = None
+    token = session.get("token")
+    if token:
+        try:
+            g.actor = accounts.actor_for_token(current_engine(), token)
+        except Unauthorized:
+            session.pop("token", None)
+
+
+def check_csrf() -> None:
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        sent = request.form.get(CSRF_FIELD) or request.headers.get("X-CSRF-Token")
+        if not sent or not secrets.compare_digest(sent, session.get(CSRF_FIELD, "")):
+            abort(400, "This form expired or did not come from this site; reload the page and try again.")
+
+
+def signed_in(view):
+    """The page needs a signed-in user; others go to the sign-in page and come back after."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if g.actor is None:
+            flash("Please sign in.", "info")
+            return redirect(url_for("session.sign_in", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _page_request_hooks() -> None:
+    # The JSON API authenticates by bearer token and static files need nobody.
+    if request.path.startswith(("/api/", "/static/")):
+        return
+    load_actor()
+    check_csrf()
+
+
+def register_pages(app: Flask) -> None:
+    from webapp.pages import signin
+
+    app.jinja_env.globals[CSRF_FIELD] = csrf_token
+    app.before_request(_page_request_hooks)
+    for blueprint in (signin.bp,):
+        app.register_blueprint(blueprint)

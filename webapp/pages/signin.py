@@ -1,0 +1,74 @@
+"""Signing in and out, and the front door that sends each user to where their work is."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+
+from engine.errors import TooManyAttempts, Unauthorized
+from engine.services import accounts
+from webapp.pages import current_engine
+
+bp = Blueprint("session", __name__)
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path on this site: never an absolute URL or //host (an open redirect)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def home_for(actor) -> str:
+    if actor.is_customer:
+        return url_for("portal.index") if "portal" in current_app_blueprints() else url_for("session.home")
+    return url_for("inbox.index") if "inbox" in current_app_blueprints() else url_for("session.home")
+
+
+def current_app_blueprints():
+    from flask import current_app
+
+    return current_app.blueprints
+
+
+@bp.get("/")
+def home():
+    if g.actor is None:
+        return redirect(url_for("session.sign_in"))
+    target = home_for(g.actor)
+    if target == url_for("session.home"):
+        return render_template("session/home.html")
+    return redirect(target)
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    next_page = _safe_next(request.values.get("next"))
+    if request.method == "GET":
+        if g.actor is not None:
+            return redirect(next_page or home_for(g.actor))
+        return render_template("session/sign_in.html", next=next_page, username="")
+    username = request.form.get("username", "").strip()
+    try:
+        token = accounts.sign_in(current_engine(), username, request.form.get("password", ""))
+    except (Unauthorized, TooManyAttempts) as err:
+        status = 429 if isinstance(err, TooManyAttempts) else 401
+        return render_template("session/sign_in.html", next=next_page, username=username, error=str(err)), status
+    session.clear()  # a fresh session (and CSRF token) for the new user: no fixation
+    session["token"] = token
+    session.permanent = True
+    actor = accounts.actor_for_token(current_engine(), token)
+    flash(f"Welcome, {actor.display_name}.", "success")
+    return redirect(next_page or home_for(actor))
+
+
+@bp.post("/sign-out")
+def sign_out():
+    token = session.get("token")
+    if token:
+        accounts.sign_out(current_engine(), token)
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("session.sign_in"))
