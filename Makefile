@@ -5,6 +5,9 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 DATABASE_URL ?= sqlite:///$(CURDIR)/var/supportflow.db
 export DATABASE_URL
+# The browser tests drive Debian's Chromium through Playwright; `playwright install` is never used (it downloads
+# a browser from the internet).
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: install run test lint bench clean
 
@@ -26,7 +29,17 @@ lint: install
 	$(BIN)/ruff check engine webapp tests bench
 	$(BIN)/lint-imports
 
-test: lint
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's chromium for the browser tests"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	else \
+		echo "The browser tests need Debian's Chromium at $(CHROMIUM): run 'sudo apt-get install -y chromium'," >&2; \
+		echo "or run the other tests only: $(BIN)/pytest -m 'not browser'" >&2; \
+		exit 1; \
+	fi
+
+test: lint $(CHROMIUM)
 	$(BIN)/pytest
 
 bench/peer/node_modules/.installed: bench/peer/package-lock.json

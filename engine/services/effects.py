@@ -34,7 +34,8 @@ def _notify(conn, ticket, effect: Effect, now, _changes) -> dict:
         "ticket_id": ticket["id"], "organisation_id": ticket["organisation_id"], "template": template,
         "subject": subject, "body": body, "recipients": recipients, "created_at": now,
     }])
-    return {"template": template, "subject": subject}
+    # The body is on the trail too: the customer reads the answer (or the offer) on the ticket itself.
+    return {"template": template, "subject": subject, "body": body}
 
 
 def _add_label(_conn, ticket, effect: Effect, _now, changes) -> dict:

@@ -17,7 +17,7 @@ def list_versions(sf: Supportflow, actor: Actor) -> list[dict]:
     _require(actor, READERS, "see process definitions")
     rows = sf.definitions.versions()
     with sf.db.read() as conn:
-        names = account_store.display_names(conn, {r["deployed_by"] for r in rows if r["deployed_by"]})
+        names = account_store.usernames(conn, {r["deployed_by"] for r in rows if r["deployed_by"]})
     return [{"process_id": r["process_id"], "version": r["version"], "name": r["name"],
              "deployed_at": r["deployed_at"].isoformat(), "deployed_by": names.get(r["deployed_by"]),
              "running_instances": r["running_instances"], "called_processes": r["called_processes"]}

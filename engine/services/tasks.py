@@ -18,7 +18,7 @@ def inbox(sf: Supportflow, actor: Actor, *, limit: int = 200, offset: int = 0) -
     with sf.db.read() as conn:
         rows = store.inbox(conn, staff_roles=staff_roles, user_id=actor.id, customer_org=customer_org,
                            limit=limit, offset=offset)
-        assignees = account_store.display_names(conn, {r["assignee_id"] for r in rows if r["assignee_id"]})
+        assignees = account_store.usernames(conn, {r["assignee_id"] for r in rows if r["assignee_id"]})
     return [views.task(sf, row, assignees) for row in rows]
 
 
@@ -27,6 +27,15 @@ def _visible_task(conn, actor: Actor, task_id: str) -> dict:
     if row is None or not actor.may_see_organisation(row["organisation_id"]):
         raise NotFound(f"There is no task {task_id}.")
     return row
+
+
+def task_view(sf: Supportflow, actor: Actor, task_id: str) -> dict:
+    """One task the actor may see (NotFound otherwise), open or not: `state` says which, and
+    `yours` whether the actor's roles fit its lane."""
+    with sf.db.read() as conn:
+        row = _visible_task(conn, actor, task_id)
+        assignees = account_store.usernames(conn, {row["assignee_id"]} - {None})
+    return {**views.task(sf, row, assignees), "state": row["state"], "yours": row["role"] in actor.roles}
 
 
 def _check_fits(actor: Actor, row: dict) -> None:
@@ -49,7 +58,7 @@ def claim(sf: Supportflow, actor: Actor, task_id: str, *, release: bool = False)
                 raise Conflict("Someone else claimed this task already.")
             store.claim_task(conn, task_id, actor.id)
         row = store.task_row(conn, task_id)
-        assignees = account_store.display_names(conn, {row["assignee_id"]} - {None})
+        assignees = account_store.usernames(conn, {row["assignee_id"]} - {None})
     return views.task(sf, row, assignees)
 
 

@@ -102,7 +102,7 @@ def render_ticket(conn, sf: Supportflow, actor: Actor, key: str, *, latest_event
     events = history.events_of_ticket(conn, row["id"], latest_events)
     open_tasks = runtime_store.open_tasks_of_ticket(conn, row["id"])
     invoice = store.invoice_of(conn, row["id"])
-    assignees = account_store.display_names(conn, {t["assignee_id"] for t in open_tasks if t["assignee_id"]})
+    assignees = account_store.usernames(conn, {t["assignee_id"] for t in open_tasks if t["assignee_id"]})
     view = views.ticket_summary(row)
     view.update(
         description=row["description"], system=row["system"], channel=row["channel"],

@@ -49,7 +49,7 @@ def emails_of_organisation(conn: Connection, org_id: int) -> list[str]:
     return list(conn.scalars(query).all())
 
 
-def display_names(conn: Connection, user_ids: set[int]) -> dict[int, str]:
+def usernames(conn: Connection, user_ids: set[int]) -> dict[int, str]:
     if not user_ids:
         return {}
     rows = conn.execute(select(users.c.id, users.c.username).where(users.c.id.in_(user_ids)))

@@ -4,7 +4,7 @@ import re
 
 
 def csrf_of(client, path="/sign-in") -> str:
-    page = client.get(path).get_data(as_text=True)
+    page = client.get(path, follow_redirects=True).get_data(as_text=True)
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 

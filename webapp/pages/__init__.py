@@ -1,14 +1,14 @@
 """The web pages: server-rendered, one blueprint per area. Signed in by a session cookie that holds the
 user's token; every form carries a CSRF token; the JSON API keeps its bearer tokens.
 
-Routes (the contract between the blueprints, the templates and the browser tests):
-  /sign-in (GET, POST), /sign-out (POST), / (to the portal for customers, else the inbox)
-  /inbox, /inbox/tasks/<id>/claim, /inbox/tasks/<id>/unclaim          (staff)
-  /tasks/<id> (GET: the form, POST: complete it)                     (everyone with the task)
-  /tickets/<key>, /tickets/<key>/comments, /tickets/<key>/attachments, /tickets/<key>/attachments/<id>
-  /portal, /portal/new                                                 (customers)
-  /capture                                                             (support masters, on behalf)
-  /board                                                               (developers)
+Routes and endpoints (the contract between the blueprints, the templates and the browser tests):
+  session (signin.py): /sign-in (sign_in), /sign-out (sign_out, POST), / (home: portal or inbox)
+  inbox:   /inbox (index), /inbox/tasks/<task_id>/claim (claim, POST), .../unclaim (unclaim, POST)
+  tasks:   /tasks/<task_id> (show: the form; complete: POST)
+  tickets: /tickets/<key> (show), /tickets/<key>/comments (comment, POST),
+           /tickets/<key>/attachments (attach, POST), /tickets/<key>/attachments/<int:attachment_id> (attachment)
+  portal:  /portal (index), /portal/new (new: GET, POST), /capture (capture: GET, POST; support masters)
+  board:   /board (index; developers)
 """
 
 import secrets
@@ -74,9 +74,9 @@ def _page_request_hooks() -> None:
 
 
 def register_pages(app: Flask) -> None:
-    from webapp.pages import signin
+    from webapp.pages import board, inbox, portal, signin, tasks, tickets
 
     app.jinja_env.globals[CSRF_FIELD] = csrf_token
     app.before_request(_page_request_hooks)
-    for blueprint in (signin.bp,):
-        app.register_blueprint(blueprint)
+    for module in (signin, inbox, tasks, tickets, portal, board):
+        app.register_blueprint(module.bp)

@@ -8,7 +8,7 @@ from engine.errors import TooManyAttempts, Unauthorized
 from engine.services import accounts
 from webapp.pages import current_engine
 
-bp = Blueprint("session", __name__)
+bp = Blueprint("session", __name__)  # endpoints: session.sign_in, session.sign_out, session.home
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -22,25 +22,14 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def home_for(actor) -> str:
-    if actor.is_customer:
-        return url_for("portal.index") if "portal" in current_app_blueprints() else url_for("session.home")
-    return url_for("inbox.index") if "inbox" in current_app_blueprints() else url_for("session.home")
-
-
-def current_app_blueprints():
-    from flask import current_app
-
-    return current_app.blueprints
+    return url_for("portal.index") if actor.is_customer else url_for("inbox.index")
 
 
 @bp.get("/")
 def home():
     if g.actor is None:
         return redirect(url_for("session.sign_in"))
-    target = home_for(g.actor)
-    if target == url_for("session.home"):
-        return render_template("session/home.html")
-    return redirect(target)
+    return redirect(home_for(g.actor))
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])

@@ -1,0 +1,35 @@
+"""The offer of a feature or change request, as the customer decides on it: the latest estimate (hours, cost,
+delivery date) with the offer text the product owner approved it with. Read from the audit trail, because the
+customer's view of the trail hides what staff entered."""
+
+from engine.domain import ticket_number
+from engine.services.accounts import Actor
+from engine.services.context import Supportflow
+from engine.services.tickets import visible_ticket
+from engine.store import history
+
+ESTIMATE_TASK = "estimate_effort"
+APPROVAL_TASK = "approve_offer"
+
+
+def current_offer(sf: Supportflow, actor: Actor, key: str) -> dict | None:
+    """{hours, cost, delivery_date, offer_text} of the ticket's latest estimate, or None when there is none.
+    Customers only see an estimate once it was approved; staff see it before (offer_text is None then)."""
+    with sf.db.read() as conn:
+        visible_ticket(conn, actor, key)  # NotFound for a ticket the actor may not see
+        events = history.events_of_ticket(conn, ticket_number(key))
+    offer, approved = None, False
+    for event in events:
+        if event["kind"] != "task_completed" or event["element"] not in (ESTIMATE_TASK, APPROVAL_TASK):
+            continue
+        data = event["detail"].get("data") or {}
+        if event["element"] == ESTIMATE_TASK:
+            offer = {"hours": data.get("hours"), "cost": data.get("cost"),
+                     "delivery_date": data.get("delivery_date"), "offer_text": None}
+            approved = False
+        elif offer is not None:
+            approved = data.get("approved") is True
+            offer["offer_text"] = data.get("offer_text") if approved else None
+    if offer is None or (not approved and not actor.is_staff):
+        return None
+    return offer

@@ -1,0 +1,195 @@
+"""Browser tests: a live supportflow on a fresh SQLite database, driven by Playwright through Debian's
+Chromium (never a downloaded browser: `make test` installs the apt package). Every test gets its own
+browser context per user, so each role has its own session cookie, as on separate machines."""
+
+import re
+import shutil
+import struct
+import threading
+import zlib
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from engine.services.context import Supportflow
+from engine.store.database import Database
+
+CHROMIUM = "/usr/bin/chromium"
+# Without these Chromium tries to reach Google's update and sync services and stalls on a closed network.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+VIEWPORT = {"width": 1280, "height": 900}
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+STEP_TIMEOUT_MS = 10_000  # a page that takes longer is broken, not slow: fail fast with the step named
+PASSWORD = "demo"
+
+
+@pytest.fixture(scope="session")
+def live_server(sqlite_template, tmp_path_factory):
+    """The base URL of supportflow served on a free loopback port by a threaded werkzeug server."""
+    from webapp import create_app
+
+    path = tmp_path_factory.mktemp("browser") / "supportflow.db"
+    shutil.copy(sqlite_template, path)
+    sf = Supportflow(Database(f"sqlite:///{path}"))  # the real clock: due dates and ages as a user sees them
+    app = create_app(sf, {"TESTING": False, "SECRET_KEY": "test"})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+    sf.db.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium); "
+                    "or deselect these tests with -m 'not browser'.")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test gets screenshots of all its pages as they stood, named in its report."""
+    report = yield
+    opener = item.funcargs.get("new_page") if hasattr(item, "funcargs") else None
+    if report.when == "call" and report.failed and opener is not None:
+        saved = []
+        for number, page in enumerate((p for context in opener.contexts for p in context.pages), start=1):
+            target = opener.failure_dir / f"page{number}.png"
+            try:
+                page.screenshot(path=str(target), full_page=True)
+            except Exception as error:  # the page may be what broke; the report must still come out
+                saved.append(f"{page.url}: no screenshot ({error})")
+                continue
+            saved.append(f"{page.url} -> {target}")
+        report.sections.append(("browser pages at failure", "\n".join(saved)))
+    return report
+
+
+@pytest.fixture
+def new_page(browser, tmp_path):
+    """new_page() → a page in a fresh browser context (its own cookies); all are closed after the test."""
+    contexts = []
+
+    def open_page():
+        context = browser.new_context(viewport=VIEWPORT)
+        context.set_default_timeout(STEP_TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    open_page.contexts, open_page.failure_dir = contexts, tmp_path
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
+
+
+def sign_in(page, base: str, username: str, password: str = PASSWORD):
+    """Sign in through the sign-in form; the page is then on the user's home (portal or inbox)."""
+    page.goto(f"{base}/sign-in")
+    page.fill('input[name="username"]', username)
+    page.fill('input[name="password"]', password)
+    with page.expect_navigation() as navigation:
+        page.get_by_role("button", name="Sign in").click()
+    landed = navigation.value
+    assert landed.ok and not re.search(r"/sign-in(\?|$)", page.url), (
+        f"{username} could not sign in: HTTP {landed.status} on {page.url}: {page.locator('main').inner_text()[:300]}")
+    return page
+
+
+def shot(page, name: str) -> Path:
+    """docs/screenshots/<name>.png of what the page shows at 1280x900 (the README shows them)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size(VIEWPORT)
+    target = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(target), animations="disabled")
+    return target
+
+
+def api_ticket(request, base: str, username: str, **fields) -> str:
+    """Submit a ticket through the JSON API (quicker than the portal where the form is not under test);
+    `request` is a Playwright APIRequestContext, e.g. page.request. Returns the ticket key."""
+    token = request.post(f"{base}/api/v1/auth/token", data={"username": username, "password": PASSWORD})
+    assert token.ok, token.text()
+    body = {"title": "Printing fails", "description": "The invoice PDF is empty.", "category": "bug",
+            "priority": "normal", **fields}
+    created = request.post(f"{base}/api/v1/tickets", data=body,
+                           headers={"Authorization": f"Bearer {token.json()['token']}"})
+    assert created.status == 201, created.text()
+    return created.json()["key"]
+
+
+def task_link(page, key: str, task: str):
+    """The link to task `task` of ticket `key` in an inbox row or a portal task item."""
+    return page.locator(f'[data-ticket="{key}"][data-task="{task}"] a[href*="/tasks/"]').first
+
+
+def open_task(page, base: str, key: str, task: str) -> None:
+    """From the user's home (the inbox for staff, the portal for customers) open the task's page."""
+    page.goto(f"{base}/")
+    link = task_link(page, key, task)
+    assert link.count() == 1, f"no task {task} of {key} on {page.url}"
+    with page.expect_navigation() as navigation:
+        link.click()
+    assert navigation.value.ok, f"{task} of {key}: HTTP {navigation.value.status} on {page.url}"
+
+
+def fill_form(page, fields: dict) -> None:
+    """Fill form fields by key as the contract renders them: booleans are Yes/No radios, selects by value."""
+    for key, value in fields.items():
+        if isinstance(value, bool):
+            page.locator(f'input[type="radio"][name="{key}"][value="{str(value).lower()}"]').check()
+            continue
+        field = page.locator(f'[name="{key}"]:not([type="hidden"])').first
+        if field.evaluate("element => element.tagName") == "SELECT":
+            field.select_option(str(value))
+        else:
+            field.fill(str(value))
+
+
+def field_errors(page) -> dict[str, str]:
+    return {error.get_attribute("data-error-for"): error.inner_text()
+            for error in page.locator("[data-error-for]").all()}
+
+
+def submit(page, button: str):
+    """Click the form's submit button; returns the response of the page the server answers with."""
+    with page.expect_navigation() as navigation:
+        page.get_by_role("button", name=button).click()
+    return navigation.value
+
+
+def complete_task(page, base: str, key: str, task: str, **fields) -> str:
+    """Open the task from the home page, fill its form, complete it; returns the confirmation shown."""
+    open_task(page, base, key, task)
+    fill_form(page, fields)
+    response = submit(page, "Complete task")
+    assert "/tasks/" not in page.url, (f"{task} of {key} was not completed: HTTP {response.status}, "
+                                       f"errors {field_errors(page)}, {page.locator('.flash').all_inner_texts()}")
+    confirmations = page.locator(".flash-success").all_inner_texts()
+    assert any(key in text for text in confirmations), f"no confirmation for {task} of {key}: {confirmations}"
+    return " ".join(confirmations)
+
+
+def png_image(width: int = 32, height: int = 20) -> bytes:
+    """A small valid PNG (a blue rectangle), made here so the tests carry no binary fixture."""
+
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+
+    rows = b"".join(b"\x00" + b"\x1f\x6f\xd0" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")

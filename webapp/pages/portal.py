@@ -1,0 +1,85 @@
+"""The customer portal: the organisation's tickets and the customer's own tasks, submitting a ticket; and
+capture on behalf, where a support master records a phone call for a customer organisation."""
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+
+from engine.domain import STATUSES
+from engine.errors import Forbidden, InvalidInput
+from engine.services import conversation, organisations, tasks, tickets
+from webapp.pages import current_engine, signed_in
+from webapp.pages.tickets import UPLOAD_LIMITS, error_text
+
+bp = Blueprint("portal", __name__)  # endpoints: portal.index, portal.new, portal.capture
+
+TICKET_FIELDS = ("title", "description", "category", "priority", "system")
+CATEGORY_CHOICES = (("bug", "Bug — something does not work"), ("feature", "Feature — something new"),
+                    ("change", "Change — make something work differently"), ("question", "Question"))
+PRIORITY_CHOICES = (("low", "Low"), ("normal", "Normal"), ("high", "High"), ("critical", "Critical — work stops"))
+# marshmallow's words for an empty required field, said the way a form does.
+_FRIENDLIER = {"Missing data for required field.": "Please fill this in."}
+
+
+@bp.get("/portal")
+@signed_in
+def index():
+    if not g.actor.is_customer:
+        return redirect(url_for("inbox.index"))
+    filters = {key: request.args[key].strip() for key in ("status", "q") if request.args.get(key, "").strip()}
+    sf = current_engine()
+    return render_template("portal/index.html", tickets=tickets.list_tickets(sf, g.actor, filters),
+                           tasks=tasks.inbox(sf, g.actor), filters=filters, statuses=STATUSES)
+
+
+@bp.route("/portal/new", methods=["GET", "POST"])
+@signed_in
+def new():
+    if not g.actor.is_customer:
+        if "support_master" in g.actor.roles:
+            return redirect(url_for("portal.capture"))
+        raise Forbidden("Customers submit tickets in the portal; support masters capture calls.")
+    if request.method == "GET":
+        return _form("portal/new.html", {"category": "bug", "priority": "normal"})
+    return _submit("portal/new.html", _ticket_input())
+
+
+@bp.route("/capture", methods=["GET", "POST"])
+@signed_in
+def capture():
+    names = organisations.customer_organisations(current_engine(), g.actor)  # Forbidden unless support master
+    if request.method == "GET":
+        return _form("portal/capture.html", {"category": "bug", "priority": "normal"}, organisations=names)
+    data = _ticket_input()
+    data["organisation"] = request.form.get("organisation", "").strip() or None
+    return _submit("portal/capture.html", data, organisations=names)
+
+
+def _ticket_input() -> dict:
+    data = {key: request.form.get(key, "").strip() for key in TICKET_FIELDS}
+    data["system"] = data["system"] or None
+    return {key: value for key, value in data.items() if value != ""}
+
+
+def _form(template: str, values: dict, errors: dict | None = None, status: int = 200, **extra):
+    return render_template(template, values=values, errors=errors or {}, categories=CATEGORY_CHOICES,
+                           priorities=PRIORITY_CHOICES, upload=UPLOAD_LIMITS, **extra), status
+
+
+def _submit(template: str, data: dict, **extra):
+    """Create the ticket, then attach the files to it; a refused file is said on the ticket's page."""
+    sf = current_engine()
+    try:
+        ticket = tickets.create_ticket(sf, g.actor, data)
+    except InvalidInput as err:
+        errors = {field: [_FRIENDLIER.get(m, m) for m in messages] for field, messages in err.errors.items()}
+        return _form(template, data, errors, 422, **extra)
+    key = ticket["key"]
+    flash(f"{key} captured for {ticket['organisation']}." if "organisation" in data else f"{key} submitted.",
+          "success")
+    for upload in request.files.getlist("attachments"):
+        if not upload.filename:
+            continue  # the empty part a browser sends when no file was chosen
+        try:
+            conversation.add_attachment(sf, g.actor, key, upload.filename, upload.read())
+        except InvalidInput as err:
+            flash(f"{upload.filename} was not attached: {error_text(err)}", "error")
+    return redirect(url_for("tickets.show", key=key))

@@ -1,0 +1,76 @@
+"""The task page: the form of one open user task, rendered from its form-js schema, beside the ticket it
+belongs to; posting it completes the task. The engine validates; this page shows what it says."""
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from engine.domain import TICKET_FIELDS_FROM_TASKS
+from engine.errors import Conflict, Forbidden, InvalidInput
+from engine.services import offers, organisations, tasks, tickets
+from webapp.pages import current_engine, signed_in, taskforms
+
+bp = Blueprint("tasks", __name__)  # endpoints: tasks.show (GET), tasks.complete (POST)
+
+LATEST_EVENTS = 8
+OFFER_TASKS = ("approve_offer", "decide_offer")  # the tasks whose page shows the estimate or offer
+COMPLETED_MEANWHILE = "This task was completed by someone else meanwhile; your input was not saved."
+NO_LONGER_OPEN = "This task is no longer open: it was completed meanwhile, or its ticket moved on."
+
+
+def _task(task_id: str) -> dict:
+    """The task if the actor may do it: NotFound when they may not see it, Forbidden when it is another role's."""
+    task = tasks.task_view(current_engine(), g.actor, task_id)
+    if not task["yours"]:
+        raise Forbidden(f"The task {task['name']!r} is for the role {task['role']}; you do not hold it.")
+    return task
+
+
+def _gone(task: dict, heading: str, message: str):
+    ticket = tickets.ticket_view(current_engine(), g.actor, task["ticket_key"]) if task["ticket_key"] else None
+    return render_template("tasks/gone.html", ticket=ticket, heading=heading, message=message), 409
+
+
+def _page(task: dict, *, posted: MultiDict | None = None, errors: dict | None = None):
+    sf = current_engine()
+    key = task["ticket_key"]
+    ticket = tickets.ticket_view(sf, g.actor, key) if key else None
+    offer = offers.current_offer(sf, g.actor, key) if key and task["task"] in OFFER_TASKS else None
+    events = ticket["events"][-LATEST_EVENTS:] if ticket else []
+    comments = ticket["comments"] if ticket else []
+    # Fields that reclassify the ticket (triage) start from what the ticket says now.
+    prefill = {field: ticket[field] for field in TICKET_FIELDS_FROM_TASKS if ticket and ticket.get(field)}
+    names = organisations.display_names(sf, {e["actor"] for e in events} | {c["author"] for c in comments})
+    return render_template(
+        "tasks/show.html", task=task, ticket=ticket, offer=offer, events=events, comments=comments, names=names,
+        older_events=len(ticket["events"]) - len(events) if ticket else 0,
+        widgets=taskforms.widgets(task["form"], posted, prefill), errors=errors or {})
+
+
+def _done_page() -> str:
+    return url_for("portal.index") if g.actor.is_customer else url_for("inbox.index")
+
+
+@bp.get("/tasks/<task_id>")
+@signed_in
+def show(task_id: str):
+    task = _task(task_id)
+    if task["state"] != "open":
+        return _gone(task, "No longer open", NO_LONGER_OPEN)
+    return _page(task)
+
+
+@bp.post("/tasks/<task_id>")
+@signed_in
+def complete(task_id: str):
+    task = _task(task_id)
+    if task["state"] != "open":
+        return _gone(task, "Not saved", COMPLETED_MEANWHILE)
+    data = taskforms.typed_data(task["form"], request.form)
+    try:
+        tasks.complete(current_engine(), g.actor, task_id, data)
+    except InvalidInput as err:
+        return _page(task, posted=request.form, errors=err.errors), 422
+    except Conflict as err:
+        return _gone(task, "Not saved", str(err))
+    flash(f"Done: {task['name']} on {task['ticket_key']}.", "success")
+    return redirect(_done_page())

@@ -1,0 +1,89 @@
+"""The ticket page: details, the timeline from the audit trail, open tasks, comments and attachments;
+adding a comment or a file. A ticket the user may not see is a 404, as the engine says."""
+
+from io import BytesIO
+
+from flask import Blueprint, flash, g, redirect, render_template, request, send_file, url_for
+
+from engine.errors import InvalidInput
+from engine.filetypes import ALLOWED_DESCRIPTION, INLINE_TYPES, MAX_ATTACHMENT_BYTES, TEXT_SUFFIXES
+from engine.services import conversation, organisations, tickets
+from webapp.pages import current_engine, signed_in
+
+bp = Blueprint("tickets", __name__)  # endpoints: tickets.show, tickets.comment, tickets.attach, tickets.attachment
+
+# What the file pickers offer; the engine judges the bytes whatever the browser sends.
+UPLOAD_LIMITS = {
+    "accept": ",".join([*sorted(INLINE_TYPES), "application/pdf", *sorted(TEXT_SUFFIXES)]),
+    "max_mb": MAX_ATTACHMENT_BYTES // (1024 * 1024),
+    "allowed": ALLOWED_DESCRIPTION,
+    "inline_types": INLINE_TYPES,
+}
+
+
+def error_text(err: InvalidInput) -> str:
+    return " ".join(message for messages in err.errors.values() for message in messages)
+
+
+def people_in(ticket: dict) -> dict[str, str]:
+    """Display names of everyone the page mentions (the trail, tasks and files carry user names)."""
+    usernames = {event["actor"] for event in ticket["events"]}
+    usernames |= {comment["author"] for comment in ticket.get("comments", [])}
+    usernames |= {attachment["uploaded_by"] for attachment in ticket.get("attachments", [])}
+    usernames |= {task["assignee"] for task in ticket["open_tasks"]}
+    return organisations.display_names(current_engine(), usernames)
+
+
+def _checked(name: str) -> bool:
+    return request.form.get(name, "").lower() in ("1", "true", "yes", "on")
+
+
+@bp.get("/tickets/<key>")
+@signed_in
+def show(key: str):
+    ticket = tickets.ticket_view(current_engine(), g.actor, key)
+    return render_template("tickets/show.html", ticket=ticket, names=people_in(ticket), upload=UPLOAD_LIMITS)
+
+
+@bp.post("/tickets/<key>/comments")
+@signed_in
+def comment(key: str):
+    try:
+        conversation.add_comment(current_engine(), g.actor, key,
+                                 {"body": request.form.get("body", ""), "internal": _checked("internal")})
+    except InvalidInput as err:
+        flash(f"The comment was not added: {error_text(err)}", "error")
+    else:
+        flash("Comment added.", "success")
+    return redirect(url_for("tickets.show", key=key, _anchor="comments"))
+
+
+@bp.post("/tickets/<key>/attachments")
+@signed_in
+def attach(key: str):
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        flash("Choose a file to attach.", "error")
+        return redirect(url_for("tickets.show", key=key, _anchor="attachments"))
+    try:
+        view = conversation.add_attachment(current_engine(), g.actor, key, upload.filename, upload.read(),
+                                           internal=_checked("internal"))
+    except InvalidInput as err:
+        flash(f"{upload.filename} was not attached: {error_text(err)}", "error")
+    else:
+        flash(f"{view['filename']} attached.", "success")
+    return redirect(url_for("tickets.show", key=key, _anchor="attachments"))
+
+
+@bp.get("/tickets/<key>/attachments/<int:attachment_id>")
+@signed_in
+def attachment(key: str, attachment_id: int):
+    view, content = conversation.attachment_download(current_engine(), g.actor, key, attachment_id)
+    inline = request.args.get("inline") == "1" and view["content_type"] in INLINE_TYPES
+    mimetype = "text/plain; charset=utf-8" if view["content_type"] == "text/plain" else view["content_type"]
+    response = send_file(BytesIO(content), mimetype=mimetype, as_attachment=not inline,
+                         download_name=view["filename"], max_age=0)
+    # Whatever the bytes are, the browser must not run them as a page of ours.
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
