@@ -1,15 +1,14 @@
 """Routes: sign-in token and tickets."""
 
-from io import BytesIO
 
-from flask import g, request, send_file
+from flask import g, request
 
 from engine.errors import InvalidInput
-from engine.filetypes import INLINE_TYPES
 from engine.services import accounts, conversation, tickets
 from engine.services.inputs import load_input
 from webapp.api import api, engine, json_body
 from webapp.api.schemas import TokenRequest
+from webapp.downloads import attachment_response
 
 
 @api.post("/auth/token")
@@ -51,11 +50,4 @@ def add_attachment(key: str):
 @api.get("/tickets/<key>/attachments/<int:attachment_id>")
 def download_attachment(key: str, attachment_id: int):
     view, content = conversation.attachment_download(engine(), g.actor, key, attachment_id)
-    inline = request.args.get("inline") == "1" and view["content_type"] in INLINE_TYPES
-    mimetype = "text/plain; charset=utf-8" if view["content_type"] == "text/plain" else view["content_type"]
-    response = send_file(BytesIO(content), mimetype=mimetype, as_attachment=not inline,
-                         download_name=view["filename"], max_age=0)
-    # Whatever the bytes are, the browser must not run them as a page of ours.
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return attachment_response(view, content)

@@ -1,13 +1,13 @@
 """The ticket page: details, the timeline from the audit trail, open tasks, comments and attachments;
 adding a comment or a file. A ticket the user may not see is a 404, as the engine says."""
 
-from io import BytesIO
 
-from flask import Blueprint, flash, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from engine.errors import InvalidInput
 from engine.filetypes import ALLOWED_DESCRIPTION, INLINE_TYPES, MAX_ATTACHMENT_BYTES, TEXT_SUFFIXES
 from engine.services import conversation, organisations, tickets
+from webapp.downloads import attachment_response
 from webapp.pages import current_engine, signed_in
 
 bp = Blueprint("tickets", __name__)  # endpoints: tickets.show, tickets.comment, tickets.attach, tickets.attachment
@@ -79,11 +79,4 @@ def attach(key: str):
 @signed_in
 def attachment(key: str, attachment_id: int):
     view, content = conversation.attachment_download(current_engine(), g.actor, key, attachment_id)
-    inline = request.args.get("inline") == "1" and view["content_type"] in INLINE_TYPES
-    mimetype = "text/plain; charset=utf-8" if view["content_type"] == "text/plain" else view["content_type"]
-    response = send_file(BytesIO(content), mimetype=mimetype, as_attachment=not inline,
-                         download_name=view["filename"], max_age=0)
-    # Whatever the bytes are, the browser must not run them as a page of ours.
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return attachment_response(view, content)
