@@ -1,13 +1,17 @@
 """What ops staff do with running instances: look inside, suspend, resume, terminate, retry."""
 
+from collections import Counter
+from datetime import UTC
+
 from marshmallow import Schema, fields, validate
 
 from engine.domain import ticket_key, ticket_number
-from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
+from engine.errors import Conflict, Forbidden, InvalidInput, NotFound, SupportflowError
 from engine.services import steps
 from engine.services.accounts import Actor
 from engine.services.context import Supportflow
 from engine.services.inputs import load_input
+from engine.store import definitions as definition_store
 from engine.store import history
 from engine.store import runtime as store
 
@@ -18,8 +22,21 @@ class InstanceFilterSchema(Schema):
     status = fields.String(load_default=None, validate=validate.OneOf(INSTANCE_STATUSES))
     ticket = fields.String(load_default=None, validate=validate.Length(max=30))
     process = fields.String(load_default=None, validate=validate.Length(max=200))
+    version = fields.Integer(load_default=None, validate=validate.Range(min=1),
+                             metadata={"description": "with process: only instances started on this version"})
+    created_after = fields.AwareDateTime(load_default=None, default_timezone=UTC)
+    created_before = fields.AwareDateTime(load_default=None, default_timezone=UTC)
+    updated_after = fields.AwareDateTime(load_default=None, default_timezone=UTC)
+    updated_before = fields.AwareDateTime(load_default=None, default_timezone=UTC)
+    before = fields.Integer(load_default=None, validate=validate.Range(min=1),
+                            metadata={"description": "the last id of the previous page (newest first)"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class BulkActionSchema(Schema):
+    action = fields.String(required=True, validate=validate.OneOf(("suspend", "resume", "retry", "terminate")))
+    ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1, max=500))
+    reason = fields.String(load_default=None, validate=validate.Length(max=2000))
 
 
 def _head(conn, instance_id: int) -> dict:
@@ -47,15 +64,79 @@ def _summary(head: dict) -> dict:
 def list_instances(sf: Supportflow, actor: Actor, filters) -> list[dict]:
     _require_ops(actor)
     options = load_input(InstanceFilterSchema(), filters)
-    ticket = options.pop("ticket")
+    ticket, version = options.pop("ticket"), options.pop("version")
     ticket_id = ticket_number(ticket) if ticket else None
     if ticket and ticket_id is None:
         return []
     with sf.db.read() as conn:
-        rows = store.list_instances(conn, status=options["status"], ticket_id=ticket_id,
-                                    process_id=options["process"], limit=options["limit"],
-                                    offset=options["offset"])
+        version_id = None
+        if version is not None:
+            if not options["process"]:
+                raise InvalidInput({"version": ["Name the process whose version you mean."]})
+            row = definition_store.version_by_number(conn, options["process"], version)
+            if row is None:
+                return []
+            version_id = row["id"]
+        rows = store.list_instances(
+            conn, status=options["status"], ticket_id=ticket_id, process_id=options["process"],
+            version_id=version_id, created_after=options["created_after"], created_before=options["created_before"],
+            updated_after=options["updated_after"], updated_before=options["updated_before"],
+            before_id=options["before"], limit=options["limit"])
     return [_summary(_with_version(sf, row)) for row in rows]
+
+
+def status_counts(sf: Supportflow, actor: Actor, process_id: str | None = None) -> dict[str, int]:
+    """How many instances are in each status (every status named, zero included)."""
+    _require_ops(actor)
+    with sf.db.read() as conn:
+        counts = store.counts_by_status(conn, process_id)
+    return {status: counts.get(status, 0) for status in INSTANCE_STATUSES}
+
+
+def error_inbox(sf: Supportflow, actor: Actor) -> list[dict]:
+    """Every instance in error, with its message, grouped by the element that failed (biggest group first)."""
+    _require_ops(actor)
+    with sf.db.read() as conn:
+        rows = store.instances_in_error(conn)
+    groups: dict[tuple, dict] = {}
+    for row in rows:
+        error = row["last_error"] or {}
+        key = (row["process_id"], error.get("element"))
+        group = groups.setdefault(key, {"process_id": key[0], "element": key[1], "instances": []})
+        group["instances"].append({
+            "id": row["id"], "ticket_key": ticket_key(row["ticket_id"]) if row["ticket_id"] else None,
+            "message": error.get("message"), "line": error.get("line"), "at": error.get("at")})
+    return sorted(({**g, "count": len(g["instances"])} for g in groups.values()),
+                  key=lambda g: (-g["count"], g["process_id"], g["element"] or ""))
+
+
+def fire_timer(sf: Supportflow, actor: Actor, instance_id: int, task_id: str) -> dict:
+    """Fire a pending timer now, whatever its due time (ops moving a case on by hand)."""
+    _require_ops(actor)
+    step = steps.Step(
+        instance_id, lambda wf, now: sf.runtime.fire_timer(wf, task_id, now), "timer_fired", actor.id,
+        retry={"action": "timer", "task_id": task_id}, detail={"fired_by": actor.username, "early": True})
+    if steps.advance(sf, step) is None:
+        raise Conflict("That timer is no longer pending.")
+    return instance_view(sf, actor, instance_id)
+
+
+def bulk(sf: Supportflow, actor: Actor, data) -> list[dict]:
+    """One action on many instances; each succeeds or fails on its own, and says which."""
+    _require_ops(actor)
+    request = load_input(BulkActionSchema(), data)
+    action = request["action"]
+    results = []
+    for instance_id in dict.fromkeys(request["ids"]):
+        try:
+            if action == "terminate":
+                view = terminate(sf, actor, instance_id, request["reason"] or "")
+            else:
+                view = {"suspend": suspend, "resume": resume, "retry": retry}[action](sf, actor, instance_id)
+            results.append({"id": instance_id, "ok": True, "status": view["status"]})
+        except SupportflowError as err:
+            results.append({"id": instance_id, "ok": False, "error": str(err)})
+    return results
 
 
 def _with_version(sf: Supportflow, head: dict) -> dict:
@@ -82,8 +163,19 @@ def instance_view(sf: Supportflow, actor: Actor, instance_id: int) -> dict:
         events=[{"at": e["at"].isoformat(), "actor": e["actor"] or "system", "kind": e["kind"],
                  "element": e["element"], "detail": e["detail"]} for e in events],
         state_bytes=len(state),
+        element_runs=_element_runs(sf, instance_id),
     )
     return view
+
+
+def _element_runs(sf: Supportflow, instance_id: int) -> list[dict]:
+    """How often each element ran in this instance, from the paths its steps took (the audit trail)."""
+    runs = Counter()
+    with sf.db.read() as conn:
+        for _, _, path in history.step_paths(conn, instance_id):
+            runs.update(tuple(item) for item in path)
+    return [{"process_id": process, "element": element, "runs": count}
+            for (process, element), count in sorted(runs.items())]
 
 
 def _task(row: dict) -> dict:

@@ -8,13 +8,13 @@ from engine.store import accounts as account_store
 READERS = {"process_owner", "ops"}
 
 
-def _require(actor: Actor, roles: set[str], doing: str) -> None:
+def require_roles(actor: Actor, roles: set[str], doing: str) -> None:
     if not actor.roles & roles:
         raise Forbidden(f"Only {' or '.join(sorted(roles))} staff may {doing}.")
 
 
 def list_versions(sf: Supportflow, actor: Actor) -> list[dict]:
-    _require(actor, READERS, "see process definitions")
+    require_roles(actor, READERS, "see process definitions")
     rows = sf.definitions.versions()
     with sf.db.read() as conn:
         names = account_store.usernames(conn, {r["deployed_by"] for r in rows if r["deployed_by"]})
@@ -25,11 +25,11 @@ def list_versions(sf: Supportflow, actor: Actor) -> list[dict]:
 
 
 def upload(sf: Supportflow, actor: Actor, xml: bytes) -> tuple[dict, bool]:
-    _require(actor, {"process_owner"}, "deploy process definitions")
+    require_roles(actor, {"process_owner"}, "deploy process definitions")
     row, created = sf.definitions.deploy(xml, deployed_by=actor.id, now=sf.clock.now())
     return {"process_id": row["process_id"], "version": row["version"], "created": created}, created
 
 
 def download(sf: Supportflow, actor: Actor, process_id: str, number: int) -> str:
-    _require(actor, READERS, "download process definitions")
+    require_roles(actor, READERS, "download process definitions")
     return sf.definitions.bpmn(process_id, number)

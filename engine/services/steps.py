@@ -120,7 +120,7 @@ def _apply(sf: Supportflow, conn, head: dict, step: Step, outcome: StepOutcome, 
     """Write what the step did; returns the ticket row as it now stands."""
     ticket_id, pinned = head["ticket_id"], head["pinned_versions"]
     events = [_event(head, step.actor_id, now, step.kind, step.task["element"] if step.task else None,
-                     {**step.detail, "path": [element for _, element in outcome.completed]})]
+                     {**step.detail, "path": [[process, element] for process, element in outcome.completed]})]
     _sync_tasks(conn, head, step, outcome, now)
     ticket = None
     if ticket_id is not None:

@@ -3,7 +3,7 @@
 
 from sqlalchemy import Connection, bindparam, insert, select
 
-from engine.store.tables import audit_events, outbox, users
+from engine.store.tables import audit_events, instances, outbox, users
 
 _INSERT_EVENTS = insert(audit_events)
 _TICKET_EVENTS = (select(audit_events, users.c.username.label("actor"))
@@ -43,3 +43,18 @@ def insert_messages(conn: Connection, rows: list[dict]) -> None:
 def messages_of_ticket(conn: Connection, ticket_id: int) -> list[dict]:
     query = select(outbox).where(outbox.c.ticket_id == ticket_id).order_by(outbox.c.id)
     return [dict(row) for row in conn.execute(query).mappings()]
+
+
+# The events whose detail carries the path a step took (the elements it completed).
+STEP_KINDS = ("ticket_created", "task_completed", "timer_fired")
+
+
+def step_paths(conn: Connection, instance_id: int | None = None):
+    """(instance id, pinned versions, path) of every step; of one instance when given. Streams."""
+    query = (select(audit_events.c.instance_id, instances.c.pinned_versions, audit_events.c.detail)
+             .join(instances, instances.c.id == audit_events.c.instance_id)
+             .where(audit_events.c.kind.in_(STEP_KINDS)))
+    if instance_id is not None:
+        query = query.where(audit_events.c.instance_id == instance_id)
+    for row in conn.execution_options(yield_per=1000).execute(query):
+        yield row.instance_id, row.pinned_versions, row.detail.get("path", [])

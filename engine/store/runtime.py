@@ -52,16 +52,44 @@ def update_instance(conn: Connection, instance_id: int, expected_revision: int, 
 
 
 def list_instances(conn: Connection, *, status: str | None = None, ticket_id: int | None = None,
-                   process_id: str | None = None, limit: int = 50, offset: int = 0) -> list[dict]:
-    query = select(*_HEAD)
-    if status:
-        query = query.where(instances.c.status == status)
-    if ticket_id is not None:
-        query = query.where(instances.c.ticket_id == ticket_id)
+                   process_id: str | None = None, version_id: int | None = None,
+                   created_after: datetime | None = None, created_before: datetime | None = None,
+                   updated_after: datetime | None = None, updated_before: datetime | None = None,
+                   before_id: int | None = None, limit: int = 50) -> list[dict]:
+    """Newest first; page on with before_id (the last id seen) — keyset paging stays fast on big tables."""
+    conditions = [
+        (status, lambda: instances.c.status == status),
+        (ticket_id, lambda: instances.c.ticket_id == ticket_id),
+        (process_id, lambda: instances.c.process_id == process_id),
+        (version_id, lambda: instances.c.version_id == version_id),
+        (created_after, lambda: instances.c.created_at >= created_after),
+        (created_before, lambda: instances.c.created_at < created_before),
+        (updated_after, lambda: instances.c.updated_at >= updated_after),
+        (updated_before, lambda: instances.c.updated_at < updated_before),
+        (before_id, lambda: instances.c.id < before_id),
+    ]
+    query = select(*_HEAD).where(*[make() for value, make in conditions if value is not None])
+    query = query.order_by(instances.c.id.desc()).limit(limit)
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def counts_by_status(conn: Connection, process_id: str | None = None) -> dict[str, int]:
+    query = select(instances.c.status, func.count()).group_by(instances.c.status)
     if process_id:
         query = query.where(instances.c.process_id == process_id)
-    query = query.order_by(instances.c.id.desc()).limit(limit).offset(offset)
+    return {status: count for status, count in conn.execute(query)}
+
+
+def instances_in_error(conn: Connection, limit: int = 1000) -> list[dict]:
+    query = select(*_HEAD).where(instances.c.status == "error").order_by(instances.c.updated_at.desc()).limit(limit)
     return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def completed_task_times(conn: Connection, process_version_id: int) -> list[tuple[str, float]]:
+    """(element, seconds open) of every completed user task of one process version."""
+    query = select(tasks.c.element, tasks.c.created_at, tasks.c.completed_at).where(
+        tasks.c.process_version_id == process_version_id, tasks.c.state == "completed")
+    return [(row.element, (row.completed_at - row.created_at).total_seconds()) for row in conn.execute(query)]
 
 
 def state_size(conn: Connection, instance_id: int) -> int:

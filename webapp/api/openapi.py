@@ -112,6 +112,28 @@ def build_spec() -> dict:
                           "401": {"description": _ERRORS["401"]}, "403": {"description": _ERRORS["403"]},
                           "404": {"description": _ERRORS["404"]}}}},
     }
+    obj = {"type": "object"}
+    paths["/instances/counts"] = {"get": {
+        "summary": "How many instances are in each status (ops)", "security": secured,
+        "parameters": [{"in": "query", "name": "process", "schema": {"type": "string"}}],
+        "responses": _responses("200", obj, "401", "403")}}
+    paths["/instances/errors"] = {"get": {
+        "summary": "The error inbox: instances in error grouped by the failing element (ops)", "security": secured,
+        "responses": _responses("200", {"type": "array", "items": obj}, "401", "403")}}
+    paths["/instances/bulk"] = {"post": {
+        "summary": "suspend, resume, retry or terminate many instances (ops)", "security": secured,
+        "requestBody": _json_body({"type": "object", "required": ["action", "ids"], "properties": {
+            "action": {"type": "string", "enum": ["suspend", "resume", "retry", "terminate"]},
+            "ids": {"type": "array", "items": {"type": "integer"}}, "reason": {"type": "string"}}}),
+        "responses": _responses("200", obj, "401", "403", "422")}}
+    paths["/instances/{instance_id}/timers/{task_id}/fire"] = {"post": {
+        "summary": "Fire a pending timer now (ops)", "security": secured,
+        "parameters": [instance_id, _path_param("task_id")],
+        "responses": _responses("200", "InstanceDetail", "401", "403", "404", "409")}}
+    paths["/processes/{process_id}/versions/{number}/heatmap"] = {"get": {
+        "summary": "Instances and runs per element, median open time of user tasks", "security": secured,
+        "parameters": [_path_param("process_id"), _path_param("number", "integer")],
+        "responses": _responses("200", obj, "401", "403", "404")}}
     for action in ("suspend", "resume", "retry"):
         paths[f"/instances/{{instance_id}}/{action}"] = {"post": {
             "summary": f"{action.capitalize()} an instance (ops)", "security": secured, "parameters": [instance_id],

@@ -2,7 +2,7 @@
 
 from flask import Response, g, request
 
-from engine.services import processes
+from engine.services import heatmap, processes
 from webapp.api import api, engine
 
 
@@ -22,3 +22,8 @@ def download_process(process_id: str, number: int):
     xml = processes.download(engine(), g.actor, process_id, number)
     return Response(xml, mimetype="application/xml",
                     headers={"Content-Disposition": f'attachment; filename="{process_id}-v{number}.bpmn"'})
+
+
+@api.get("/processes/<process_id>/versions/<int:number>/heatmap")
+def process_heatmap(process_id: str, number: int):
+    return heatmap.heatmap(engine(), g.actor, process_id, number)

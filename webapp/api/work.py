@@ -58,3 +58,23 @@ def terminate_instance(instance_id: int):
 @api.post("/instances/<int:instance_id>/retry")
 def retry_instance(instance_id: int):
     return instances.retry(engine(), g.actor, instance_id)
+
+
+@api.get("/instances/counts")
+def instance_counts():
+    return instances.status_counts(engine(), g.actor, request.args.get("process") or None)
+
+
+@api.get("/instances/errors")
+def error_inbox():
+    return instances.error_inbox(engine(), g.actor)
+
+
+@api.post("/instances/bulk")
+def bulk_action():
+    return {"results": instances.bulk(engine(), g.actor, json_body())}
+
+
+@api.post("/instances/<int:instance_id>/timers/<task_id>/fire")
+def fire_timer(instance_id: int, task_id: str):
+    return instances.fire_timer(engine(), g.actor, instance_id, task_id)

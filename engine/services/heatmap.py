@@ -1,0 +1,44 @@
+"""A process version's heatmap: how many instances passed each element, how often it ran in all, and the
+median time its user tasks stayed open. Computed from the audit trail and the task rows, which keep the
+whole history however much the live workflow state is compacted."""
+
+import statistics
+from collections import Counter, defaultdict
+
+from engine.errors import NotFound
+from engine.services.accounts import Actor
+from engine.services.context import Supportflow
+from engine.services.processes import READERS, require_roles
+from engine.store import definitions as definition_store
+from engine.store import history
+from engine.store import runtime as runtime_store
+
+
+def heatmap(sf: Supportflow, actor: Actor, process_id: str, number: int) -> dict:
+    require_roles(actor, READERS, "see process heatmaps")
+    with sf.db.read() as conn:
+        row = definition_store.version_by_number(conn, process_id, number)
+        if row is None:
+            raise NotFound(f"There is no version {number} of the process {process_id!r}.")
+        version_id = row["id"]
+        runs, instances = Counter(), defaultdict(set)
+        for instance_id, pinned, path in history.step_paths(conn):
+            if pinned.get(process_id) != version_id:
+                continue
+            for path_process, element in path:
+                if path_process == process_id:
+                    runs[element] += 1
+                    instances[element].add(instance_id)
+        durations = defaultdict(list)
+        for element, seconds in runtime_store.completed_task_times(conn, version_id):
+            durations[element].append(seconds)
+    elements = sf.definitions.deployed(version_id).document.elements
+    return {
+        "process_id": process_id, "version": number,
+        "elements": [
+            {"element": element_id, "name": element.name, "kind": element.kind,
+             "instances": len(instances.get(element_id, ())), "runs": runs.get(element_id, 0),
+             "median_open_seconds": statistics.median(durations[element_id]) if durations.get(element_id) else None}
+            for element_id, element in elements.items()
+        ],
+    }

@@ -1,0 +1,88 @@
+"""What the ops console stands on: filters and counts, the error inbox, firing a timer now, bulk actions,
+how often each element ran, and a process version's heatmap."""
+
+from engine.store import runtime
+from tests.test_ops_and_errors import broken_support_ticket, instance_of
+
+
+def test_filters_counts_and_keyset_paging(desk):
+    keys = [desk.submit(title=f"Ticket {n}")["key"] for n in range(5)]
+    desk.complete(keys[0], "triage", "support", category="bug", priority="low", outcome="someday")
+    ops = desk.as_("ops")
+    counts = ops.get("/instances/counts")
+    assert counts["waiting"] == 4 and counts["completed"] == 1 and counts["error"] == 0
+    assert [i["ticket_key"] for i in ops.get("/instances?status=completed")] == [keys[0]]
+    first = ops.get("/instances?limit=2")
+    rest = ops.get(f"/instances?limit=10&before={first[-1]['id']}")
+    assert [i["ticket_key"] for i in first + rest] == list(reversed(keys))
+    assert len(ops.get("/instances?process=support_ticket&version=1")) == 5
+    assert ops.get("/instances?process=support_ticket&version=7") == []
+    assert "version" in ops.get("/instances?version=1", expect=422)["errors"]
+    desk.clock.advance(hours=2)
+    desk.complete(keys[1], "triage", "support", category="bug", priority="low", outcome="someday")
+    recent = ops.get("/instances?updated_after=2026-03-02T10:00:00Z")
+    assert [i["ticket_key"] for i in recent] == [keys[1]]
+    ops.get("/instances?created_after=yesterday", expect=422)
+
+
+def test_the_error_inbox_groups_failures_by_element(desk):
+    desk.as_("process").post("/processes", data=broken_support_ticket(), content_type="application/xml",
+                             expect=201)
+    keys = [desk.submit()["key"] for _ in range(2)]
+    for key in keys:
+        desk.complete(key, "triage", "support", expect=500, category="bug", priority="high", outcome="need_info")
+    [group] = desk.as_("ops").get("/instances/errors")
+    assert group["count"] == 2 and group["process_id"] == "support_ticket" and group["element"]
+    assert sorted(i["ticket_key"] for i in group["instances"]) == sorted(keys)
+    assert "division by zero" in group["instances"][0]["message"].lower()
+    desk.as_("support").get("/instances/errors", expect=403)
+
+
+def test_ops_fires_a_pending_timer_now(desk):
+    key = desk.submit()["key"]
+    desk.complete(key, "triage", "support", category="bug", priority="normal", outcome="need_info")
+    instance = desk.as_("ops").get(f"/instances/{instance_of(desk, key)['id']}")
+    timeout = next(t for t in pending_timers(desk, instance["id"]) if t["element"] == "provide_information_timeout")
+    detail = desk.as_("ops").post(f"/instances/{instance['id']}/timers/{timeout['task_id']}/fire")
+    assert detail["status"] == "completed" and desk.status(key) == ("closed", "abandoned")
+    fired = [e for e in desk.ticket(key)["events"] if e["kind"] == "timer_fired"]
+    assert fired[0]["actor"] == "ops" and fired[0]["detail"]["early"] is True
+    desk.as_("ops").post(f"/instances/{instance['id']}/timers/{timeout['task_id']}/fire", expect=409)
+
+
+def pending_timers(desk, instance_id):
+    with desk.sf.db.read() as conn:
+        return runtime.timers_of_instance(conn, instance_id)
+
+
+def test_bulk_actions_report_each_instance(desk):
+    keys = [desk.submit()["key"] for _ in range(3)]
+    ids = [instance_of(desk, key)["id"] for key in keys]
+    desk.complete(keys[2], "triage", "support", category="bug", priority="low", outcome="someday")
+    answer = desk.as_("ops").post("/instances/bulk", {"action": "suspend", "ids": ids})["results"]
+    assert [(r["id"], r["ok"]) for r in answer] == [(ids[0], True), (ids[1], True), (ids[2], False)]
+    assert "completed" in answer[2]["error"]
+    answer = desk.as_("ops").post("/instances/bulk", {"action": "terminate", "ids": ids[:2], "reason": "Duplicates"})
+    assert all(r["ok"] and r["status"] == "terminated" for r in answer["results"])
+    assert desk.as_("ops").post("/instances/bulk", {"action": "explode", "ids": ids}, expect=422)["errors"]
+
+
+def test_element_runs_and_the_heatmap(desk):
+    key = desk.submit(category="question")["key"]
+    answer = {"category": "question", "priority": "normal", "outcome": "answer", "answer": "Restart it."}
+    desk.complete(key, "triage", "support", **answer)
+    desk.clock.advance(hours=3)
+    desk.complete(key, "confirm_answer", "customer", solved=False)
+    desk.complete(key, "triage", "support", **answer)
+    desk.complete(key, "confirm_answer", "customer", solved=True)
+    desk.submit(category="question")  # a second instance, waiting at triage
+    runs = {(r["process_id"], r["element"]): r["runs"]
+            for r in desk.as_("ops").get(f"/instances/{instance_of(desk, key)['id']}")["element_runs"]}
+    assert runs[("support_ticket", "triage")] == 2 and runs[("support_ticket", "question_reopened")] == 1
+    assert runs[("support_ticket", "closed_answered")] == 1
+    elements = desk.as_("process").get("/processes/support_ticket/versions/1/heatmap")["elements"]
+    heat = {e["element"]: e for e in elements}
+    assert (heat["ticket_submitted"]["instances"], heat["triage"]["runs"], heat["triage"]["instances"]) == (2, 2, 1)
+    assert heat["confirm_answer"]["median_open_seconds"] == 3 * 3600 / 2
+    assert heat["call_bug_fix"]["instances"] == 0
+    desk.as_("customer").get("/processes/support_ticket/versions/1/heatmap", expect=403)
