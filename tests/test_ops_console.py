@@ -2,7 +2,7 @@
 how often each element ran, and a process version's heatmap."""
 
 from engine.store import runtime
-from tests.test_ops_and_errors import broken_support_ticket, instance_of
+from tests.test_ops_and_errors import SHIPPED, broken_support_ticket, instance_of
 
 
 def test_filters_counts_and_keyset_paging(desk):
@@ -86,3 +86,32 @@ def test_element_runs_and_the_heatmap(desk):
     assert heat["confirm_answer"]["median_open_seconds"] == 3 * 3600 / 2
     assert heat["call_bug_fix"]["instances"] == 0
     desk.as_("customer").get("/processes/support_ticket/versions/1/heatmap", expect=403)
+
+
+def test_ops_edits_an_instances_data_with_a_reason(desk):
+    key = desk.submit()["key"]
+    instance_id = instance_of(desk, key)["id"]
+    ops = desk.as_("ops")
+    ops.post(f"/instances/{instance_id}/data", {"changes": {"title": "x"}}, expect=422)  # no reason
+    ops.post(f"/instances/{instance_id}/data", {"changes": {"__class__": 1}, "reason": "r"}, expect=422)
+    detail = ops.post(f"/instances/{instance_id}/data",
+                      {"changes": {"system": "ERP-2"}, "reason": "Customer named the system by phone"})
+    assert detail["data"]["system"] == "ERP-2"
+    [edit] = [e for e in desk.ticket(key)["events"] if e["kind"] == "data_edited"]
+    assert edit["actor"] == "ops" and edit["detail"]["before"] == {"system": None}
+    assert edit["detail"]["reason"] == "Customer named the system by phone"
+    desk.as_("support").post(f"/instances/{instance_id}/data", {"changes": {"a": 1}, "reason": "r"}, expect=403)
+
+
+def test_the_diff_between_two_versions(desk):
+    owner = desk.as_("process")
+    xml = (SHIPPED / "support_ticket.bpmn").read_text()
+    changed = xml.replace('name="Triage the ticket"', 'name="Triage"').replace('"P14D"', '"P7D"')
+    owner.post("/processes", data=changed, content_type="application/xml", expect=201)
+    diff = owner.get("/processes/support_ticket/diff?from=1&to=2")
+    changes = {c["element"]: c["changes"] for c in diff["changed"]}
+    assert changes["triage"] == {"name": {"from": "Triage the ticket", "to": "Triage"}}
+    assert changes["provide_information_reminder"]["timer"] == {"from": '"P14D"', "to": '"P7D"'}
+    assert diff["added"] == [] and diff["removed"] == []
+    owner.get("/processes/support_ticket/diff?from=1&to=9", expect=404)
+    owner.get("/processes/support_ticket/diff?from=x&to=2", expect=422)

@@ -112,6 +112,16 @@ class Runtime:
 
         return self._step(workflow, run, now)
 
+    def edit_data(self, workflow: BpmnWorkflow, changes: dict, now: datetime) -> StepOutcome:
+        """Set data on every task the instance waits in (ops repairing a case by hand)."""
+
+        def run():
+            for task in _all_tasks(workflow):
+                if task.has_state(TaskState.READY | TaskState.WAITING | TaskState.STARTED):
+                    task.data.update(changes)  # top-level keys only: nested values are shared
+
+        return self._step(workflow, run, now)
+
     def ready_tasks(self, workflow: BpmnWorkflow, deadlines: dict | None = None) -> list[ReadyTask]:
         deadlines = deadlines or {}
         return [

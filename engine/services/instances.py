@@ -33,6 +33,12 @@ class InstanceFilterSchema(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 
+class DataEditSchema(Schema):
+    changes = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=100)),
+                          values=fields.Raw(allow_none=True), required=True, validate=validate.Length(min=1, max=50))
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
 class BulkActionSchema(Schema):
     action = fields.String(required=True, validate=validate.OneOf(("suspend", "resume", "retry", "terminate")))
     ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1, max=500))
@@ -118,6 +124,25 @@ def fire_timer(sf: Supportflow, actor: Actor, instance_id: int, task_id: str) ->
         retry={"action": "timer", "task_id": task_id}, detail={"fired_by": actor.username, "early": True})
     if steps.advance(sf, step) is None:
         raise Conflict("That timer is no longer pending.")
+    return instance_view(sf, actor, instance_id)
+
+
+def edit_data(sf: Supportflow, actor: Actor, instance_id: int, data) -> dict:
+    """Change the data an instance works with, as one audited step (who, why, before and after)."""
+    _require_ops(actor)
+    request = load_input(DataEditSchema(), data)
+    changes = request["changes"]
+    bad = sorted(key for key in changes if not key.isidentifier() or key.startswith("_"))
+    if bad:
+        raise InvalidInput({"changes": [f"Not a variable name: {', '.join(bad)}."]})
+    detail = {"changes": changes, "reason": request["reason"]}
+
+    def action(workflow, now):
+        current = sf.runtime.current_data(workflow)
+        detail["before"] = {key: current.get(key) for key in changes}
+        return sf.runtime.edit_data(workflow, changes, now)
+
+    steps.advance(sf, steps.Step(instance_id, action, "data_edited", actor.id, detail=detail))
     return instance_view(sf, actor, instance_id)
 
 

@@ -1,9 +1,11 @@
 """What process owners do with definitions through the API: list, upload a new version, download."""
 
-from engine.errors import Forbidden
+from engine.bpmn.diff import diff_documents
+from engine.errors import Forbidden, NotFound
 from engine.services.accounts import Actor
 from engine.services.context import Supportflow
 from engine.store import accounts as account_store
+from engine.store import definitions as definition_store
 
 READERS = {"process_owner", "ops"}
 
@@ -33,3 +35,16 @@ def upload(sf: Supportflow, actor: Actor, xml: bytes) -> tuple[dict, bool]:
 def download(sf: Supportflow, actor: Actor, process_id: str, number: int) -> str:
     require_roles(actor, READERS, "download process definitions")
     return sf.definitions.bpmn(process_id, number)
+
+
+def diff(sf: Supportflow, actor: Actor, process_id: str, old: int, new: int) -> dict:
+    """What changed from version `old` to version `new` of a process."""
+    require_roles(actor, READERS, "compare process versions")
+    documents = []
+    for number in (old, new):
+        with sf.db.read() as conn:
+            row = definition_store.version_by_number(conn, process_id, number)
+        if row is None:
+            raise NotFound(f"There is no version {number} of the process {process_id!r}.")
+        documents.append(sf.definitions.deployed(row["id"]).document)
+    return {"process_id": process_id, "from": old, "to": new, **diff_documents(*documents)}

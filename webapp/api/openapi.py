@@ -134,6 +134,18 @@ def build_spec() -> dict:
         "summary": "Instances and runs per element, median open time of user tasks", "security": secured,
         "parameters": [_path_param("process_id"), _path_param("number", "integer")],
         "responses": _responses("200", obj, "401", "403", "404")}}
+    paths["/instances/{instance_id}/data"] = {"post": {
+        "summary": "Change an instance's data, audited with a reason (ops)", "security": secured,
+        "parameters": [instance_id],
+        "requestBody": _json_body({"type": "object", "required": ["changes", "reason"], "properties": {
+            "changes": {"type": "object"}, "reason": {"type": "string"}}}),
+        "responses": _responses("200", "InstanceDetail", "401", "403", "404", "409", "422")}}
+    paths["/processes/{process_id}/diff"] = {"get": {
+        "summary": "Elements and flows added, removed and changed between two versions", "security": secured,
+        "parameters": [_path_param("process_id"),
+                       {"in": "query", "name": "from", "required": True, "schema": {"type": "integer"}},
+                       {"in": "query", "name": "to", "required": True, "schema": {"type": "integer"}}],
+        "responses": _responses("200", obj, "401", "403", "404", "422")}}
     for action in ("suspend", "resume", "retry"):
         paths[f"/instances/{{instance_id}}/{action}"] = {"post": {
             "summary": f"{action.capitalize()} an instance (ops)", "security": secured, "parameters": [instance_id],

@@ -3,7 +3,9 @@
 from flask import Response, g, request
 
 from engine.services import heatmap, processes
+from engine.services.inputs import load_input
 from webapp.api import api, engine
+from webapp.api.schemas import DiffQuery
 
 
 @api.get("/processes")
@@ -27,3 +29,9 @@ def download_process(process_id: str, number: int):
 @api.get("/processes/<process_id>/versions/<int:number>/heatmap")
 def process_heatmap(process_id: str, number: int):
     return heatmap.heatmap(engine(), g.actor, process_id, number)
+
+
+@api.get("/processes/<process_id>/diff")
+def process_diff(process_id: str):
+    versions = load_input(DiffQuery(), request.args.to_dict())
+    return processes.diff(engine(), g.actor, process_id, versions["from_"], versions["to"])

@@ -134,3 +134,8 @@ class Deployed(Schema):
     process_id = fields.String()
     version = fields.Integer()
     created = fields.Boolean()
+
+
+class DiffQuery(Schema):
+    from_ = fields.Integer(required=True, data_key="from", validate=validate.Range(min=1))
+    to = fields.Integer(required=True, validate=validate.Range(min=1))

@@ -78,3 +78,8 @@ def bulk_action():
 @api.post("/instances/<int:instance_id>/timers/<task_id>/fire")
 def fire_timer(instance_id: int, task_id: str):
     return instances.fire_timer(engine(), g.actor, instance_id, task_id)
+
+
+@api.post("/instances/<int:instance_id>/data")
+def edit_instance_data(instance_id: int):
+    return instances.edit_data(engine(), g.actor, instance_id, json_body())
