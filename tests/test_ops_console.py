@@ -1,6 +1,8 @@
 """What the ops console stands on: filters and counts, the error inbox, firing a timer now, bulk actions,
 how often each element ran, and a process version's heatmap."""
 
+import re
+
 from engine.store import runtime
 from tests.test_ops_and_errors import SHIPPED, broken_support_ticket, instance_of
 
@@ -115,3 +117,40 @@ def test_the_diff_between_two_versions(desk):
     assert diff["added"] == [] and diff["removed"] == []
     owner.get("/processes/support_ticket/diff?from=1&to=9", expect=404)
     owner.get("/processes/support_ticket/diff?from=x&to=2", expect=422)
+
+
+def test_a_waiting_instance_migrates_to_a_new_version(desk):
+    key = desk.submit()["key"]
+    untouched = desk.submit()["key"]
+    owner = desk.as_("process")
+    xml = (SHIPPED / "support_ticket.bpmn").read_text().replace('name="Triage the ticket"', 'name="Triage v2"')
+    owner.post("/processes", data=xml, content_type="application/xml", expect=201)
+    instance_id = instance_of(desk, key)["id"]
+    dry = owner.post("/processes/support_ticket/migrate", {"from": 1, "to": 2, "instances": [instance_id]})
+    assert dry["dry_run"] is True and dry["instances"] == [
+        {"id": instance_id, "ticket_key": key, "can_move": True, "moved": False, "problems": []}]
+    assert desk.task(key, "triage", "support")["name"] == "Triage the ticket"  # a dry run changes nothing
+    done = owner.post("/processes/support_ticket/migrate",
+                      {"from": 1, "to": 2, "instances": [instance_id], "dry_run": False})
+    assert done["instances"][0]["moved"] is True
+    assert desk.task(key, "triage", "support")["name"] == "Triage v2"
+    assert instance_of(desk, key)["version"] == 2 and instance_of(desk, untouched)["version"] == 1
+    ticket = desk.complete(key, "triage", "support", category="bug", priority="low", outcome="someday")
+    assert (ticket["status"], ticket["resolution"]) == ("closed", "wont_fix")
+    migrated = [e for e in desk.ticket(key)["events"] if e["kind"] == "instance_migrated"]
+    assert migrated[0]["detail"] == {"process_id": "support_ticket", "from": 1, "to": 2}
+
+
+def test_migration_is_refused_where_a_task_is_gone_and_changes_nothing(desk):
+    key = desk.submit()["key"]
+    xml = re.sub(r"\btriage\b", "assess", (SHIPPED / "support_ticket.bpmn").read_text())
+    desk.as_("process").post("/processes", data=xml, content_type="application/xml", expect=201)
+    answer = desk.as_("ops").post("/processes/support_ticket/migrate", {"from": 1, "to": 2, "dry_run": False})
+    [result] = answer["instances"]
+    assert result["can_move"] is False and result["moved"] is False
+    assert any("'triage'" in problem for problem in result["problems"])
+    assert instance_of(desk, key)["version"] == 1
+    ticket = desk.complete(key, "triage", "support", category="bug", priority="low", outcome="someday")
+    assert ticket["status"] == "closed"
+    desk.as_("customer").post("/processes/support_ticket/migrate", {"from": 1, "to": 2}, expect=403)
+    desk.as_("ops").post("/processes/support_ticket/migrate", {"from": 1, "to": 9}, expect=404)

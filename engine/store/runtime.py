@@ -177,3 +177,13 @@ def force_instance_status(conn: Connection, instance_id: int, status: str, at: d
     """Set status (and e.g. last_error) whatever the revision; bumps it so in-flight steps lose."""
     conn.execute(update(instances).where(instances.c.id == instance_id).values(
         status=status, updated_at=at, revision=instances.c.revision + 1, **values))
+
+
+def running_instance_heads(conn: Connection, process_pinned: str) -> list[dict]:
+    """Heads of the instances not finished that may run `process_pinned` (pinned, as main or called)."""
+    query = select(*_HEAD).where(instances.c.status.notin_(("completed", "terminated"))).order_by(instances.c.id)
+    return [dict(row) for row in conn.execute(query).mappings() if process_pinned in row["pinned_versions"]]
+
+
+def retarget_task(conn: Connection, task_id: str, process_version_id: int, name: str) -> None:
+    conn.execute(update(tasks).where(tasks.c.id == task_id).values(process_version_id=process_version_id, name=name))

@@ -146,6 +146,13 @@ def build_spec() -> dict:
                        {"in": "query", "name": "from", "required": True, "schema": {"type": "integer"}},
                        {"in": "query", "name": "to", "required": True, "schema": {"type": "integer"}}],
         "responses": _responses("200", obj, "401", "403", "404", "422")}}
+    paths["/processes/{process_id}/migrate"] = {"post": {
+        "summary": "Move running instances from one version to another (dry run by default)", "security": secured,
+        "parameters": [_path_param("process_id")],
+        "requestBody": _json_body({"type": "object", "required": ["from", "to"], "properties": {
+            "from": {"type": "integer"}, "to": {"type": "integer"},
+            "instances": {"type": "array", "items": {"type": "integer"}}, "dry_run": {"type": "boolean"}}}),
+        "responses": _responses("200", obj, "401", "403", "404", "422")}}
     for action in ("suspend", "resume", "retry"):
         paths[f"/instances/{{instance_id}}/{action}"] = {"post": {
             "summary": f"{action.capitalize()} an instance (ops)", "security": secured, "parameters": [instance_id],

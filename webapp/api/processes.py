@@ -2,9 +2,9 @@
 
 from flask import Response, g, request
 
-from engine.services import heatmap, processes
+from engine.services import heatmap, migrations, processes
 from engine.services.inputs import load_input
-from webapp.api import api, engine
+from webapp.api import api, engine, json_body
 from webapp.api.schemas import DiffQuery
 
 
@@ -35,3 +35,8 @@ def process_heatmap(process_id: str, number: int):
 def process_diff(process_id: str):
     versions = load_input(DiffQuery(), request.args.to_dict())
     return processes.diff(engine(), g.actor, process_id, versions["from_"], versions["to"])
+
+
+@api.post("/processes/<process_id>/migrate")
+def migrate_instances(process_id: str):
+    return migrations.migrate_instances(engine(), g.actor, process_id, json_body())

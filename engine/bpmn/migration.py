@@ -1,0 +1,34 @@
+"""Moving a running instance onto another version of its processes. A saved state names task specs, not
+the spec itself (see serializer.py), so it loads onto any version that has every spec it names; after
+loading, every unfinished task re-predicts its children from the new version's flows."""
+
+import orjson
+from SpiffWorkflow.bpmn import BpmnWorkflow
+
+from engine.bpmn.runtime import Bundle, Runtime
+
+
+def migration_problems(state: bytes, target: Bundle) -> list[str]:
+    """Why this state cannot move onto `target` (empty when it can)."""
+    dct = orjson.loads(state)
+    problems = _missing_specs(dct["tasks"], target.spec, target.spec.name)
+    for sub in dct.get("subprocesses", {}).values():
+        spec = target.subprocess_specs.get(sub["spec"])
+        if spec is None:
+            problems.append(f"The called process {sub['spec']!r} is not part of the target version.")
+        else:
+            problems += _missing_specs(sub["tasks"], spec, sub["spec"])
+    return problems
+
+
+def _missing_specs(tasks: dict, spec, process_id: str) -> list[str]:
+    missing = sorted({task["task_spec"] for task in tasks.values()} - set(spec.task_specs))
+    return [f"The element {name!r} of {process_id} is not in the target version." for name in missing]
+
+
+def migrate(runtime: Runtime, state: bytes, target: Bundle) -> BpmnWorkflow:
+    """The workflow of `state` on the target specs, its future re-predicted. Call migration_problems first."""
+    workflow = runtime.load(target, state)
+    for wf in (workflow, *workflow.subprocesses.values()):
+        wf._predict()  # children of unfinished tasks follow the new version's flows
+    return workflow

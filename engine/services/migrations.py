@@ -1,0 +1,72 @@
+"""Moving running instances from one version of a process to another, in bulk, with a dry run. An
+instance moves only where every element its saved state stands on exists in the target version; each
+move is one transaction with the revision check, so a failed one changes nothing."""
+
+from marshmallow import Schema, fields, validate
+
+from engine.bpmn.migration import migrate, migration_problems
+from engine.domain import ticket_key
+from engine.errors import Conflict, NotFound, SupportflowError
+from engine.services.accounts import Actor
+from engine.services.context import Supportflow
+from engine.services.inputs import load_input
+from engine.services.processes import require_roles
+from engine.store import definitions as definition_store
+from engine.store import history
+from engine.store import runtime as store
+
+
+class MigrationSchema(Schema):
+    from_ = fields.Integer(required=True, data_key="from", validate=validate.Range(min=1))
+    to = fields.Integer(required=True, validate=validate.Range(min=1))
+    instances = fields.List(fields.Integer(), load_default=None, validate=validate.Length(min=1, max=10000))
+    dry_run = fields.Boolean(load_default=True)
+
+
+def migrate_instances(sf: Supportflow, actor: Actor, process_id: str, data) -> dict:
+    require_roles(actor, {"process_owner", "ops"}, "migrate running instances")
+    request = load_input(MigrationSchema(), data)
+    with sf.db.read() as conn:
+        versions = [definition_store.version_by_number(conn, process_id, n) for n in (request["from_"], request["to"])]
+        if None in versions:
+            raise NotFound(f"Both versions {request['from_']} and {request['to']} of {process_id!r} must exist.")
+        heads = [h for h in store.running_instance_heads(conn, process_id)
+                 if h["pinned_versions"][process_id] == versions[0]["id"]
+                 and (request["instances"] is None or h["id"] in request["instances"])]
+    results = [_one(sf, actor, head, process_id, versions, request["dry_run"]) for head in heads]
+    return {"process_id": process_id, "from": request["from_"], "to": request["to"], "dry_run": request["dry_run"],
+            "instances": results}
+
+
+def _one(sf: Supportflow, actor: Actor, head: dict, process_id: str, versions: list[dict], dry_run: bool) -> dict:
+    result = {"id": head["id"], "ticket_key": ticket_key(head["ticket_id"]) if head["ticket_id"] else None}
+    pinned = {**head["pinned_versions"], process_id: versions[1]["id"]}
+    try:
+        bundle = sf.definitions.bundle(head["process_id"], pinned)
+        with sf.db.read() as conn:
+            problems = migration_problems(store.instance_state(conn, head["id"]), bundle)
+        if problems or dry_run:
+            return {**result, "can_move": not problems, "moved": False, "problems": problems}
+        _move(sf, actor, head, pinned, bundle, process_id, versions)
+    except SupportflowError as err:
+        return {**result, "can_move": False, "moved": False, "problems": [str(err)]}
+    return {**result, "can_move": True, "moved": True, "problems": []}
+
+
+def _move(sf: Supportflow, actor: Actor, head: dict, pinned: dict, bundle, process_id: str, versions) -> None:
+    now = sf.clock.now()
+    with sf.db.write() as conn:
+        current = store.instance_head(conn, head["id"])
+        if current["revision"] != head["revision"]:
+            raise Conflict("The instance moved on while it was checked; run the migration again.")
+        workflow = migrate(sf.runtime, store.instance_state(conn, head["id"]), bundle)
+        if not store.update_instance(conn, head["id"], current["revision"], state=sf.runtime.dump(workflow),
+                                     version_id=pinned[head["process_id"]], pinned_versions=pinned, updated_at=now):
+            raise Conflict("The instance moved on while it was migrated; run the migration again.")
+        for task in sf.runtime.ready_tasks(workflow):
+            store.retarget_task(conn, task.id, pinned[task.process_id], task.name)
+        history.append_events(conn, [{
+            "at": now, "ticket_id": head["ticket_id"], "instance_id": head["id"], "actor_id": actor.id,
+            "kind": "instance_migrated", "element": None,
+            "detail": {"process_id": process_id, "from": versions[0]["version"], "to": versions[1]["version"]}}])
+    sf.workflows.forget(head["id"])
