@@ -85,7 +85,7 @@ def ticket_view(sf: Supportflow, actor: Actor, key: str) -> dict:
     with sf.db.read() as conn:
         view = render_ticket(conn, sf, actor, key)
         number = ticket_number(key)
-        view["comments"] = [views.comment(r) for r in conversation_store.comments_of_ticket(conn, number)
+        view["comments"] = [views.comment_view(r) for r in conversation_store.comments_of_ticket(conn, number)
                             if actor.is_staff or not r["internal"]]
         view["attachments"] = [views.attachment_view(r)
                                for r in conversation_store.attachments_of_ticket(conn, number)

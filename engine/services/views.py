@@ -65,7 +65,7 @@ def invoice(row: dict | None) -> dict | None:
             "delivery_date": row["delivery_date"], "created_at": _iso(row["created_at"])}
 
 
-def comment(row: dict) -> dict:
+def comment_view(row: dict) -> dict:
     return {"id": row["id"], "author": row["author"], "body": row["body"], "internal": row["internal"],
             "created_at": _iso(row["created_at"])}
 
