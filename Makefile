@@ -17,7 +17,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# The browser parts (bpmn-js modeler, properties panel, form-js editor, bpmnlint, diagram viewer) come from
+# npm at the versions in webapp/frontend/package-lock.json and are bundled by esbuild into webapp/static/dist.
+FRONTEND := webapp/frontend
+BUNDLE   := webapp/static/dist/.built
+
+$(FRONTEND)/node_modules/.installed: $(FRONTEND)/package-lock.json
+	npm ci --prefix $(FRONTEND) --no-audit --no-fund
+	touch $@
+
+$(BUNDLE): $(FRONTEND)/node_modules/.installed $(FRONTEND)/build.mjs $(wildcard $(FRONTEND)/src/*.* $(FRONTEND)/src/*/*.*)
+	cd $(FRONTEND) && node build.mjs
+	touch $@
+
+install: $(STAMP) $(BUNDLE)
 
 run: install
 	mkdir -p var
@@ -50,4 +63,4 @@ bench: install bench/peer/node_modules/.installed
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache webapp/static/dist $(FRONTEND)/node_modules

@@ -154,3 +154,23 @@ def test_migration_is_refused_where_a_task_is_gone_and_changes_nothing(desk):
     assert ticket["status"] == "closed"
     desk.as_("customer").post("/processes/support_ticket/migrate", {"from": 1, "to": 2}, expect=403)
     desk.as_("ops").post("/processes/support_ticket/migrate", {"from": 1, "to": 9}, expect=404)
+
+
+def test_only_current_tasks_decide_a_migration_not_the_predicted_future(desk):
+    """An instance waiting at triage moves onto a version whose later task got a new id: its predicted
+    future is re-drawn from the new flows, and it goes on to the renamed task."""
+    waiting = desk.submit()["key"]
+    answered = desk.submit()["key"]
+    desk.complete(answered, "triage", "support", category="question", priority="normal", outcome="answer",
+                  answer="Choose the PDF printer.")
+    xml = (SHIPPED / "support_ticket.bpmn").read_text().replace("confirm_answer", "confirm_the_answer")
+    desk.as_("process").post("/processes", data=xml, content_type="application/xml", expect=201)
+    results = desk.as_("ops").post("/processes/support_ticket/migrate", {"from": 1, "to": 2, "dry_run": False})
+    by_key = {item["ticket_key"]: item for item in results["instances"]}
+    assert by_key[waiting]["moved"] is True
+    assert by_key[answered]["moved"] is False
+    assert by_key[answered]["problems"] == ["The element 'confirm_answer' of support_ticket is not in the target version."]
+    ticket = desk.complete(waiting, "triage", "support", category="question", priority="normal", outcome="answer",
+                           answer="Choose the PDF printer.")
+    assert desk.open_tasks(waiting) == ["confirm_the_answer"] and ticket["status"] == "waiting_for_customer"
+    assert desk.open_tasks(answered) == ["confirm_answer"]

@@ -1,7 +1,7 @@
 """What process owners do with definitions through the API: list, upload a new version, download."""
 
 from engine.bpmn.diff import diff_documents
-from engine.errors import Forbidden, NotFound
+from engine.errors import Forbidden, InvalidDefinition, NotFound
 from engine.services.accounts import Actor
 from engine.services.context import Supportflow
 from engine.store import accounts as account_store
@@ -30,6 +30,16 @@ def upload(sf: Supportflow, actor: Actor, xml: bytes) -> tuple[dict, bool]:
     require_roles(actor, {"process_owner"}, "deploy process definitions")
     row, created = sf.definitions.deploy(xml, deployed_by=actor.id, now=sf.clock.now())
     return {"process_id": row["process_id"], "version": row["version"], "created": created}, created
+
+
+def validate(sf: Supportflow, actor: Actor, xml: bytes) -> dict:
+    """Every problem a deploy of this file would refuse, without deploying it: {valid, process_id, problems}."""
+    require_roles(actor, {"process_owner"}, "validate process definitions")
+    try:
+        document = sf.definitions.validate(xml)
+    except InvalidDefinition as err:
+        return {"valid": False, "process_id": None, "problems": err.errors}
+    return {"valid": True, "process_id": document.process_id, "problems": []}
 
 
 def download(sf: Supportflow, actor: Actor, process_id: str, number: int) -> str:

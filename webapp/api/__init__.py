@@ -1,9 +1,16 @@
-"""The JSON API, /api/v1: bearer tokens, then thin routes that load input, call the engine, dump."""
+"""The JSON API, /api/v1: bearer tokens, then thin routes that load input, call the engine, dump.
 
-from flask import Blueprint, current_app, g, request
+The signed-in pages (the process editor, the diagrams of the ops console) call the same API with the session
+cookie instead of a bearer token; such calls must carry the page's CSRF token in `X-CSRF-Token`, whatever the
+method, so that another site can neither write nor read through a visitor's session."""
+
+import secrets
+
+from flask import Blueprint, current_app, g, request, session
 
 from engine.errors import Unauthorized
 from engine.services import accounts
+from webapp.pages import CSRF_FIELD
 
 api = Blueprint("api", __name__)
 PUBLIC_ENDPOINTS = {"api.issue_token", "api.openapi_document"}
@@ -19,9 +26,17 @@ def authenticate():
         return
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    if not header and _session_call():
+        token = session["token"]
+    elif scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Send 'Authorization: Bearer <token>'; get a token from POST /api/v1/auth/token.")
     g.actor = accounts.actor_for_token(engine(), token.strip())
+
+
+def _session_call() -> bool:
+    """A page's own call: a signed-in session and its CSRF token in the header."""
+    sent, expected = request.headers.get("X-CSRF-Token", ""), session.get(CSRF_FIELD, "")
+    return bool(session.get("token") and sent and expected and secrets.compare_digest(sent, expected))
 
 
 def json_body():

@@ -140,6 +140,12 @@ def build_spec() -> dict:
         "requestBody": _json_body({"type": "object", "required": ["changes", "reason"], "properties": {
             "changes": {"type": "object"}, "reason": {"type": "string"}}}),
         "responses": _responses("200", "InstanceDetail", "401", "403", "404", "409", "422")}}
+    paths["/processes/validate"] = {"post": {
+        "summary": "Every problem a deploy would refuse, without deploying (process owners)", "security": secured,
+        "requestBody": {"required": True, "content": {"application/xml": {"schema": {"type": "string"}}}},
+        "responses": _responses("200", {"type": "object", "properties": {
+            "valid": {"type": "boolean"}, "process_id": {"type": "string", "nullable": True},
+            "problems": {"type": "array", "items": obj}}}, "401", "403")}}
     paths["/processes/{process_id}/diff"] = {"get": {
         "summary": "Elements and flows added, removed and changed between two versions", "security": secured,
         "parameters": [_path_param("process_id"),

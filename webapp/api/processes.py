@@ -19,6 +19,11 @@ def upload_process():
     return body, 201 if created else 200
 
 
+@api.post("/processes/validate")
+def validate_process():
+    return processes.validate(engine(), g.actor, request.get_data(cache=False))
+
+
 @api.get("/processes/<process_id>/versions/<int:number>/bpmn")
 def download_process(process_id: str, number: int):
     xml = processes.download(engine(), g.actor, process_id, number)

@@ -1,0 +1,210 @@
+"""The process owner in the browser: edit support_ticket in the bpmn-js modeler, validate, deploy a new
+version that new tickets start on while running ones stay; an invalid diagram is refused with its elements
+marked; running instances migrate between versions from the migration page, a refused one stays.
+
+Every test leaves the shipped content as the newest version of support_ticket (deployed again as a new
+version at the end), so the other browser tests on the same server keep running the shipped process."""
+
+import re
+
+import pytest
+
+from tests.browser.conftest import PASSWORD, api_ticket, shot, sign_in
+
+pytestmark = pytest.mark.browser
+
+PROCESS = "support_ticket"
+TRIAGE_ANSWER = {"category": "question", "priority": "normal", "outcome": "answer",
+                 "answer": "Open Settings > Printing and choose the PDF printer."}
+
+
+class Api:
+    """The JSON API as one user, through a Playwright request context."""
+
+    def __init__(self, request, base: str, username: str):
+        self.request, self.base = request, base
+        answer = request.post(f"{base}/api/v1/auth/token", data={"username": username, "password": PASSWORD})
+        assert answer.ok, answer.text()
+        self.headers = {"Authorization": f"Bearer {answer.json()['token']}"}
+
+    def get(self, path: str):
+        answer = self.request.get(f"{self.base}/api/v1{path}", headers=self.headers)
+        assert answer.ok, f"GET {path}: {answer.status} {answer.text()}"
+        return answer
+
+    def post(self, path: str, expect: int = 200, **kwargs):
+        answer = self.request.post(f"{self.base}/api/v1{path}", headers=self.headers, **kwargs)
+        assert answer.status == expect, f"POST {path}: {answer.status} {answer.text()}"
+        return answer.json()
+
+    def newest(self, process_id: str = PROCESS) -> int:
+        return max(row["version"] for row in self.get("/processes").json() if row["process_id"] == process_id)
+
+    def bpmn(self, number: int, process_id: str = PROCESS) -> str:
+        return self.get(f"/processes/{process_id}/versions/{number}/bpmn").text()
+
+    def deploy(self, xml: str) -> int:
+        answer = self.request.post(f"{self.base}/api/v1/processes", data=xml.encode(),
+                                   headers={**self.headers, "Content-Type": "application/xml"})
+        assert answer.status in (200, 201), answer.text()
+        return answer.json()["version"]
+
+    def instance_version(self, key: str) -> int:
+        (instance,) = self.get(f"/instances?ticket={key}").json()
+        return instance["version"]
+
+    def complete(self, key: str, element: str, **data):
+        (task,) = [t for t in self.get("/tasks").json() if t["ticket_key"] == key and t["task"] == element]
+        return self.post(f"/tasks/{task['id']}/complete", data={"data": data})
+
+
+@pytest.fixture
+def shipped(live_server, page):
+    """The newest support_ticket as it stands; deployed again as the newest version after the test."""
+    owner = Api(page.request, live_server, "process")
+    number = owner.newest()
+    xml = owner.bpmn(number)
+    yield number, xml
+    owner.deploy(xml)
+
+
+def open_editor(page, base: str, number: int):
+    page.goto(f"{base}/processes/{PROCESS}/versions/{number}/edit")
+    status = page.locator("[data-status]")
+    status.filter(has_text="Opened").wait_for()
+    return status
+
+
+def select(page, element_id: str):
+    """Click the element on the canvas as a user does; its properties fill the panel."""
+    page.locator(f'g.djs-element[data-element-id="{element_id}"]').first.click()
+    page.locator(".bio-properties-panel-header-label", has_text=re.compile(".")).first.wait_for()
+
+
+def select_by_id(page, element_id: str):
+    """Sequence flows are thin lines a click at their box's centre misses: select them as the search does."""
+    page.evaluate("id => window.supportflowEditor.focus(id)", element_id)
+
+
+def entry(page, entry_id: str):
+    return page.locator(f'[data-entry-id="{entry_id}"]').locator("input, textarea, select").first
+
+
+def test_owner_edits_validates_and_deploys_a_version_new_tickets_start_on(live_server, page, shipped):
+    base, (old_version, _) = live_server, shipped
+    owner = Api(page.request, base, "process")
+    ops = Api(page.request, base, "ops")
+    running = api_ticket(page.request, base, "customer", title="Started before the change")
+    sign_in(page, base, "process")
+    status = open_editor(page, base, old_version)
+
+    select(page, "notify_info_reminder")
+    name = entry(page, "name")
+    name.fill("Send a friendly reminder")
+    name.press("Tab")
+    page.locator('g[data-element-id="notify_info_reminder"] text').filter(has_text="friendly").wait_for()
+
+    select(page, "provide_information_reminder")
+    timer = entry(page, "sf-timer")
+    assert timer.input_value() == "P14D", "the panel shows the duration, not the Python string around it"
+    timer.fill("P10")
+    timer.press("Tab")
+    page.locator('[data-entry-id="sf-timer"] .bio-properties-panel-error').filter(
+        has_text="not an ISO 8601 duration").wait_for()
+    timer.fill("P10D")
+    timer.press("Tab")
+
+    select(page, "triage")
+    assert page.locator('[data-entry-id="sf-form"]').inner_text().count("outcome"), "the form's fields are listed"
+    shot(page, "editor")
+
+    page.get_by_role("button", name="Validate").click()
+    status.filter(has_text="Valid").wait_for()
+    page.get_by_role("button", name="Deploy new version").click()
+    status.filter(has_text=f"Deployed as version {old_version + 1}").wait_for()
+
+    new_ticket = api_ticket(page.request, base, "customer", title="Started after the change")
+    assert ops.instance_version(running) == old_version, "a running instance stays on its version"
+    assert ops.instance_version(new_ticket) == old_version + 1, "new tickets start on the newest version"
+    deployed = owner.bpmn(old_version + 1)
+    assert 'name="Send a friendly reminder"' in deployed
+    assert re.search(r'<bpmn:timeDuration[^>]*>"P10D"</bpmn:timeDuration>', deployed)
+
+    page.goto(f"{base}/processes/{PROCESS}/diff?from={old_version}&to={old_version + 1}")
+    changed = page.locator('[data-diff="changed"]')
+    assert "Send a friendly reminder" in changed.locator('tr[data-element="notify_info_reminder"]').inner_text()
+    assert "P10D" in changed.locator('tr[data-element="provide_information_reminder"]').inner_text()
+    page.locator("[data-diagram][data-ready=true]").wait_for()
+    assert page.locator('g.djs-element.sf-changed[data-element-id="notify_info_reminder"]').count() == 1
+
+
+def test_an_invalid_diagram_is_refused_with_its_elements_marked(live_server, page, shipped):
+    base, (version, _) = live_server, shipped
+    owner = Api(page.request, base, "process")
+    sign_in(page, base, "process")
+    status = open_editor(page, base, version)
+
+    lane = page.locator('g.djs-element[data-element-id="lane_support_master"]').first
+    lane.click(position={"x": 12, "y": 120})  # the lane's header band, away from the tasks it holds
+    role = entry(page, "sf-role")
+    assert role.input_value() == "support_master"
+    role.select_option("")
+    select_by_id(page, "flow_outcome_answer")
+    condition = entry(page, "sf-condition")
+    assert "answer" in condition.input_value()
+    condition.fill("outcome ==")
+    condition.press("Tab")
+
+    page.get_by_role("button", name="Validate").click()
+    status.filter(has_text="must be fixed").wait_for()
+    for element in ("lane_support_master", "flow_outcome_answer"):
+        page.locator(f'.sf-problem-badge[data-problem-for="{element}"]').wait_for()
+        assert page.locator(f'g.djs-element.sf-invalid[data-element-id="{element}"]').count() == 1
+    problems = page.locator("[data-problems]").inner_text()
+    assert "is not a role" in problems and "does not compile" in problems
+    assert page.get_by_role("button", name="Deploy new version").is_disabled()
+    assert owner.newest() == version, "nothing was deployed"
+
+    # bpmnlint runs in the browser too: a task connected to nothing is an error that blocks deploying.
+    loose = page.evaluate("""() => {
+        const modeler = window.supportflowEditor.modeler;
+        const shape = modeler.get('elementFactory').createShape({ type: 'bpmn:Task' });
+        modeler.get('modeling').createShape(shape, { x: 900, y: 120 }, modeler.get('canvas').getRootElement());
+        return shape.id;
+    }""")
+    page.locator(f'[data-problems] li.problem-bpmnlint[data-element="{loose}"]').filter(
+        has_text="not connected").wait_for()
+    assert page.get_by_role("button", name="Deploy new version").is_disabled()
+
+
+def test_migration_page_moves_a_waiting_instance_and_refuses_one_whose_task_is_gone(live_server, page, shipped):
+    base, (old_version, xml) = live_server, shipped
+    owner, support = Api(page.request, base, "process"), Api(page.request, base, "support")
+    ops = Api(page.request, base, "ops")
+    waiting = api_ticket(page.request, base, "customer", title="Waits for triage")
+    answered = api_ticket(page.request, base, "customer", title="Waits for the customer's confirmation")
+    support.complete(answered, "triage", **TRIAGE_ANSWER)
+    # The next version renames the task `answered` waits on: that instance cannot move.
+    new_version = owner.deploy(xml.replace("confirm_answer", "confirm_the_answer"))
+
+    sign_in(page, base, "process")
+    page.goto(f"{base}/processes/{PROCESS}/migrate?from={old_version}&to={new_version}")
+    waiting_id, answered_id = (ops.get(f"/instances?ticket={key}").json()[0]["id"] for key in (waiting, answered))
+    row = page.locator(f'tr[data-instance="{waiting_id}"]')
+    refused = page.locator(f'tr[data-instance="{answered_id}"]')
+    assert row.get_attribute("data-outcome") == "can_move"
+    assert refused.get_attribute("data-outcome") == "refused"
+    assert "confirm_answer" in refused.inner_text(), "the refusal names the task that is gone"
+    assert refused.locator("input[type=checkbox]").count() == 0
+    for other in page.locator('tr[data-outcome="can_move"] input[type=checkbox]').all():
+        if other.get_attribute("value") != str(waiting_id):
+            other.uncheck()  # other tests' instances stay where they are
+
+    page.get_by_role("button", name=re.compile("Move the 1 chosen instance")).click()
+    assert page.locator(f'tr[data-instance="{waiting_id}"]').get_attribute("data-outcome") == "moved"
+    assert "Moved 1 instance" in page.locator(".flash").first.inner_text()
+    assert ops.instance_version(waiting) == new_version
+    assert ops.instance_version(answered) == old_version, "the refused instance stays as it was"
+    # The moved instance goes on under its new version.
+    ticket = support.complete(waiting, "triage", **TRIAGE_ANSWER)
+    assert [task["task"] for task in ticket["open_tasks"]] == ["confirm_the_answer"]

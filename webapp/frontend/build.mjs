@@ -1,0 +1,16 @@
+// Bundles the browser parts into webapp/static/dist (run by the Makefile; nothing is loaded from a CDN).
+import * as esbuild from 'esbuild';
+
+await esbuild.build({
+  entryPoints: { editor: 'src/editor.js', diagram: 'src/diagram.js' },
+  outdir: '../static/dist',
+  bundle: true,
+  minify: true,
+  format: 'iife',
+  target: ['es2020'],
+  loader: { '.woff': 'file', '.woff2': 'file', '.eot': 'file', '.ttf': 'file', '.svg': 'dataurl' },
+  assetNames: 'assets/[name]-[hash]',
+  legalComments: 'linked',
+  logLevel: 'warning',
+});
+console.log('bundled editor.js, diagram.js and their CSS into webapp/static/dist');
