@@ -118,6 +118,20 @@ def test_owner_edits_validates_and_deploys_a_version_new_tickets_start_on(live_s
     assert page.locator('[data-entry-id="sf-form"]').inner_text().count("outcome"), "the form's fields are listed"
     shot(page, "editor")
 
+    # The form is edited beside the diagram in form-js's editor, previewed, and put back into the task.
+    page.get_by_role("button", name="Edit form").click()
+    forms = page.locator("[data-form-panel]")
+    forms.locator(".fjs-editor-container").wait_for()
+    forms.get_by_role("button", name="Preview", exact=True).click()
+    preview = forms.locator("[data-form-preview-area]")
+    preview.locator(".fjs-form-field").first.wait_for()
+    assert preview.locator("select, .fjs-form-field-select").count(), "the triage form's selects are previewed"
+    forms.evaluate("panel => panel.scrollIntoView()")
+    shot(page, "form_editor")
+    forms.get_by_role("button", name="Apply to the task", exact=True).click()
+    status.filter(has_text="Form of triage updated").wait_for()
+    forms.get_by_role("button", name="Close", exact=True).click()
+
     page.get_by_role("button", name="Validate").click()
     status.filter(has_text="Valid").wait_for()
     page.get_by_role("button", name="Deploy new version").click()
