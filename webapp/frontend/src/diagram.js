@@ -39,8 +39,10 @@ function mark(viewer, marks) {
   heat.forEach(([id, count]) => {
     const level = count ? Math.max(1, Math.ceil((count / most) * HEAT_LEVELS)) : 0;
     canvas.addMarker(id, `sf-heat-${level}`);
-    overlays.add(id, 'sf-heat', { position: { bottom: 8, right: 8 },
-      html: badge(String(count), 'heat', `${count} instance(s) passed here`) });
+    if (count) {  // elements nobody passed stay unmarked: the numbers show where the work went
+      overlays.add(id, 'sf-heat', { position: { bottom: 8, right: 8 },
+        html: badge(String(count), 'heat', `${count} instance(s) passed here`) });
+    }
   });
   (marks.added || []).filter(present).forEach((id) => canvas.addMarker(id, 'sf-added'));
   (marks.changed || []).filter(present).forEach((id) => canvas.addMarker(id, 'sf-changed'));
@@ -54,7 +56,7 @@ async function show(container) {
   try {
     const xml = await api(container.dataset.bpmnUrl, { raw: true });
     await viewer.importXML(xml);
-    viewer.get('canvas').zoom('fit-viewport');
+    viewer.get('canvas').zoom('fit-viewport', 'auto'); // centred in its box
     mark(viewer, marks);
     container.dataset.ready = 'true';
   } catch (err) {

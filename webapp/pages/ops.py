@@ -1,0 +1,263 @@
+"""The ops console: running instances listed and filtered with a count per status, one instance inside
+(its diagram with the path taken and where it waits, its history, data, timers and last error) with the
+repairs ops make — suspend, resume, retry, terminate, fire a timer, edit data — singly or in bulk; the
+error inbox; a process version's heatmap. Every repair is an engine service that writes the audit trail."""
+
+import json
+import re
+from collections import defaultdict
+from datetime import date, timedelta
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+
+from engine.errors import Conflict, InvalidInput, StepFailed
+from engine.services import heatmap as heatmaps
+from engine.services import instances, organisations
+from engine.services.instances import INSTANCE_STATUSES
+from webapp.pages import current_engine, signed_in
+
+bp = Blueprint("ops", __name__, url_prefix="/ops")
+# endpoints: ops.instances, ops.bulk (POST), ops.instance, ops.act (POST), ops.edit_data (POST),
+# ops.fire_timer (POST), ops.errors, ops.heatmap
+
+PAGE_SIZE = 50
+ACTIONS = ("suspend", "resume", "retry", "terminate")
+DONE = {"suspend": "Suspended", "resume": "Resumed", "retry": "Retried", "terminate": "Terminated"}
+# What each action may start from; the engine decides, the page only greys out what would be refused.
+ALLOWED_FROM = {"suspend": ("waiting", "running", "error"), "resume": ("suspended",), "retry": ("error",),
+                "terminate": ("waiting", "running", "error", "suspended")}
+FILTER_KEYS = ("process", "version", "status", "ticket", "before")
+DATE_FILTERS = {"created_from": "created_after", "created_to": "created_before",
+                "updated_from": "updated_after", "updated_to": "updated_before"}
+# Refusals a repair may meet: shown as a flash on the page it came from, not as an error page.
+REFUSALS = (Conflict, InvalidInput, StepFailed)
+
+
+def refusal_text(err: Exception) -> str:
+    if isinstance(err, InvalidInput):
+        return " ".join(message for messages in err.errors.values() for message in messages) or str(err)
+    if isinstance(err, StepFailed):
+        return f"The step failed again, so the instance stays in error: {err}"
+    return str(err)
+
+
+def duration_text(seconds: float | None) -> str:
+    """A duration as people say it: 45 s, 12 min, 3 h 20 min, 4 d 2 h."""
+    if seconds is None:
+        return "—"
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def kind_text(kind: str) -> str:
+    """userTask -> user task."""
+    return re.sub(r"(?<!^)([A-Z])", r" \1", kind).lower()
+
+
+def _back(default: str) -> str:
+    """Where a repair form came from (an ops page, with its filters), never anywhere else."""
+    target = request.form.get("back", "")
+    return target if target.startswith("/ops/") and not target.startswith("//") else default
+
+
+# --- the instances list ------------------------------------------------------------------------------
+
+
+def _list_filters() -> tuple[dict, dict, list[str]]:
+    """(what the form shows, what the service gets, problems with the dates) from the query string."""
+    shown = {key: request.args.get(key, "").strip() for key in (*FILTER_KEYS, *DATE_FILTERS)}
+    asked = {key: shown[key] for key in FILTER_KEYS if shown[key]}
+    problems = []
+    for field, service_key in DATE_FILTERS.items():
+        if not shown[field]:
+            continue
+        try:
+            day = date.fromisoformat(shown[field])
+        except ValueError:
+            problems.append(f"“{shown[field]}” is not a date (YYYY-MM-DD); that filter was left out.")
+            continue
+        # "to" includes its whole day
+        asked[service_key] = (day + timedelta(days=1) if field.endswith("_to") else day).isoformat()
+    return shown, asked, problems
+
+
+@bp.get("/instances", endpoint="instances")
+@signed_in
+def instances_page():
+    sf = current_engine()
+    shown, asked, problems = _list_filters()
+    counts = instances.status_counts(sf, g.actor, asked.get("process"))
+    rows = []
+    try:
+        rows = instances.list_instances(sf, g.actor, {**asked, "limit": PAGE_SIZE + 1}, with_tasks=True)
+    except InvalidInput as err:
+        problems.append(refusal_text(err))
+    older = rows[PAGE_SIZE - 1]["id"] if len(rows) > PAGE_SIZE else None
+    query = {key: value for key, value in shown.items() if value and key != "before"}
+    return render_template(
+        "ops/instances.html", rows=rows[:PAGE_SIZE], counts=counts, total=sum(counts.values()), filters=shown,
+        query=query, problems=problems, statuses=INSTANCE_STATUSES,
+        processes=list(heatmaps.newest_versions(sf, g.actor)),
+        older=older, back=request.full_path.rstrip("?"), actions=ACTIONS)
+
+
+@bp.post("/instances/bulk")
+@signed_in
+def bulk():
+    back = _back(url_for("ops.instances"))
+    action = request.form.get("action", "")
+    ids = [int(value) for value in request.form.getlist("ids") if value.isdigit()]
+    if not ids:
+        flash("Tick at least one instance first.", "error")
+        return redirect(back)
+    try:
+        results = instances.bulk(current_engine(), g.actor,
+                                 {"action": action, "ids": ids, "reason": request.form.get("reason") or None})
+    except InvalidInput as err:
+        flash(f"Nothing was done: {refusal_text(err)}", "error")
+        return redirect(back)
+    done = [str(result["id"]) for result in results if result["ok"]]
+    verb = DONE.get(action, action)
+    if done:
+        flash(f"{verb} {len(done)} of {len(results)} instance{'s' if len(results) != 1 else ''}: "
+              f"{', '.join(done)}.", "success")
+    for result in results:
+        if not result["ok"]:
+            flash(f"Instance {result['id']} was not {verb.lower()}: {result['error']}", "error")
+    return redirect(back)
+
+
+# --- one instance --------------------------------------------------------------------------------------
+
+
+def _diagrams(view: dict) -> list[dict]:
+    """The main process's diagram and each called process's that ran or waits, with their marks."""
+    runs, active = defaultdict(dict), defaultdict(list)
+    for run in view["element_runs"]:
+        runs[run["process_id"]][run["element"]] = run["runs"]
+    for token in view["active_elements"]:
+        active[token["process_id"]].append(token["element"])
+    errored = [view["last_error"]["element"]] if view["status"] == "error" and view["last_error"] else []
+    errored = [element for element in errored if element]
+    main = view["process_id"]
+    entered = [pid for event in view["events"] for pid, _ in (event["detail"] or {}).get("path", [])]
+    called = [pid for pid in dict.fromkeys(entered) if pid != main and (runs[pid] or active[pid])]
+    shown = [main, *called]
+    return [{"process_id": pid, "version": view["pinned_versions"][pid], "main": pid == main,
+             "marks": {"runs": runs[pid], "active": active[pid], "errored": errored}}
+            for pid in shown]
+
+
+def _retry_text(view: dict) -> str | None:
+    """What pressing Retry will do, in a sentence; None when the failed step cannot be retried."""
+    retry = (view["last_error"] or {}).get("retry")
+    if view["status"] != "error" or not retry:
+        return None
+    if retry["action"] == "complete":
+        task = next((t["name"] for t in view["ready_tasks"] if t["id"] == retry["task_id"]), "the task")
+        return (f"Retry completes “{task}” again with the data that was submitted then, on the process "
+                "version the instance runs on now.")
+    return "Retry fires the timer that failed again, on the process version the instance runs on now."
+
+
+def _task_history(view: dict) -> list[dict]:
+    return [{"at": e["at"], "actor": e["actor"], "task": (e["detail"] or {}).get("task") or e["element"],
+             "element": e["element"], "data": (e["detail"] or {}).get("data") or {},
+             "retried_by": (e["detail"] or {}).get("retried_by")}
+            for e in view["events"] if e["kind"] == "task_completed"]
+
+
+@bp.get("/instances/<id:instance_id>")
+@signed_in
+def instance(instance_id: int):
+    sf = current_engine()
+    view = instances.instance_view(sf, g.actor, instance_id)
+    names = organisations.display_names(sf, {e["actor"] for e in view["events"]})
+    data = {key: json.dumps(value, ensure_ascii=False, default=str) for key, value in sorted(view["data"].items())}
+    return render_template(
+        "ops/instance.html", view=view, diagrams=_diagrams(view), retry_text=_retry_text(view),
+        history=_task_history(view), data=data, names=names, allowed=ALLOWED_FROM,
+        back=request.full_path.rstrip("?"))
+
+
+@bp.post("/instances/<id:instance_id>/<any(suspend, resume, retry, terminate):action>")
+@signed_in
+def act(instance_id: int, action: str):
+    sf = current_engine()
+    try:
+        if action == "terminate":
+            view = instances.terminate(sf, g.actor, instance_id, request.form.get("reason", ""))
+        else:
+            view = getattr(instances, action)(sf, g.actor, instance_id)
+    except REFUSALS as err:
+        flash(f"Instance {instance_id} was not {DONE[action].lower()}: {refusal_text(err)}", "error")
+    else:
+        flash(f"{DONE[action]} instance {instance_id}; it is now {view['status']}.", "success")
+    return redirect(_back(url_for("ops.instance", instance_id=instance_id)))
+
+
+@bp.post("/instances/<id:instance_id>/data")
+@signed_in
+def edit_data(instance_id: int):
+    key = request.form.get("key", "").strip()
+    text = request.form.get("value", "").strip()
+    try:
+        value = json.loads(text)
+    except ValueError:
+        flash(f"The value for “{key}” is not JSON: write text in quotes (\"ERP-2\"), or a number, true, false, "
+              "null, a list or an object.", "error")
+        return redirect(url_for("ops.instance", instance_id=instance_id, _anchor="data"))
+    try:
+        instances.edit_data(current_engine(), g.actor, instance_id,
+                            {"changes": {key: value}, "reason": request.form.get("reason", "").strip()})
+    except REFUSALS as err:
+        flash(f"The data was not changed: {refusal_text(err)}", "error")
+    else:
+        flash(f"Changed “{key}”; the edit and its reason are in the audit trail.", "success")
+    return redirect(url_for("ops.instance", instance_id=instance_id, _anchor="data"))
+
+
+@bp.post("/instances/<id:instance_id>/timers/<task_id>/fire")
+@signed_in
+def fire_timer(instance_id: int, task_id: str):
+    name = request.form.get("name") or "the timer"
+    try:
+        view = instances.fire_timer(current_engine(), g.actor, instance_id, task_id)
+    except REFUSALS as err:
+        flash(f"“{name}” was not fired: {refusal_text(err)}", "error")
+    else:
+        flash(f"Fired “{name}” now; the instance is {view['status']}.", "success")
+    return redirect(url_for("ops.instance", instance_id=instance_id))
+
+
+# --- the error inbox and the heatmap -------------------------------------------------------------------
+
+
+@bp.get("/errors")
+@signed_in
+def errors():
+    groups = instances.error_inbox(current_engine(), g.actor)
+    return render_template("ops/errors.html", groups=groups, total=sum(group["count"] for group in groups),
+                           back=url_for("ops.errors"))
+
+
+@bp.get("/processes/<process_id>/versions/<version:number>/heatmap")
+@signed_in
+def heatmap(process_id: str, number: int):
+    sf = current_engine()
+    result = heatmaps.heatmap(sf, g.actor, process_id, number)
+    elements = sorted(result["elements"], key=lambda e: (-e["instances"], -e["runs"], e["name"] or e["element"]))
+    marks = {"heat": {e["element"]: e["instances"] for e in result["elements"]}}
+    versions = range(1, max(number, heatmaps.newest_versions(sf, g.actor).get(process_id, number)) + 1)
+    return render_template("ops/heatmap.html", result=result, elements=elements, marks=marks, versions=versions,
+                           passed=max((e["instances"] for e in elements), default=0),
+                           duration_text=duration_text, kind_text=kind_text)
