@@ -64,3 +64,31 @@ bench: install bench/peer/node_modules/.installed
 
 clean:
 	rm -rf $(VENV) var .pytest_cache webapp/static/dist $(FRONTEND)/node_modules
+
+# Several processes on one PostgreSQL database (issue 5), configured by the environment only:
+#   DATABASE_URL=postgresql+psycopg://USER@HOST:5432/DB  SECRET_KEY=…  make serve-pg
+# gunicorn serves the app with WEB_CONCURRENCY workers (default 2) × GUNICORN_THREADS threads (default 4) on
+# HOST:PORT (default 127.0.0.1:5000; /healthz and /metrics there too), next to BACKGROUND_WORKERS (default 1)
+# `supportflow worker` processes (timers, outbox; SMTP when SUPPORTFLOW_SMTP_HOST is set). Their Prometheus
+# counters are added up across all the processes through PROMETHEUS_MULTIPROC_DIR (emptied at each start).
+BACKGROUND_WORKERS ?= 1
+BENCH_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/supportflow_bench
+
+.PHONY: serve-pg bench-load bench-scale
+
+serve-pg: install
+	@case "$$DATABASE_URL" in postgresql*) ;; *) echo "serve-pg runs on PostgreSQL: set DATABASE_URL=postgresql+psycopg://USER@HOST:5432/DB (SQLite: make run)" >&2; exit 2;; esac
+	$(BIN)/supportflow db upgrade
+	$(BIN)/supportflow deploy
+	export PROMETHEUS_MULTIPROC_DIR="$${PROMETHEUS_MULTIPROC_DIR:-$(CURDIR)/var/prometheus}" PORT="$${PORT:-5000}"; \
+	rm -rf "$$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$$PROMETHEUS_MULTIPROC_DIR"; \
+	pids=""; for n in $$(seq $(BACKGROUND_WORKERS)); do $(BIN)/supportflow worker & pids="$$pids $$!"; done; \
+	trap 'kill $$pids 2>/dev/null; wait $$pids 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/gunicorn -c python:webapp.gunicorn_conf webapp.wsgi:app
+
+# Benchmarks against a PostgreSQL database of their own, which they wipe (BENCH_DATABASE_URL); figures only.
+bench-load: install
+	$(BIN)/python bench/load.py --database-url "$(BENCH_DATABASE_URL)" --duration $${DURATION:-15}
+
+bench-scale: install
+	$(BIN)/python bench/inbox_scale.py --database-url "$(BENCH_DATABASE_URL)"

@@ -8,6 +8,11 @@ RESOLUTIONS = ("answered", "fixed", "delivered", "declined", "wont_fix", "duplic
 CATEGORIES = ("bug", "feature", "change", "question")
 PRIORITIES = ("low", "normal", "high", "critical")
 
+# The largest numbers a row id (BIGINT) and a version number (INTEGER) can be: input past them is refused, it
+# never reaches the database (where it would overflow).
+MAX_ID = 2**63 - 1
+MAX_VERSION = 2**31 - 1
+
 # Submitted task data with these keys updates the ticket's own columns (triage reclassifies).
 TICKET_FIELDS_FROM_TASKS = ("category", "priority", "system")
 

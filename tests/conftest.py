@@ -15,7 +15,8 @@ from tests.desk import Desk
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 RUNTIME_TABLES = ("sign_in_failures", "attachment_contents", "attachments", "comments", "ticket_links", "invoices",
-                  "outbox", "timers", "audit_events", "tasks", "instances", "tickets", "api_tokens")
+                  "outbox", "timers", "audit_events", "tasks", "instances", "tickets", "api_tokens",
+                  "worker_heartbeats")
 BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 
@@ -52,13 +53,24 @@ def database_url(request, tmp_path) -> str:
         path = tmp_path / "supportflow.db"
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
-    url = request.getfixturevalue("postgres_url")
+    return _truncated(request.getfixturevalue("postgres_url"))
+
+
+def _truncated(url: str) -> str:
     db = Database(url)
     with db.write() as conn:
         conn.exec_driver_sql(f"TRUNCATE {', '.join(RUNTIME_TABLES)} RESTART IDENTITY CASCADE")
         conn.exec_driver_sql("DELETE FROM process_versions WHERE version > 1")  # uploads of earlier tests
     db.dispose()
     return url
+
+
+@pytest.fixture
+def postgres_only_url(request) -> str:
+    """database_url, on PostgreSQL only: for tests of several processes sharing one database."""
+    if not (os.environ.get("TEST_DATABASE_URL") or "").startswith("postgresql"):
+        pytest.skip("needs TEST_DATABASE_URL pointing at PostgreSQL")
+    return _truncated(request.getfixturevalue("postgres_url"))
 
 
 @pytest.fixture

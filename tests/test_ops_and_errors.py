@@ -97,3 +97,22 @@ def test_terminate_needs_a_reason_and_cancels_open_tasks(desk):
     assert desk.open_tasks(key) == []
     event = [e for e in desk.ticket(key)["events"] if e["kind"] == "instance_terminated"]
     assert event[0]["detail"] == {"reason": "Customer withdrew by phone"} and event[0]["actor"] == "ops"
+
+
+def test_ops_repairs_the_data_of_a_failed_step_then_retries_it(desk):
+    """A condition reads a variable the data lacks: the instance stays in error through the data edit, and
+    the retry of the failed completion runs with the repaired data; an edited submitted field wins too."""
+    xml = (SHIPPED / "support_ticket.bpmn").read_text().replace(
+        '>outcome == "need_info"<', '>outcome == "need_info" and escalation_level &gt;= 0<')
+    desk.as_("process").post("/processes", data=xml, content_type="application/xml", expect=201)
+    key = desk.submit()["key"]
+    instance_id = instance_of(desk, key)["id"]
+    desk.complete(key, "triage", "support", expect=500, category="bug", priority="high", outcome="need_info")
+    ops = desk.as_("ops")
+    edited = ops.post(f"/instances/{instance_id}/data", {"changes": {"escalation_level": 1, "priority": "low"},
+                                                         "reason": "The level was never set for old tickets."})
+    assert edited["status"] == "error" and edited["last_error"]["retry"]["data"]["priority"] == "low"
+    retried = ops.post(f"/instances/{instance_id}/retry")
+    assert retried["status"] == "waiting" and retried["last_error"] is None
+    assert desk.open_tasks(key) == ["provide_information"]
+    assert desk.ticket(key)["priority"] == "low"

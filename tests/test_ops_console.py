@@ -169,7 +169,8 @@ def test_only_current_tasks_decide_a_migration_not_the_predicted_future(desk):
     by_key = {item["ticket_key"]: item for item in results["instances"]}
     assert by_key[waiting]["moved"] is True
     assert by_key[answered]["moved"] is False
-    assert by_key[answered]["problems"] == ["The element 'confirm_answer' of support_ticket is not in the target version."]
+    assert by_key[answered]["problems"] == [
+        "The element 'confirm_answer' of support_ticket is not in the target version."]
     ticket = desk.complete(waiting, "triage", "support", category="question", priority="normal", outcome="answer",
                            answer="Choose the PDF printer.")
     assert desk.open_tasks(waiting) == ["confirm_the_answer"] and ticket["status"] == "waiting_for_customer"

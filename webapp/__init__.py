@@ -8,7 +8,9 @@ from pathlib import Path
 from flask import Flask
 
 from engine.services.context import Supportflow, open_supportflow
+from webapp import health
 from webapp.api import api
+from webapp.converters import CONVERTERS
 from webapp.errors import register_error_handlers
 from webapp.pages import register_pages
 
@@ -31,9 +33,11 @@ def create_app(sf: Supportflow | None = None, config: dict | None = None) -> Fla
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key()
     app.extensions["supportflow"] = sf or open_supportflow()
+    app.url_map.converters.update(CONVERTERS)
     app.register_blueprint(api, url_prefix="/api/v1")
     register_pages(app)
     register_error_handlers(app)
+    health.install(app)  # /healthz, /metrics and the step counters
     return app
 
 

@@ -2,13 +2,17 @@
 
 import argparse
 import os
+import signal
+import socket
 import sys
-import time
-from datetime import UTC, datetime
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from engine.clock import FixedClock
-from engine.errors import SupportflowError
-from engine.services import setup, timers
+from engine.errors import Conflict, SupportflowError
+from engine.senders import sender_from_environment
+from engine.services import setup, timers, worker
 from engine.services.context import open_supportflow
 from engine.store import migrate
 
@@ -31,19 +35,58 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def make_sender():
+    """The outbox's sender, from the environment (SMTP or a JSON-lines file; see engine.senders)."""
+    return sender_from_environment(os.environ, Path.cwd())
+
+
 def cmd_worker(args) -> int:
     sf = open_supportflow()
     _prepare(sf)
-    print(f"worker: firing due timers every {args.interval} s (Ctrl-C stops)")
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # count this process's steps with the web workers'
+        from webapp.metrics import PrometheusObserver
+
+        sf.observer = PrometheusObserver()
+    me = worker.WorkerIdentity(name=os.environ.get("WORKER_NAME") or f"{socket.gethostname()}:{os.getpid()}",
+                               hostname=socket.gethostname(), pid=os.getpid(), started_at=sf.clock.now())
+    if sf.db.is_sqlite:
+        _refuse_a_second_sqlite_worker(sf, me)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    print(f"worker {me.name}: firing due timers and sending the outbox every {args.interval} s "
+          "(SIGTERM or Ctrl-C stops after the job in hand)", flush=True)
+    worker.run(sf, make_sender(), me, interval_s=args.interval, stop=stop, once=args.once, report=_print_round)
+    return 0
+
+
+def _refuse_a_second_sqlite_worker(sf, me) -> None:
+    """SQLite lets one process write at a time: a second worker would only queue behind the first."""
+    max_age = timedelta(seconds=float(os.environ.get("SUPPORTFLOW_HEARTBEAT_MAX_AGE") or 60))
+    for other in worker.other_live_workers(sf, me, max_age):
+        if other["hostname"] == me.hostname and not _process_alive(other["pid"]):
+            continue  # killed without saying goodbye: its heartbeat is all that is left of it
+        raise Conflict(f"Worker {other['name']} is already running on this SQLite database (it beat at "
+                       f"{other['beat_at'].isoformat()}). SQLite is for one worker; run several against "
+                       "PostgreSQL (DATABASE_URL=postgresql+psycopg://…).")
+
+
+def _process_alive(pid: int) -> bool:
     try:
-        while True:
-            for fired in timers.run_due(sf):
-                print(f"{fired.due_at.isoformat()} {fired.ticket or fired.instance_id} {fired.element}: {fired.result}")
-            if args.once:
-                return 0
-            time.sleep(args.interval)
-    except KeyboardInterrupt:
-        return 0
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _print_round(done) -> None:
+    for fired in done.fired:
+        print(f"{fired.due_at.isoformat()} {fired.ticket or fired.instance_id} {fired.element}: {fired.result}",
+              flush=True)
+    if done.sent or done.failed:
+        print(f"outbox: {done.sent} sent, {done.failed} failed (retried later)", flush=True)
 
 
 def cmd_db_upgrade(args) -> int:
@@ -103,10 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="supportflow", description="A support desk run by BPMN processes.")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("serve", help="serve the web app and API (HOST, PORT)").set_defaults(func=cmd_serve)
-    worker = commands.add_parser("worker", help="fire due timers continuously")
-    worker.add_argument("--interval", type=float, default=10.0)
-    worker.add_argument("--once", action="store_true", help="one round, then exit")
-    worker.set_defaults(func=cmd_worker)
+    worker_cmd = commands.add_parser("worker", help="fire due timers and send the outbox continuously")
+    worker_cmd.add_argument("--interval", type=float, default=10.0, help="seconds between idle rounds")
+    worker_cmd.add_argument("--once", action="store_true", help="one round, then exit")
+    worker_cmd.set_defaults(func=cmd_worker)
     db = commands.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="migrate to the newest schema").set_defaults(func=cmd_db_upgrade)
     deploy = commands.add_parser("deploy", help="deploy BPMN files (default: the shipped processes/)")

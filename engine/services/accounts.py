@@ -108,8 +108,7 @@ def sign_out(sf: Supportflow, token: str) -> None:
 
 def actor_for_token(sf: Supportflow, token: str) -> Actor:
     with sf.db.read() as conn:
-        user_id = store.user_id_for_token(conn, _digest(token), sf.clock.now())
-        row = store.user_by_id(conn, user_id) if user_id is not None else None
+        row = store.user_for_token(conn, _digest(token), sf.clock.now())
     if row is None or not row["active"]:
         raise Unauthorized("The token is missing, wrong or expired; sign in again.")
     return _actor(row)

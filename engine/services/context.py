@@ -9,6 +9,7 @@ from engine.bpmn.runtime import Runtime
 from engine.bpmn.sandbox import Sandbox
 from engine.clock import Clock
 from engine.services.cache import WorkflowCache
+from engine.services.observer import Observer
 from engine.store.database import Database
 
 DEFAULT_PROCESSES_DIR = Path(__file__).resolve().parents[2] / "processes"
@@ -26,6 +27,7 @@ class Supportflow:
     workflows: WorkflowCache = field(default_factory=WorkflowCache)
     processes_dir: Path = DEFAULT_PROCESSES_DIR
     definitions: "object" = None  # DefinitionRegistry, set in __post_init__ (it needs the db)
+    observer: Observer = field(default_factory=Observer)  # told about every step (metrics)
 
     def __post_init__(self):
         from engine.services.definitions import DefinitionRegistry

@@ -5,7 +5,7 @@ from datetime import UTC
 
 from marshmallow import Schema, fields, validate
 
-from engine.domain import ticket_key, ticket_number
+from engine.domain import MAX_ID, MAX_VERSION, ticket_key, ticket_number
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound, SupportflowError
 from engine.services import steps
 from engine.services.accounts import Actor
@@ -22,13 +22,13 @@ class InstanceFilterSchema(Schema):
     status = fields.String(load_default=None, validate=validate.OneOf(INSTANCE_STATUSES))
     ticket = fields.String(load_default=None, validate=validate.Length(max=30))
     process = fields.String(load_default=None, validate=validate.Length(max=200))
-    version = fields.Integer(load_default=None, validate=validate.Range(min=1),
+    version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_VERSION),
                              metadata={"description": "with process: only instances started on this version"})
     created_after = fields.AwareDateTime(load_default=None, default_timezone=UTC)
     created_before = fields.AwareDateTime(load_default=None, default_timezone=UTC)
     updated_after = fields.AwareDateTime(load_default=None, default_timezone=UTC)
     updated_before = fields.AwareDateTime(load_default=None, default_timezone=UTC)
-    before = fields.Integer(load_default=None, validate=validate.Range(min=1),
+    before = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID),
                             metadata={"description": "the last id of the previous page (newest first)"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
@@ -36,12 +36,14 @@ class InstanceFilterSchema(Schema):
 class DataEditSchema(Schema):
     changes = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=100)),
                           values=fields.Raw(allow_none=True), required=True, validate=validate.Length(min=1, max=50))
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    reason = fields.String(required=True, validate=validate.Length(
+        min=1, max=2000, error="Say why the data is changed, in up to 2000 characters."))
 
 
 class BulkActionSchema(Schema):
     action = fields.String(required=True, validate=validate.OneOf(("suspend", "resume", "retry", "terminate")))
-    ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1, max=500))
+    ids = fields.List(fields.Integer(validate=validate.Range(min=1, max=MAX_ID)), required=True,
+                      validate=validate.Length(min=1, max=500))
     reason = fields.String(load_default=None, validate=validate.Length(max=2000))
 
 
@@ -67,7 +69,8 @@ def _summary(head: dict) -> dict:
     }
 
 
-def list_instances(sf: Supportflow, actor: Actor, filters) -> list[dict]:
+def list_instances(sf: Supportflow, actor: Actor, filters, *, with_tasks: bool = False) -> list[dict]:
+    """A page of instances, newest first; with_tasks adds each one's open task names (`current_tasks`)."""
     _require_ops(actor)
     options = load_input(InstanceFilterSchema(), filters)
     ticket, version = options.pop("ticket"), options.pop("version")
@@ -88,7 +91,21 @@ def list_instances(sf: Supportflow, actor: Actor, filters) -> list[dict]:
             version_id=version_id, created_after=options["created_after"], created_before=options["created_before"],
             updated_after=options["updated_after"], updated_before=options["updated_before"],
             before_id=options["before"], limit=options["limit"])
-    return [_summary(_with_version(sf, row)) for row in rows]
+        open_tasks = _open_task_names(conn, rows) if with_tasks else {}
+    summaries = [_summary(_with_version(sf, row)) for row in rows]
+    if with_tasks:
+        for summary in summaries:
+            summary["current_tasks"] = open_tasks.get(summary["id"], [])
+    return summaries
+
+
+def _open_task_names(conn, rows: list[dict]) -> dict[int, list[str]]:
+    """{instance id: names of its open tasks} for one page of instances (an indexed look-up per ticket)."""
+    names: dict[int, list[str]] = {}
+    for ticket_id in dict.fromkeys(row["ticket_id"] for row in rows if row["ticket_id"]):
+        for task in store.open_tasks_of_ticket(conn, ticket_id):
+            names.setdefault(task["instance_id"], []).append(task["name"])
+    return names
 
 
 def status_counts(sf: Supportflow, actor: Actor, process_id: str | None = None) -> dict[str, int]:
@@ -142,8 +159,24 @@ def edit_data(sf: Supportflow, actor: Actor, instance_id: int, data) -> dict:
         detail["before"] = {key: current.get(key) for key in changes}
         return sf.runtime.edit_data(workflow, changes, now)
 
-    steps.advance(sf, steps.Step(instance_id, action, "data_edited", actor.id, detail=detail))
+    with sf.db.read() as conn:
+        head = _head(conn, instance_id)
+    steps.advance(sf, steps.Step(instance_id, action, "data_edited", actor.id, detail=detail,
+                                 keep_error=_error_after_edit(head, changes)))
     return instance_view(sf, actor, instance_id)
+
+
+def _error_after_edit(head: dict, changes: dict) -> dict | None:
+    """An instance in error stays in error after a data edit, so that its failed step can be retried; a
+    failed completion is then retried with the edited values of the fields it submitted."""
+    error = head["last_error"] if head["status"] == "error" else None
+    if not error:
+        return None
+    retry_of = error.get("retry")
+    if retry_of and retry_of.get("action") == "complete":
+        data = {**retry_of.get("data", {}), **{k: v for k, v in changes.items() if k in retry_of.get("data", {})}}
+        error = {**error, "retry": {**retry_of, "data": data}}
+    return error
 
 
 def bulk(sf: Supportflow, actor: Actor, data) -> list[dict]:
@@ -151,6 +184,8 @@ def bulk(sf: Supportflow, actor: Actor, data) -> list[dict]:
     _require_ops(actor)
     request = load_input(BulkActionSchema(), data)
     action = request["action"]
+    if action == "terminate" and not (request["reason"] or "").strip():
+        raise InvalidInput({"reason": ["Say why the instances are terminated."]})
     results = []
     for instance_id in dict.fromkeys(request["ids"]):
         try:
@@ -178,19 +213,57 @@ def instance_view(sf: Supportflow, actor: Actor, instance_id: int) -> dict:
         events = history.events_of_instance(conn, instance_id)
     bundle = sf.definitions.bundle(head["process_id"], head["pinned_versions"])
     workflow = sf.runtime.load(bundle, state)
+    documents = {pid: sf.definitions.deployed(vid).document for pid, vid in head["pinned_versions"].items()}
     view = _summary(_with_version(sf, head))
+    ready = [_task(sf, t) for t in tasks if t["state"] == "open"]
+    runs = _element_runs(sf, instance_id)
     view.update(
         pinned_versions={pid: sf.definitions.deployed(vid).version for pid, vid in head["pinned_versions"].items()},
-        ready_tasks=[_task(t) for t in tasks if t["state"] == "open"],
-        completed_tasks=[_task(t) for t in tasks if t["state"] != "open"],
+        ready_tasks=ready,
+        completed_tasks=[_task(sf, t) for t in tasks if t["state"] != "open"],
         data=sf.runtime.current_data(workflow),
-        timers=[{"element": t["element"], "due_at": t["due_at"].isoformat()} for t in timers],
+        timers=[_timer(t, documents) for t in timers],
         events=[{"at": e["at"].isoformat(), "actor": e["actor"] or "system", "kind": e["kind"],
                  "element": e["element"], "detail": e["detail"]} for e in events],
         state_bytes=len(state),
-        element_runs=_element_runs(sf, instance_id),
+        element_runs=runs,
+        active_elements=[] if head["status"] in ("completed", "terminated") else _active_elements(
+            head["process_id"], documents, ready, runs),
     )
     return view
+
+
+def _timer(row: dict, documents: dict) -> dict:
+    """A pending timer, with the process and the name of the element it belongs to."""
+    process_id = next((pid for pid, doc in documents.items() if row["element"] in doc.elements), None)
+    element = documents[process_id].elements[row["element"]] if process_id else None
+    return {"task_id": row["task_id"], "element": row["element"], "due_at": row["due_at"].isoformat(),
+            "process_id": process_id, "name": element.name if element and element.name else row["element"]}
+
+
+def _active_elements(main: str, documents: dict, ready: list[dict], element_runs: list[dict]) -> list[dict]:
+    """Where the instance's tokens stand now: its open user tasks and, in each calling process, the call
+    activity that waits for them. A call is open while its process started more often than its callers
+    returned (both counted from the audit trail's paths); only calls from an open process count."""
+    runs = {(r["process_id"], r["element"]): r["runs"] for r in element_runs}
+    active = [{"process_id": t["process_id"], "element": t["task"]} for t in ready]
+    callers = [(pid, element) for pid, doc in documents.items() for element in doc.elements.values()
+               if element.called_process in documents]
+    open_processes, todo = {main}, [main]
+    while todo:
+        calling = todo.pop()
+        for pid, call in callers:
+            called = call.called_process
+            if pid != calling or called in open_processes:
+                continue
+            starts = sum(runs.get((called, e.id), 0) for e in documents[called].elements.values()
+                         if e.kind == "startEvent")
+            returned = sum(runs.get((p, c.id), 0) for p, c in callers if c.called_process == called)
+            if starts > returned:
+                active.append({"process_id": pid, "element": call.id})
+                open_processes.add(called)
+                todo.append(called)
+    return active
 
 
 def _element_runs(sf: Supportflow, instance_id: int) -> list[dict]:
@@ -203,8 +276,9 @@ def _element_runs(sf: Supportflow, instance_id: int) -> list[dict]:
             for (process, element), count in sorted(runs.items())]
 
 
-def _task(row: dict) -> dict:
+def _task(sf: Supportflow, row: dict) -> dict:
     return {"id": row["id"], "task": row["element"], "name": row["name"], "role": row["role"],
+            "process_id": sf.definitions.deployed(row["process_version_id"]).process_id,
             "state": row["state"], "created_at": row["created_at"].isoformat(),
             "completed_at": row["completed_at"].isoformat() if row["completed_at"] else None}
 

@@ -5,7 +5,7 @@ move is one transaction with the revision check, so a failed one changes nothing
 from marshmallow import Schema, fields, validate
 
 from engine.bpmn.migration import migrate, migration_problems
-from engine.domain import ticket_key
+from engine.domain import MAX_ID, MAX_VERSION, ticket_key
 from engine.errors import Conflict, NotFound, SupportflowError
 from engine.services.accounts import Actor
 from engine.services.context import Supportflow
@@ -17,9 +17,10 @@ from engine.store import runtime as store
 
 
 class MigrationSchema(Schema):
-    from_ = fields.Integer(required=True, data_key="from", validate=validate.Range(min=1))
-    to = fields.Integer(required=True, validate=validate.Range(min=1))
-    instances = fields.List(fields.Integer(), load_default=None, validate=validate.Length(min=1, max=10000))
+    from_ = fields.Integer(required=True, data_key="from", validate=validate.Range(min=1, max=MAX_VERSION))
+    to = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_VERSION))
+    instances = fields.List(fields.Integer(validate=validate.Range(min=1, max=MAX_ID)), load_default=None,
+                            validate=validate.Length(min=1, max=10000))
     dry_run = fields.Boolean(load_default=True)
 
 

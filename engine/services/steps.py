@@ -3,13 +3,14 @@ revision still matches), runs it until it waits, and writes everything that foll
 with the optimistic revision check, user-task rows, ticket status, audit trail, timers, effects — or
 nothing at all. A failed step is recorded on the instance afterwards, in a transaction of its own."""
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from engine.bpmn.runtime import StepOutcome
 from engine.domain import TICKET_FIELDS_FROM_TASKS, role_for_lane
-from engine.errors import Conflict, NotFound, StepFailed
+from engine.errors import Conflict, NotFound, StepFailed, SupportflowError
 from engine.services.context import Supportflow
 from engine.services.effects import apply_effects
 from engine.store import history
@@ -32,6 +33,9 @@ class Step:
     data: dict = field(default_factory=dict)
     retry: dict | None = None  # stored in last_error so ops can retry a failed step
     detail: dict = field(default_factory=dict)
+    # An ops repair (a data edit) on an instance in error: it stays in error, with this last_error, so the
+    # failed step can still be retried; None: the step clears the error like any other.
+    keep_error: dict | None = None
 
 
 @dataclass
@@ -44,16 +48,42 @@ class Applied:
     answer: object = None  # what `respond` built inside the step's transaction
 
 
-def advance(sf: Supportflow, step: Step | Callable, *, respond: Callable | None = None) -> Applied | None:
+def advance(sf: Supportflow, step: Step | Callable, *, respond: Callable | None = None,
+            kind: str | None = None) -> Applied | None:
     """Run one step in one transaction. `step` may be a function of the connection that builds the Step
-    (so the caller's own checks read in the same transaction); `respond(conn, applied)` builds the answer
-    in it too."""
+    (so the caller's own checks — or a worker's claim — read in the same transaction; it may return None
+    when there is nothing to do); `respond(conn, applied)` builds the answer in it too. `kind` names the
+    step for the metrics when the builder itself refuses (e.g. a task someone else completed: a conflict)."""
+    started = time.perf_counter()
+    seen = {"kind": getattr(step, "kind", kind), "result": "error"}
+    try:
+        applied = _advance(sf, step, respond, seen)
+        seen["result"] = "noop" if applied is None else "ok"
+        return applied
+    except Conflict:
+        seen["result"] = "conflict"
+        raise
+    except StepFailed:
+        seen["result"] = "failed"
+        raise
+    except SupportflowError:
+        seen["result"] = "rejected"
+        raise
+    finally:
+        if seen["kind"] is not None:  # None: a builder that found nothing to do (no step happened)
+            sf.observer.step_finished(seen["kind"], time.perf_counter() - started, seen["result"])
+
+
+def _advance(sf: Supportflow, step: Step | Callable, respond: Callable | None, seen: dict) -> Applied | None:
     now = sf.clock.now()
     instance_id = None
     try:
         with sf.db.write() as conn:
             if not isinstance(step, Step):
                 step = step(conn)
+                if step is None:
+                    return None
+                seen["kind"] = step.kind
             instance_id = step.instance_id
             head = store.instance_head(conn, step.instance_id)
             _check_can_step(head, step)
@@ -65,9 +95,11 @@ def advance(sf: Supportflow, step: Step | Callable, *, respond: Callable | None 
             if outcome is None:
                 sf.workflows.put(head["id"], head["revision"], workflow)
                 return None
+            in_error = step.keep_error is not None and head["status"] == "error"
             saved = store.update_instance(
                 conn, head["id"], head["revision"], state=sf.runtime.dump(workflow),
-                status="completed" if outcome.finished else "waiting", last_error=None,
+                status="error" if in_error else "completed" if outcome.finished else "waiting",
+                last_error=step.keep_error if in_error else None,
                 updated_at=now, step_count=head["step_count"] + 1)
             if not saved:
                 raise Conflict("Someone else changed this ticket's process at the same moment; "

@@ -88,4 +88,4 @@ def complete(sf: Supportflow, actor: Actor, task_id: str, data) -> dict:
         return render_ticket(conn, sf, actor, ticket_key(applied.ticket_id), latest_events=ANSWER_EVENTS,
                              row=applied.ticket)
 
-    return steps.advance(sf, build, respond=respond).answer
+    return steps.advance(sf, build, respond=respond, kind="task_completed").answer

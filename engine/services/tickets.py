@@ -3,7 +3,7 @@ see them. A ticket the caller may not see does not exist for it."""
 
 from marshmallow import Schema, fields, validate
 
-from engine.domain import CATEGORIES, PRIORITIES, STATUSES, ticket_key, ticket_number
+from engine.domain import CATEGORIES, MAX_VERSION, PRIORITIES, STATUSES, ticket_key, ticket_number
 from engine.errors import Forbidden, InvalidInput, NotFound
 from engine.services import views
 from engine.services.accounts import Actor
@@ -33,7 +33,7 @@ class TicketFilterSchema(Schema):
     category = fields.String(load_default=None, validate=validate.OneOf(CATEGORIES))
     q = fields.String(load_default=None, validate=validate.Length(max=200))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_VERSION))
 
 
 def create_ticket(sf: Supportflow, actor: Actor, data) -> dict:

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, bindparam, delete, func, insert, select
 
 from engine.store.tables import api_tokens, organisations, sign_in_failures, user_roles, users
 
@@ -62,9 +62,20 @@ def insert_token(conn: Connection, token_hash: str, user_id: int, created_at: da
                                            created_at=created_at, expires_at=expires_at))
 
 
-def user_id_for_token(conn: Connection, token_hash: str, now: datetime) -> int | None:
-    return conn.scalar(select(api_tokens.c.user_id).where(
-        api_tokens.c.token_hash == token_hash, api_tokens.c.expires_at > now))
+# Every API request asks this: one round trip, built once.
+_USER_FOR_TOKEN = (select(users, user_roles.c.role)
+                   .join(api_tokens, api_tokens.c.user_id == users.c.id)
+                   .outerjoin(user_roles, user_roles.c.user_id == users.c.id)
+                   .where(api_tokens.c.token_hash == bindparam("digest"), api_tokens.c.expires_at > bindparam("now")))
+
+
+def user_for_token(conn: Connection, token_hash: str, now: datetime) -> dict | None:
+    """The user (with roles) whose unexpired token this is, or None."""
+    rows = conn.execute(_USER_FOR_TOKEN, {"digest": token_hash, "now": now}).mappings().all()
+    if not rows:
+        return None
+    user = {key: value for key, value in rows[0].items() if key != "role"}
+    return {**user, "roles": sorted(row["role"] for row in rows if row["role"] is not None)}
 
 
 def delete_expired_tokens(conn: Connection, now: datetime) -> None:

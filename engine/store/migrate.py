@@ -1,5 +1,6 @@
 """Schema migrations with Alembic, driven from Python (no alembic.ini needed)."""
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -25,9 +26,15 @@ def upgrade(db: Database) -> None:
         command.upgrade(_config(conn), "head")
 
 
+@cache
+def head_revision() -> str:
+    """The newest revision this code ships (read once: the migration files do not change while it runs)."""
+    return ScriptDirectory.from_config(_config()).get_current_head()
+
+
 def pending_revisions(db: Database) -> list[str]:
     """Revisions not yet applied (empty when the schema is current)."""
-    head = ScriptDirectory.from_config(_config()).get_current_head()
+    head = head_revision()
     with db.engine.connect() as conn:
         current = MigrationContext.configure(conn).get_current_revision()
     return [] if current == head else [head]

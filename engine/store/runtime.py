@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, union, update
 
 from engine.store.tables import instances, tasks, tickets, timers
 
@@ -133,19 +133,25 @@ def open_tasks_of_ticket(conn: Connection, ticket_id: int) -> list[dict]:
 def inbox(conn: Connection, *, staff_roles: list[str], user_id: int, customer_org: int | None,
           limit: int = 200, offset: int = 0) -> list[dict]:
     """Open tasks offered to these roles, or assigned to the user; customer-lane tasks only for the
-    user's own organisation."""
-    offered = []
-    if staff_roles:
-        offered.append(tasks.c.role.in_(staff_roles))
+    user's own organisation. Oldest first.
+
+    Each way a task can be the user's is its own branch, read in order from its own index and cut at the
+    page's end (limit + offset), so that the cost follows the page, not the number of open tasks in the
+    desk; the branches' few rows are then merged, deduplicated and paged."""
+    enough = limit + offset
+    branches = [select(tasks.c.id, tasks.c.created_at).where(tasks.c.state == "open", tasks.c.role == role)
+                for role in staff_roles]
+    branches.append(select(tasks.c.id, tasks.c.created_at)
+                    .where(tasks.c.state == "open", tasks.c.assignee_id == user_id))
     if customer_org is not None:
-        offered.append((tasks.c.role == "customer") & (tickets.c.organisation_id == customer_org))
-    offered.append(tasks.c.assignee_id == user_id)
-    condition = offered[0]
-    for extra in offered[1:]:
-        condition = condition | extra
+        branches.append(select(tasks.c.id, tasks.c.created_at).join(tickets, tickets.c.id == tasks.c.ticket_id)
+                        .where(tasks.c.state == "open", tasks.c.role == "customer",
+                               tickets.c.organisation_id == customer_org))
+    pages = [branch.order_by(tasks.c.created_at, tasks.c.id).limit(enough).subquery() for branch in branches]
+    candidates = union(*[select(page.c.id) for page in pages]).subquery()
     query = (select(tasks, tickets.c.title.label("ticket_title"), tickets.c.priority.label("ticket_priority"))
              .outerjoin(tickets, tickets.c.id == tasks.c.ticket_id)
-             .where(tasks.c.state == "open", condition)
+             .where(tasks.c.id.in_(select(candidates.c.id)))
              .order_by(tasks.c.created_at, tasks.c.id).limit(limit).offset(offset))
     return [dict(row) for row in conn.execute(query).mappings()]
 

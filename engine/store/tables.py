@@ -111,6 +111,7 @@ tickets = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
     Index("ix_tickets_org_updated", "organisation_id", "updated_at"),
+    Index("ix_tickets_org_id", "organisation_id", "id"),  # a customer's list, newest first
     Index("ix_tickets_status", "status"),
     sqlite_autoincrement=True,
 )
@@ -138,7 +139,9 @@ instances = Table(
     Column("step_count", Integer, nullable=False, server_default=text("0")),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
-    Index("ix_instances_status", "status", "updated_at"),
+    Index("ix_instances_status", "status", "updated_at"),  # the error inbox, most recent first
+    Index("ix_instances_status_id", "status", "id"),  # the ops list by status, newest first
+    Index("ix_instances_process_version", "process_id", "version_id", "id"),  # ... by process and version
     Index("ix_instances_ticket", "ticket_id"),
 )
 
@@ -159,7 +162,10 @@ tasks = Table(
     Column("due_at", UtcDateTime()),
     Column("completed_at", UtcDateTime()),
     Column("completed_by", Id, ForeignKey("users.id")),
-    Index("ix_tasks_open_role", "role", "created_at", postgresql_where=text("state = 'open'"),
+    # The inbox reads each of these in order (engine.store.runtime.inbox): by role, and by assignee.
+    Index("ix_tasks_open_role", "role", "created_at", "id", postgresql_where=text("state = 'open'"),
+          sqlite_where=text("state = 'open'")),
+    Index("ix_tasks_open_assignee", "assignee_id", "created_at", "id", postgresql_where=text("state = 'open'"),
           sqlite_where=text("state = 'open'")),
     Index("ix_tasks_instance_state", "instance_id", "state"),
     Index("ix_tasks_ticket_state", "ticket_id", "state"),  # a ticket's open tasks, however long its history
@@ -203,6 +209,10 @@ outbox = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("sent_at", UtcDateTime()),
     Column("attempts", Integer, nullable=False, server_default=text("0")),
+    # Delivery bookkeeping of the worker: what the last failed attempt said, and when to try again.
+    Column("last_attempt_at", UtcDateTime()),
+    Column("last_error", Text),
+    Column("next_attempt_at", UtcDateTime()),
     Index("ix_outbox_pending", "sent_at", "id"),
 )
 
@@ -259,4 +269,18 @@ sign_in_failures = Table(
     Column("username", String(100), nullable=False),
     Column("at", UtcDateTime(), nullable=False),
     Index("ix_sign_in_failures_user", "username", "at"),
+)
+
+
+# One row per running background worker, rewritten every round: /healthz judges the workers by it.
+worker_heartbeats = Table(
+    "worker_heartbeats", metadata,
+    Column("name", String(200), primary_key=True),
+    Column("hostname", String(200), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("beat_at", UtcDateTime(), nullable=False),
+    Column("rounds", BigInteger, nullable=False),
+    Column("timers_fired", BigInteger, nullable=False),
+    Column("messages_sent", BigInteger, nullable=False),
 )

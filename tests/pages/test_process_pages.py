@@ -110,3 +110,10 @@ def test_the_migration_page_dry_runs_then_moves_the_chosen_instances(app, desk):
     assert signed_in(app, "customer").post(
         "/processes/support_ticket/migrate", data={"csrf_token": token, "from": "1", "to": "2"}).status_code in (
         400, 403)
+
+
+def test_numbers_past_their_column_are_no_such_page(app):
+    client = signed_in(app, "ops")
+    for path in ("/ops/instances/99999999999999999999999", "/processes/support_ticket/versions/99999999999/diff",
+                 "/ops/processes/support_ticket/versions/99999999999/heatmap"):
+        assert client.get(path).status_code == 404, path

@@ -24,14 +24,14 @@ def validate_process():
     return processes.validate(engine(), g.actor, request.get_data(cache=False))
 
 
-@api.get("/processes/<process_id>/versions/<int:number>/bpmn")
+@api.get("/processes/<process_id>/versions/<version:number>/bpmn")
 def download_process(process_id: str, number: int):
     xml = processes.download(engine(), g.actor, process_id, number)
     return Response(xml, mimetype="application/xml",
                     headers={"Content-Disposition": f'attachment; filename="{process_id}-v{number}.bpmn"'})
 
 
-@api.get("/processes/<process_id>/versions/<int:number>/heatmap")
+@api.get("/processes/<process_id>/versions/<version:number>/heatmap")
 def process_heatmap(process_id: str, number: int):
     return heatmap.heatmap(engine(), g.actor, process_id, number)
 

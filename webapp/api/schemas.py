@@ -3,6 +3,8 @@ and of its answers, for validation and for the OpenAPI document."""
 
 from marshmallow import Schema, fields, validate
 
+from engine.domain import MAX_VERSION
+
 
 class TokenRequest(Schema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=100))
@@ -115,9 +117,12 @@ class InstanceDetail(Instance):
     ready_tasks = fields.List(fields.Dict())
     completed_tasks = fields.List(fields.Dict())
     data = fields.Dict()
-    timers = fields.List(fields.Dict())
+    timers = fields.List(fields.Dict(), metadata={"description": "pending timers: task_id, element, name, due_at"})
     events = fields.List(fields.Nested(Event))
     state_bytes = fields.Integer()
+    element_runs = fields.List(fields.Dict(), metadata={"description": "how often each element ran"})
+    active_elements = fields.List(fields.String(), metadata={
+        "description": "where the instance waits now: open user tasks and the call activities above them"})
 
 
 class ProcessVersion(Schema):
@@ -137,5 +142,5 @@ class Deployed(Schema):
 
 
 class DiffQuery(Schema):
-    from_ = fields.Integer(required=True, data_key="from", validate=validate.Range(min=1))
-    to = fields.Integer(required=True, validate=validate.Range(min=1))
+    from_ = fields.Integer(required=True, data_key="from", validate=validate.Range(min=1, max=MAX_VERSION))
+    to = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_VERSION))

@@ -47,7 +47,7 @@ def add_attachment(key: str):
     return view, 201
 
 
-@api.get("/tickets/<key>/attachments/<int:attachment_id>")
+@api.get("/tickets/<key>/attachments/<id:attachment_id>")
 def download_attachment(key: str, attachment_id: int):
     view, content = conversation.attachment_download(engine(), g.actor, key, attachment_id)
     return attachment_response(view, content)

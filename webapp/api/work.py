@@ -34,28 +34,28 @@ def list_instances():
     return instances.list_instances(engine(), g.actor, request.args.to_dict())
 
 
-@api.get("/instances/<int:instance_id>")
+@api.get("/instances/<id:instance_id>")
 def show_instance(instance_id: int):
     return instances.instance_view(engine(), g.actor, instance_id)
 
 
-@api.post("/instances/<int:instance_id>/suspend")
+@api.post("/instances/<id:instance_id>/suspend")
 def suspend_instance(instance_id: int):
     return instances.suspend(engine(), g.actor, instance_id)
 
 
-@api.post("/instances/<int:instance_id>/resume")
+@api.post("/instances/<id:instance_id>/resume")
 def resume_instance(instance_id: int):
     return instances.resume(engine(), g.actor, instance_id)
 
 
-@api.post("/instances/<int:instance_id>/terminate")
+@api.post("/instances/<id:instance_id>/terminate")
 def terminate_instance(instance_id: int):
     body = load_input(TerminateRequest(), json_body())
     return instances.terminate(engine(), g.actor, instance_id, body["reason"])
 
 
-@api.post("/instances/<int:instance_id>/retry")
+@api.post("/instances/<id:instance_id>/retry")
 def retry_instance(instance_id: int):
     return instances.retry(engine(), g.actor, instance_id)
 
@@ -75,11 +75,11 @@ def bulk_action():
     return {"results": instances.bulk(engine(), g.actor, json_body())}
 
 
-@api.post("/instances/<int:instance_id>/timers/<task_id>/fire")
+@api.post("/instances/<id:instance_id>/timers/<task_id>/fire")
 def fire_timer(instance_id: int, task_id: str):
     return instances.fire_timer(engine(), g.actor, instance_id, task_id)
 
 
-@api.post("/instances/<int:instance_id>/data")
+@api.post("/instances/<id:instance_id>/data")
 def edit_instance_data(instance_id: int):
     return instances.edit_data(engine(), g.actor, instance_id, json_body())

@@ -6,9 +6,13 @@ Routes and endpoints (the contract between the blueprints, the templates and the
   inbox:   /inbox (index), /inbox/tasks/<task_id>/claim (claim, POST), .../unclaim (unclaim, POST)
   tasks:   /tasks/<task_id> (show: the form; complete: POST)
   tickets: /tickets/<key> (show), /tickets/<key>/comments (comment, POST),
-           /tickets/<key>/attachments (attach, POST), /tickets/<key>/attachments/<int:attachment_id> (attachment)
+           /tickets/<key>/attachments (attach, POST), /tickets/<key>/attachments/<id:attachment_id> (attachment)
   portal:  /portal (index), /portal/new (new: GET, POST), /capture (capture: GET, POST; support masters)
   board:   /board (index; developers)
+  processes: /processes (index), /processes/<process_id>/versions/<version:number>/edit (edit: the modeler),
+           /processes/<process_id>/diff (diff), /processes/<process_id>/migrate (migrate: GET, POST)
+  ops:     /ops/instances (instances; bulk: POST), /ops/instances/<id:instance_id> (instance) and its actions,
+           /ops/errors (errors), /ops/processes/<process_id>/versions/<version:number>/heatmap (heatmap)
 """
 
 import secrets
@@ -74,9 +78,9 @@ def _page_request_hooks() -> None:
 
 
 def register_pages(app: Flask) -> None:
-    from webapp.pages import board, inbox, portal, signin, tasks, tickets
+    from webapp.pages import board, inbox, ops, portal, processes, signin, tasks, tickets
 
     app.jinja_env.globals[CSRF_FIELD] = csrf_token
     app.before_request(_page_request_hooks)
-    for module in (signin, inbox, tasks, tickets, portal, board):
+    for module in (signin, inbox, tasks, tickets, portal, board, processes, ops):
         app.register_blueprint(module.bp)

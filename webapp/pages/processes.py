@@ -32,7 +32,7 @@ def index():
                            can_edit="process_owner" in g.actor.roles)
 
 
-@bp.get("/processes/<process_id>/versions/<int:number>/edit")
+@bp.get("/processes/<process_id>/versions/<version:number>/edit")
 @signed_in
 def edit(process_id: str, number: int):
     processes.require_roles(g.actor, {"process_owner"}, "edit process definitions")
@@ -44,7 +44,7 @@ def edit(process_id: str, number: int):
                            deployed=sorted(versions), name=versions[process_id][-1]["name"])
 
 
-@bp.get("/processes/<process_id>/versions/<int:number>/download")
+@bp.get("/processes/<process_id>/versions/<version:number>/download")
 @signed_in
 def download(process_id: str, number: int):
     xml = processes.download(current_engine(), g.actor, process_id, number)

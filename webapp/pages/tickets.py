@@ -75,7 +75,7 @@ def attach(key: str):
     return redirect(url_for("tickets.show", key=key, _anchor="attachments"))
 
 
-@bp.get("/tickets/<key>/attachments/<int:attachment_id>")
+@bp.get("/tickets/<key>/attachments/<id:attachment_id>")
 @signed_in
 def attachment(key: str, attachment_id: int):
     view, content = conversation.attachment_download(current_engine(), g.actor, key, attachment_id)

@@ -1,0 +1,202 @@
+"""make bench-scale: the inbox of a role and a customer's ticket list with 100,000 tickets and 300,000
+completed tasks in PostgreSQL.
+
+Fills the database (BENCH_DATABASE_URL / --database-url; wiped first) with COPY: tickets spread over 100
+organisations, one instance each, three completed user tasks each, and one open task on every fifth ticket
+(support master, developer, product owner or customer). Then times, through the real Flask app (token check,
+query, JSON; no network), GET /api/v1/tasks for a support master, a developer and a customer, and
+GET /api/v1/tickets for a customer, and prints p50/p95/p99 and the query plans."""
+
+import argparse
+import io
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import event, select  # noqa: E402
+
+from bench.pg import fresh_supportflow  # noqa: E402
+from engine.services import accounts  # noqa: E402
+from engine.services.context import Supportflow  # noqa: E402
+from engine.store.database import Database  # noqa: E402
+from engine.store.tables import organisations, process_versions, users  # noqa: E402
+from webapp import create_app  # noqa: E402
+
+ORGANISATIONS = 100
+OPEN_ROLES = [("Support Master", "support_master", "triage", "Triage"),
+              ("Developer", "developer", "fix_bug", "Fix the bug"),
+              ("Product Owner", "product_owner", "review_on_d", "Review on D"),
+              ("Customer", "customer", "confirm_answer", "Confirm the answer")]
+DONE = [("Support Master", "support_master", "triage", "Triage"),
+        ("Customer", "customer", "provide_information", "Provide information"),
+        ("Developer", "developer", "analyze_bug", "Analyse the bug")]
+
+
+def _copy(raw, table: str, columns: list[str], rows) -> None:
+    buffer = io.StringIO()
+    for row in rows:
+        buffer.write("\t".join(_cell(value) for value in row) + "\n")
+    buffer.seek(0)
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        while chunk := buffer.read(1 << 20):
+            copy.write(chunk)
+
+
+def _cell(value) -> str:
+    if value is None:
+        return r"\N"
+    if isinstance(value, bytes):
+        return "\\\\x" + value.hex()
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value).replace("\\", "\\\\").replace("\t", " ").replace("\n", " ")
+
+
+def fill(sf, tickets: int, seed: int = 1) -> dict:
+    rng = random.Random(seed)
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    with sf.db.write() as conn:
+        for n in range(ORGANISATIONS - 2):
+            conn.execute(organisations.insert().values(name=f"Org {n:03}"))
+        org_ids = list(conn.scalars(select(organisations.c.id).order_by(organisations.c.id)))
+        version_id = conn.scalar(select(process_versions.c.id).where(process_versions.c.process_id == "support_ticket"))
+        creator = conn.scalar(select(users.c.id).where(users.c.username == "customer"))
+        raw = conn.connection.dbapi_connection
+        pinned = json.dumps({"support_ticket": version_id})
+        ticket_rows, instance_rows, task_rows = [], [], []
+        for number in range(1, tickets + 1):
+            at = start + timedelta(minutes=5 * number)
+            org = rng.choice(org_ids)
+            open_role = OPEN_ROLES[number % 4] if number % 5 == 0 else None
+            ticket_rows.append((number, f"Ticket {number}", "Generated", rng.choice(["bug", "feature", "question"]),
+                                "normal", "in_progress" if open_role else "closed",
+                                None if open_role else "answered", "[]", org, creator, "portal", at, at))
+            instance_rows.append((number, "support_ticket", version_id, pinned, number,
+                                  "waiting" if open_role else "completed", b"{}", 4, 4, at, at))
+            for k, (lane, role, element, name) in enumerate(DONE):
+                task_rows.append((f"{number:08}-done-{k}", number, number, version_id, element, name, lane, role,
+                                  "completed", at + timedelta(minutes=k), at + timedelta(minutes=k + 1)))
+            if open_role:
+                lane, role, element, name = open_role
+                task_rows.append((f"{number:08}-open", number, number, version_id, element, name, lane, role, "open",
+                                  at + timedelta(minutes=4), None))
+        _copy(raw, "tickets", ["id", "title", "description", "category", "priority", "status", "resolution",
+                               "labels", "organisation_id", "created_by", "channel", "created_at", "updated_at"],
+              ticket_rows)
+        _copy(raw, "instances", ["id", "process_id", "version_id", "pinned_versions", "ticket_id", "status", "state",
+                                 "revision", "step_count", "created_at", "updated_at"], instance_rows)
+        _copy(raw, "tasks", ["id", "instance_id", "ticket_id", "process_version_id", "element", "name", "lane",
+                             "role", "state", "created_at", "completed_at"], task_rows)
+        conn.exec_driver_sql(f"SELECT setval('tickets_id_seq', {tickets})")
+        conn.exec_driver_sql(f"SELECT setval('instances_id_seq', {tickets})")
+    # What autovacuum would have done by the time a desk has this many tickets: statistics and visibility map.
+    with sf.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM ANALYZE")
+    return {"tickets": len(ticket_rows), "tasks": len(task_rows),
+            "completed": sum(row[8] == "completed" for row in task_rows),
+            "open": sum(row[8] == "open" for row in task_rows)}
+
+
+def timed(client, path: str, token: str, rounds: int) -> list[float]:
+    headers = {"Authorization": f"Bearer {token}"}
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        response = client.get(path, headers=headers)
+        times.append(time.perf_counter() - started)
+        assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    return times
+
+
+def line(label: str, times: list[float], rows: int) -> str:
+    ordered = sorted(times)
+    p95, p99 = ordered[int(0.95 * len(ordered)) - 1], ordered[int(0.99 * len(ordered)) - 1]
+    return (f"  {label:<44} {rows:>4} rows  p50 {statistics.median(ordered) * 1000:6.1f} ms  "
+            f"p95 {p95 * 1000:6.1f} ms  p99 {p99 * 1000:6.1f} ms")
+
+
+def plans(sf) -> None:
+    """EXPLAIN ANALYZE of the inbox and ticket-list queries, exactly as the store sends them."""
+    from engine.store import runtime, tickets
+
+    customer = accounts.actor_by_username(sf, "customer")
+    support = accounts.actor_by_username(sf, "support")
+    for label, run in (
+        ("support master inbox", lambda c: runtime.inbox(c, staff_roles=["support_master"], user_id=support.id,
+                                                         customer_org=None)),
+        ("customer inbox", lambda c: runtime.inbox(c, staff_roles=[], user_id=customer.id,
+                                                   customer_org=customer.organisation_id)),
+        ("customer ticket list", lambda c: tickets.list_tickets(c, organisation_id=customer.organisation_id)),
+    ):
+        sent = []
+
+        def capture(_conn, _cursor, statement, parameters, _context, _many, sent=sent):
+            sent.append((statement, parameters))
+
+        with sf.db.read() as conn:
+            event.listen(conn, "before_cursor_execute", capture)
+            run(conn)
+            event.remove(conn, "before_cursor_execute", capture)
+            statement, parameters = sent[-1]
+            plan = conn.exec_driver_sql(f"EXPLAIN ANALYZE {statement}", parameters).scalars().all()
+        print(f"\n  plan, {label}:")
+        for row in plan:
+            print(f"    {row}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--plans", action="store_true", help="print the query plans too")
+    parser.add_argument("--reuse", action="store_true", help="measure the database as an earlier run left it")
+    args = parser.parse_args()
+    if not args.database_url:
+        parser.error("give --database-url or BENCH_DATABASE_URL (a PostgreSQL database it may wipe)")
+    started = time.perf_counter()
+    if args.reuse:
+        sf = Supportflow(Database(args.database_url))
+    else:
+        sf = fresh_supportflow(args.database_url)
+        counts = fill(sf, args.tickets)
+        print(f"filled in {time.perf_counter() - started:.1f} s: {counts['tickets']:,} tickets, "
+              f"{counts['completed']:,} completed and {counts['open']:,} open tasks, {ORGANISATIONS} organisations")
+    app = create_app(sf, {"TESTING": True})
+    client = app.test_client()
+    tokens = {name: accounts.sign_in(sf, name, "demo") for name in ("support", "developer", "customer", "ops")}
+    checks = [("support master: GET /tasks (a page of 200)", "/api/v1/tasks", "support"),
+              ("developer: GET /tasks (a page of 200)", "/api/v1/tasks", "developer"),
+              ("customer: GET /tasks", "/api/v1/tasks", "customer"),
+              ("customer: GET /tickets (a page of 50)", "/api/v1/tickets", "customer"),
+              ("customer: GET /tickets?status=closed&limit=20", "/api/v1/tickets?status=closed&limit=20", "customer"),
+              ("ops: GET /instances (a page of 50)", "/api/v1/instances", "ops"),
+              ("ops: GET /instances?status=waiting", "/api/v1/instances?status=waiting", "ops"),
+              ("ops: GET /instances?process=support_ticket&version=1",
+               "/api/v1/instances?process=support_ticket&version=1", "ops"),
+              ("ops: GET /instances, an older page", "/api/v1/instances?before=50000", "ops"),
+              ("ops: GET /instances/counts", "/api/v1/instances/counts", "ops")]
+    worst = 0.0
+    for label, path, user in checks:
+        timed(client, path, tokens[user], 10)  # warm: caches, prepared statements
+        rows = len(client.get(path, headers={"Authorization": f"Bearer {tokens[user]}"}).get_json())
+        times = timed(client, path, tokens[user], args.rounds)
+        print(line(label, times, rows))
+        worst = max(worst, sorted(times)[int(0.95 * len(times)) - 1])
+    print(f"inbox-scale: worst p95 {worst * 1000:.1f} ms (aim: 50 ms)")
+    if args.plans:
+        plans(sf)
+    sf.db.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""Where outbox messages go: a Sender takes one Delivery and raises if it could not hand it over.
+
+Configured by the environment (`sender_from_environment`): SMTP when SUPPORTFLOW_SMTP_HOST is set, else a
+JSON-lines file (SUPPORTFLOW_OUTBOX_FILE, default var/outbox.jsonl) that records every delivery — what a
+development machine or a test reads instead of a mailbox.
+
+Every delivery carries its outbox id (`delivery_id`, and as the e-mail's Message-ID). The worker marks a
+message sent in the transaction that holds its row lock, after the sender returned; a worker killed between
+the two leaves the message unsent, and another worker sends it again. So at the external boundary delivery
+is at-least-once, and the id is what makes it exactly-once for a receiver that keeps it: the file sink
+below skips an id it already holds, and mail clients and relays drop a repeated Message-ID."""
+
+import contextlib
+import fcntl
+import json
+import os
+import smtplib
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Delivery:
+    outbox_id: int
+    ticket_key: str
+    template: str
+    recipients: tuple[str, ...]
+    subject: str
+    body: str
+
+    @property
+    def delivery_id(self) -> str:
+        return f"outbox-{self.outbox_id}"
+
+    @property
+    def message_id(self) -> str:
+        return f"<{self.delivery_id}@supportflow>"
+
+
+class Sender(Protocol):
+    def send(self, delivery: Delivery) -> None:
+        """Hand the message over, or raise (the worker records the error and tries again later)."""
+
+
+class JsonLinesSender:
+    """Appends one JSON line per delivery to a file, at most once per delivery id: the file is locked
+    (flock) while the ids written since this process last looked are read and the line appended, so
+    several worker processes sharing the file agree on what it holds."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self._seen: set[str] = set()
+        self._offset = 0
+        self._lock = threading.Lock()
+
+    def send(self, delivery: Delivery) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock, open(self.path, "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                torn = self._read_new_lines(handle)
+                if delivery.delivery_id in self._seen:
+                    return
+                line = json.dumps({"delivery_id": delivery.delivery_id, "outbox_id": delivery.outbox_id,
+                                   "ticket": delivery.ticket_key, "template": delivery.template,
+                                   "to": list(delivery.recipients), "subject": delivery.subject,
+                                   "body": delivery.body}, ensure_ascii=False)
+                # A writer killed mid-line left a torn line: end it, so that ours stands on its own.
+                handle.write((b"\n" if torn else b"") + line.encode() + b"\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+                self._offset = handle.tell()
+                self._seen.add(delivery.delivery_id)
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _read_new_lines(self, handle) -> bool:
+        """Learn the ids appended since the last look; True when the file ends in a torn line."""
+        handle.seek(self._offset)
+        data = handle.read()
+        self._offset += len(data)
+        for raw in data.splitlines(keepends=True):
+            # A torn line from a killed writer (ended later by the next one) delivered nothing: skipped.
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                self._seen.add(json.loads(raw)["delivery_id"])
+        return bool(data) and not data.endswith(b"\n")
+
+
+@dataclass
+class SmtpSender:
+    host: str
+    port: int = 25
+    username: str | None = None
+    password: str | None = None
+    from_address: str = "support@localhost"
+    starttls: bool = False
+    use_ssl: bool = False
+    timeout_s: float = 10.0
+
+    def send(self, delivery: Delivery) -> None:
+        if not delivery.recipients:
+            raise ValueError("The organisation has no e-mail address to send to.")
+        message = EmailMessage()
+        message["From"] = self.from_address
+        message["To"] = ", ".join(delivery.recipients)
+        message["Subject"] = delivery.subject
+        message["Message-ID"] = delivery.message_id
+        message["X-Supportflow-Ticket"] = delivery.ticket_key
+        message.set_content(delivery.body)
+        connect = smtplib.SMTP_SSL if self.use_ssl else smtplib.SMTP
+        with connect(self.host, self.port, timeout=self.timeout_s) as smtp:
+            if self.starttls:
+                smtp.starttls()
+            if self.username:
+                smtp.login(self.username, self.password or "")
+            smtp.send_message(message)
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def sender_from_environment(environ: Mapping[str, str], workdir: Path) -> Sender:
+    """SMTP when SUPPORTFLOW_SMTP_HOST is set (_PORT, _USER, _PASSWORD, _FROM, _STARTTLS, _SSL), otherwise the
+    JSON-lines file SUPPORTFLOW_OUTBOX_FILE (default: var/outbox.jsonl under `workdir`)."""
+    host = environ.get("SUPPORTFLOW_SMTP_HOST")
+    if host:
+        use_ssl = _flag(environ.get("SUPPORTFLOW_SMTP_SSL"))
+        return SmtpSender(
+            host=host, port=int(environ.get("SUPPORTFLOW_SMTP_PORT") or (465 if use_ssl else 25)),
+            username=environ.get("SUPPORTFLOW_SMTP_USER") or None,
+            password=environ.get("SUPPORTFLOW_SMTP_PASSWORD") or None,
+            from_address=environ.get("SUPPORTFLOW_SMTP_FROM") or "support@localhost",
+            starttls=_flag(environ.get("SUPPORTFLOW_SMTP_STARTTLS")), use_ssl=use_ssl)
+    return JsonLinesSender(environ.get("SUPPORTFLOW_OUTBOX_FILE") or workdir / "var" / "outbox.jsonl")
