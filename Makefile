@@ -32,10 +32,13 @@ $(BUNDLE): $(FRONTEND)/node_modules/.installed $(FRONTEND)/build.mjs $(wildcard 
 
 install: $(STAMP) $(BUNDLE)
 
+# One process serving the app and API, and one background worker (timers, outbox) beside it, on SQLite.
 run: install
 	mkdir -p var
 	$(BIN)/supportflow db upgrade
 	$(BIN)/supportflow demo-data
+	$(BIN)/supportflow worker & pid=$$!; \
+	trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/supportflow serve
 
 lint: install
