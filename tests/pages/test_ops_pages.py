@@ -8,25 +8,13 @@ import re
 
 import pytest
 
+from tests.pages.test_tickets_portal_board import csrf_of, signed_in
 from tests.test_ops_and_errors import SHIPPED, broken_support_ticket, instance_of
 from webapp.pages import ops
 
 FORWARD_BUG = {"category": "bug", "priority": "high", "outcome": "forward"}
 SOMEDAY = {"category": "bug", "priority": "low", "outcome": "someday"}
 NEED_INFO = {"category": "bug", "priority": "high", "outcome": "need_info"}
-
-
-def csrf_of(client, path: str) -> str:
-    page = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-
-
-def signed_in(app, username: str):
-    client = app.test_client()
-    response = client.post("/sign-in", data={"username": username, "password": "demo",
-                                             "csrf_token": csrf_of(client, "/sign-in")})
-    assert response.status_code == 302
-    return client
 
 
 def post(client, path: str, page: str = "/ops/instances", **fields):
