@@ -175,3 +175,19 @@ def test_only_current_tasks_decide_a_migration_not_the_predicted_future(desk):
                            answer="Choose the PDF printer.")
     assert desk.open_tasks(waiting) == ["confirm_the_answer"] and ticket["status"] == "waiting_for_customer"
     assert desk.open_tasks(answered) == ["confirm_answer"]
+
+
+def test_the_error_inbox_names_the_called_process_that_failed(desk):
+    xml = (SHIPPED / "acceptance_dqp.bpmn").read_text()
+    broken = xml.replace('rejection_reason = remarks if remarks else "Rejected without remarks"',
+                         'rejection_reason = remarks[1 / 0]')
+    assert broken != xml
+    desk.as_("process").post("/processes", data=broken, content_type="application/xml", expect=201)
+    key = desk.submit(category="bug")["key"]
+    desk.complete(key, "triage", "support", category="bug", priority="high", outcome="forward")
+    desk.complete(key, "analyze_bug", "developer", is_bug=True, analysis="Null font in PDF export")
+    desk.complete(key, "fix_bug", "developer", fix_summary="Embedded the font")
+    desk.complete(key, "review_on_d", "owner", expect=500, ok=False, remarks="Still broken")
+    [group] = desk.as_("ops").get("/instances/errors")
+    assert (group["process_id"], group["element"], group["count"]) == ("acceptance_dqp", "mark_rejected", 1)
+    assert group["instances"][0]["ticket_key"] == key

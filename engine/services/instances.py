@@ -124,13 +124,22 @@ def error_inbox(sf: Supportflow, actor: Actor) -> list[dict]:
     groups: dict[tuple, dict] = {}
     for row in rows:
         error = row["last_error"] or {}
-        key = (row["process_id"], error.get("element"))
+        key = (_failing_process(sf, row, error.get("element")), error.get("element"))
         group = groups.setdefault(key, {"process_id": key[0], "element": key[1], "instances": []})
         group["instances"].append({
             "id": row["id"], "ticket_key": ticket_key(row["ticket_id"]) if row["ticket_id"] else None,
             "message": error.get("message"), "line": error.get("line"), "at": error.get("at")})
     return sorted(({**g, "count": len(g["instances"])} for g in groups.values()),
                   key=lambda g: (-g["count"], g["process_id"], g["element"] or ""))
+
+
+def _failing_process(sf: Supportflow, row: dict, element: str | None) -> str:
+    """The process whose diagram holds the failing element: the instance's own, or one it called."""
+    pinned = row["pinned_versions"]
+    for process_id in (row["process_id"], *sorted(set(pinned) - {row["process_id"]})):
+        if element and sf.definitions.element(pinned, process_id, element) is not None:
+            return process_id
+    return row["process_id"]
 
 
 def fire_timer(sf: Supportflow, actor: Actor, instance_id: int, task_id: str) -> dict:
