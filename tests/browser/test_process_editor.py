@@ -190,6 +190,12 @@ def test_an_invalid_diagram_is_refused_with_its_elements_marked(live_server, pag
         has_text="not connected").wait_for()
     assert page.get_by_role("button", name="Deploy new version").is_disabled()
 
+    # Leaving with changes that were not deployed: the browser asks first.
+    with page.expect_event("dialog") as asked:
+        page.close(run_before_unload=True)
+    assert asked.value.type == "beforeunload"
+    asked.value.accept()
+
 
 def test_migration_page_moves_a_waiting_instance_and_refuses_one_whose_task_is_gone(live_server, page, shipped):
     base, (old_version, xml) = live_server, shipped

@@ -31,6 +31,7 @@ class ProcessEditor {
     this.problems = [];      // from the server: [{element, message}]
     this.lintIssues = {};    // from bpmnlint: {elementId: [{message, category, rule}]}
     this.checked = false;    // the server validated the diagram as it is now
+    this.dirty = false;      // changed since it was opened or deployed
     this.overlayIds = [];
     this.formElement = null;
     this.modeler = new BpmnModeler({
@@ -56,10 +57,14 @@ class ProcessEditor {
     eventBus.on('linting.completed', ({ issues }) => { this.lintIssues = issues || {}; this.render(); });
     eventBus.on('commandStack.changed', () => {
       this.checked = false;
+      this.dirty = true;
       this.clearServerProblems();
       this.render();
     });
     eventBus.on('supportflow.form.edit', ({ element }) => this.openForm(element));
+    window.addEventListener('beforeunload', (event) => {
+      if (this.dirty) event.preventDefault();  // the browser asks before changes that were not deployed are lost
+    });
     this.root.querySelector('[data-action=validate]').addEventListener('click', () => this.validate());
     this.deployButton.addEventListener('click', () => this.deploy());
     this.root.querySelector('[data-action=download]').addEventListener('click', () => this.download());
@@ -129,6 +134,8 @@ class ProcessEditor {
     }
     this.version = String(body.version);
     this.root.dataset.version = this.version;
+    this.dirty = false;
+    window.history.replaceState(null, '', `/processes/${this.processId}/versions/${body.version}/edit`);
     this.say(body.created ? `Deployed as version ${body.version}. New tickets start on it; running ones stay on theirs.`
       : `Nothing changed: this is version ${body.version} already.`, 'ok');
     const label = this.root.querySelector('[data-version-label]');
