@@ -122,6 +122,10 @@ def test_owner_edits_validates_and_deploys_a_version_new_tickets_start_on(live_s
     page.get_by_role("button", name="Edit form").click()
     forms = page.locator("[data-form-panel]")
     forms.locator(".fjs-editor-container").wait_for()
+    palette = forms.locator(".fjs-palette-field:visible")
+    offered = {palette.nth(n).get_attribute("data-field-type") for n in range(palette.count())}
+    assert offered == {"textfield", "textarea", "number", "datetime", "checkbox", "radio", "select", "text"}, (
+        "the palette offers what supportflow's forms read, nothing more")
     forms.get_by_role("button", name="Preview", exact=True).click()
     preview = forms.locator("[data-form-preview-area]")
     preview.locator(".fjs-form-field").first.wait_for()
