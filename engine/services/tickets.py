@@ -80,11 +80,13 @@ def visible_ticket(conn, actor: Actor, key: str) -> dict:
     return row
 
 
-def ticket_view(sf: Supportflow, actor: Actor, key: str) -> dict:
-    """The ticket with its whole trail, its open tasks, and the comments and attachments the actor may see."""
+def ticket_view(sf: Supportflow, actor: Actor, key: str, latest_events: int | None = None) -> dict:
+    """The ticket with its trail (whole, or its `latest_events` newest events; `event_count` says how many
+    there are), its open tasks, and the comments and attachments the actor may see."""
     with sf.db.read() as conn:
-        view = render_ticket(conn, sf, actor, key)
+        view = render_ticket(conn, sf, actor, key, latest_events=latest_events)
         number = ticket_number(key)
+        view["event_count"] = history.count_events_of_ticket(conn, number)
         view["comments"] = [views.comment_view(r) for r in conversation_store.comments_of_ticket(conn, number)
                             if actor.is_staff or not r["internal"]]
         view["attachments"] = [views.attachment_view(r)

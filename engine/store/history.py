@@ -1,7 +1,7 @@
 """The append-only audit trail and the outbox of customer notifications."""
 
 
-from sqlalchemy import Connection, bindparam, insert, select
+from sqlalchemy import Connection, bindparam, func, insert, select
 
 from engine.store.tables import audit_events, instances, outbox, users
 
@@ -26,6 +26,10 @@ def events_of_ticket(conn: Connection, ticket_id: int, latest: int | None = None
     rows = [dict(row) for row in result.mappings()]
     rows.reverse()
     return rows
+
+
+def count_events_of_ticket(conn: Connection, ticket_id: int) -> int:
+    return conn.scalar(select(func.count()).select_from(audit_events).where(audit_events.c.ticket_id == ticket_id))
 
 
 def events_of_instance(conn: Connection, instance_id: int) -> list[dict]:

@@ -330,3 +330,25 @@ def test_the_heatmap_page_shows_instances_runs_and_time_in_tasks(app, desk, cloc
     (3 * 86400, "3 d")])
 def test_durations_read_as_people_say_them(seconds, text):
     assert ops.duration_text(seconds) == text
+
+
+def test_a_long_history_shows_its_latest_part_and_all_on_request(app, desk, monkeypatch):
+    from webapp.pages import tickets as ticket_pages
+
+    monkeypatch.setattr(ops, "HISTORY_SHOWN", 1)
+    monkeypatch.setattr(ops, "EVENTS_SHOWN", 2)
+    monkeypatch.setattr(ticket_pages, "TIMELINE_SHOWN", 2)
+    key = desk.submit()["key"]
+    desk.complete(key, "triage", "support", **NEED_INFO)
+    desk.complete(key, "provide_information", "customer", information="The PDF printer is selected.")
+    instance_id = instance_of(desk, key)["id"]
+    client = signed_in(app, "ops")
+    page = client.get(f"/ops/instances/{instance_id}").get_data(as_text=True)
+    assert page.count("<tr data-history=") == 1 and "The latest 1 of 2 completed tasks." in page
+    assert len(re.findall(r"<li data-kind=", page)) == 2
+    whole = client.get(f"/ops/instances/{instance_id}?all=1").get_data(as_text=True)
+    assert whole.count("<tr data-history=") == 2 and "data-history-shown" not in whole
+    ticket = client.get(f"/tickets/{key}").get_data(as_text=True)
+    total = len(desk.ticket(key)["events"])
+    assert len(re.findall(r"<li data-kind=", ticket)) == 2 and f"The latest 2 of {total} entries." in ticket
+    assert len(re.findall(r"<li data-kind=", client.get(f"/tickets/{key}?all=1").get_data(as_text=True))) == total

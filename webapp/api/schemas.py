@@ -96,6 +96,7 @@ class Ticket(TicketSummary):
     events = fields.List(fields.Nested(Event))
     open_tasks = fields.List(fields.Nested(Task))
     invoice = fields.Dict(allow_none=True)
+    event_count = fields.Integer(metadata={"description": "Only in GET /tickets/{key}: entries on the trail"})
     comments = fields.List(fields.Nested(Comment), metadata={"description": "Only in GET /tickets/{key}"})
     attachments = fields.List(fields.Nested(Attachment), metadata={"description": "Only in GET /tickets/{key}"})
 

@@ -21,6 +21,7 @@ bp = Blueprint("ops", __name__, url_prefix="/ops")
 # ops.fire_timer (POST), ops.errors, ops.heatmap
 
 PAGE_SIZE = 50
+HISTORY_SHOWN, EVENTS_SHOWN = 50, 200  # of an instance's task history and audit trail, unless ?all=1
 ACTIONS = ("suspend", "resume", "retry", "terminate")
 DONE = {"suspend": "Suspended", "resume": "Resumed", "retry": "Retried", "terminate": "Terminated"}
 # What each action may start from; the engine decides, the page only greys out what would be refused.
@@ -183,10 +184,13 @@ def instance(instance_id: int):
     view = instances.instance_view(sf, g.actor, instance_id)
     names = organisations.display_names(sf, {e["actor"] for e in view["events"]})
     data = {key: json.dumps(value, ensure_ascii=False, default=str) for key, value in sorted(view["data"].items())}
+    history, events = _task_history(view), view["events"]
+    if request.args.get("all") != "1":  # a ticket reopened hundreds of times: the latest first, all on request
+        history, events = history[-HISTORY_SHOWN:], events[-EVENTS_SHOWN:]
     return render_template(
         "ops/instance.html", view=view, diagrams=_diagrams(view), retry_text=_retry_text(view),
-        history=_task_history(view), data=data, names=names, allowed=ALLOWED_FROM,
-        back=request.full_path.rstrip("?"))
+        history=history, history_total=len(_task_history(view)), events=events, data=data, names=names,
+        allowed=ALLOWED_FROM, back=request.full_path.rstrip("?"))
 
 
 @bp.post("/instances/<id:instance_id>/<any(suspend, resume, retry, terminate):action>")

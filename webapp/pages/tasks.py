@@ -33,16 +33,16 @@ def _gone(task: dict, heading: str, message: str):
 def _page(task: dict, *, posted: MultiDict | None = None, errors: dict | None = None):
     sf = current_engine()
     key = task["ticket_key"]
-    ticket = tickets.ticket_view(sf, g.actor, key) if key else None
+    ticket = tickets.ticket_view(sf, g.actor, key, latest_events=LATEST_EVENTS) if key else None
     offer = offers.current_offer(sf, g.actor, key) if key and task["task"] in OFFER_TASKS else None
-    events = ticket["events"][-LATEST_EVENTS:] if ticket else []
+    events = ticket["events"] if ticket else []
     comments = ticket["comments"] if ticket else []
     # Fields that reclassify the ticket (triage) start from what the ticket says now.
     prefill = {field: ticket[field] for field in TICKET_FIELDS_FROM_TASKS if ticket and ticket.get(field)}
     names = organisations.display_names(sf, {e["actor"] for e in events} | {c["author"] for c in comments})
     return render_template(
         "tasks/show.html", task=task, ticket=ticket, offer=offer, events=events, comments=comments, names=names,
-        older_events=len(ticket["events"]) - len(events) if ticket else 0,
+        older_events=ticket["event_count"] - len(events) if ticket else 0,
         widgets=taskforms.widgets(task["form"], posted, prefill), errors=errors or {})
 
 

@@ -11,6 +11,7 @@ from webapp.downloads import attachment_response
 from webapp.pages import current_engine, signed_in
 
 bp = Blueprint("tickets", __name__)  # endpoints: tickets.show, tickets.comment, tickets.attach, tickets.attachment
+TIMELINE_SHOWN = 200  # the newest entries of a long trail; ?all=1 shows it whole
 
 # What the file pickers offer; the engine judges the bytes whatever the browser sends.
 UPLOAD_LIMITS = {
@@ -41,7 +42,8 @@ def _checked(name: str) -> bool:
 @bp.get("/tickets/<key>")
 @signed_in
 def show(key: str):
-    ticket = tickets.ticket_view(current_engine(), g.actor, key)
+    latest = None if request.args.get("all") == "1" else TIMELINE_SHOWN
+    ticket = tickets.ticket_view(current_engine(), g.actor, key, latest_events=latest)
     return render_template("tickets/show.html", ticket=ticket, names=people_in(ticket), upload=UPLOAD_LIMITS)
 
 
