@@ -49,6 +49,8 @@ def test_next_never_leaves_the_site(app):
     assert sign_in(client, next="https://evil.example/").headers["Location"] != "https://evil.example/"
     client = app.test_client()
     assert not sign_in(client, next="//evil.example/x").headers["Location"].startswith("//")
+    client = app.test_client()  # browsers read /\host as //host
+    assert "evil" not in sign_in(client, next="/\\evil.example/x").headers["Location"]
 
 
 def test_pages_show_errors_as_pages_and_the_api_stays_json(app):

@@ -11,12 +11,13 @@ from webapp.pages import current_engine
 bp = Blueprint("session", __name__)  # endpoints: session.sign_in, session.sign_out, session.home
 
 
-def _safe_next(target: str | None) -> str | None:
-    """Only a path on this site: never an absolute URL or //host (an open redirect)."""
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site: never an absolute URL or //host (an open redirect); browsers read a
+    backslash as a slash, so /\\host is refused too."""
     if not target:
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if parts.scheme or parts.netloc or not target.startswith("/") or target[1:2] in ("/", "\\"):
         return None
     return target
 
@@ -34,7 +35,7 @@ def home():
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
-    next_page = _safe_next(request.values.get("next"))
+    next_page = safe_next(request.values.get("next"))
     if request.method == "GET":
         if g.actor is not None:
             return redirect(next_page or home_for(g.actor))
