@@ -1,5 +1,5 @@
-"""Serving an attachment, the same way for the API and the pages: whatever the bytes are, the browser
-must not run them as a page of ours."""
+"""Serving files the same way for the API and the pages: an attachment (whatever the bytes are, the browser
+must not run them as a page of ours) and a process version's BPMN."""
 
 from io import BytesIO
 
@@ -17,3 +17,9 @@ def attachment_response(view: dict, content: bytes) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+def bpmn_download(xml: str, process_id: str, number: int) -> Response:
+    return Response(xml, mimetype="application/xml", headers={
+        "Content-Disposition": f'attachment; filename="{process_id}-v{number}.bpmn"',
+        "X-Content-Type-Options": "nosniff"})

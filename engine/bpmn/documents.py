@@ -42,7 +42,7 @@ class ProcessDocument:
     name: str
     root: etree._Element = field(repr=False)
     elements: dict[str, Element]
-    lanes: tuple[str, ...]
+    lanes: tuple[tuple[str, str], ...]  # (id, name) of every lane
 
     @property
     def called_processes(self) -> list[str]:
@@ -82,7 +82,7 @@ def read_document(root: etree._Element) -> ProcessDocument:
         elements[element.id] = element
     if problems:
         raise InvalidDefinition(problems)
-    lanes = tuple(lane.get("name", "") for lane in process.iter(f"{{{BPMN_NS}}}lane"))
+    lanes = tuple((lane.get("id"), lane.get("name", "")) for lane in process.iter(f"{{{BPMN_NS}}}lane"))
     return ProcessDocument(process_id, process.get("name") or process_id, root, elements, lanes)
 
 

@@ -40,11 +40,10 @@ def _problem(element: str | None, message: str) -> dict:
 
 def _check_lanes_and_forms(doc: ProcessDocument) -> list[dict]:
     problems = []
-    for lane in doc.root.xpath("//bpmn:lane", namespaces=NSMAP):
-        name = lane.get("name", "")
+    for lane_id, name in doc.lanes:
         if role_for_lane(name) not in ROLES:
-            problems.append(_problem(lane.get("id"), f"The lane {name!r} is not a role; lanes are named after roles: "
-                                                     "Customer, Support Master, Developer, Product Owner."))
+            problems.append(_problem(lane_id, f"The lane {name!r} is not a role; lanes are named after roles: "
+                                              "Customer, Support Master, Developer, Product Owner."))
     for task in doc.user_tasks():
         if task.lane is None:
             problems.append(_problem(task.id, f"The user task {task.name!r} lies in no lane, so no role can do it."))

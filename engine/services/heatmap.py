@@ -42,12 +42,3 @@ def heatmap(sf: Supportflow, actor: Actor, process_id: str, number: int) -> dict
             for element_id, element in elements.items()
         ],
     }
-
-
-def newest_versions(sf: Supportflow, actor: Actor) -> dict[str, int]:
-    """{process id: its newest version number}, without counting instances (cheap, for pickers and links)."""
-    require_roles(actor, READERS, "see process definitions")
-    with sf.db.read() as conn:
-        newest = definition_store.latest_version_ids(conn)
-    return {process_id: sf.definitions.deployed(version_id).version
-            for process_id, version_id in sorted(newest.items())}

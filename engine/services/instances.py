@@ -100,11 +100,10 @@ def list_instances(sf: Supportflow, actor: Actor, filters, *, with_tasks: bool =
 
 
 def _open_task_names(conn, rows: list[dict]) -> dict[int, list[str]]:
-    """{instance id: names of its open tasks} for one page of instances (an indexed look-up per ticket)."""
+    """{instance id: names of its open tasks} for one page of instances."""
     names: dict[int, list[str]] = {}
-    for ticket_id in dict.fromkeys(row["ticket_id"] for row in rows if row["ticket_id"]):
-        for task in store.open_tasks_of_ticket(conn, ticket_id):
-            names.setdefault(task["instance_id"], []).append(task["name"])
+    for instance_id, name in store.open_task_names(conn, [row["id"] for row in rows]):
+        names.setdefault(instance_id, []).append(name)
     return names
 
 
@@ -168,19 +167,14 @@ def edit_data(sf: Supportflow, actor: Actor, instance_id: int, data) -> dict:
         detail["before"] = {key: current.get(key) for key in changes}
         return sf.runtime.edit_data(workflow, changes, now)
 
-    with sf.db.read() as conn:
-        head = _head(conn, instance_id)
     steps.advance(sf, steps.Step(instance_id, action, "data_edited", actor.id, detail=detail,
-                                 keep_error=_error_after_edit(head, changes)))
+                                 keep_error=lambda head: _error_after_edit(head["last_error"], changes)))
     return instance_view(sf, actor, instance_id)
 
 
-def _error_after_edit(head: dict, changes: dict) -> dict | None:
+def _error_after_edit(error: dict, changes: dict) -> dict:
     """An instance in error stays in error after a data edit, so that its failed step can be retried; a
     failed completion is then retried with the edited values of the fields it submitted."""
-    error = head["last_error"] if head["status"] == "error" else None
-    if not error:
-        return None
     retry_of = error.get("retry")
     if retry_of and retry_of.get("action") == "complete":
         data = {**retry_of.get("data", {}), **{k: v for k, v in changes.items() if k in retry_of.get("data", {})}}
@@ -195,14 +189,15 @@ def bulk(sf: Supportflow, actor: Actor, data) -> list[dict]:
     action = request["action"]
     if action == "terminate" and not (request["reason"] or "").strip():
         raise InvalidInput({"reason": ["Say why the instances are terminated."]})
+    change = {"suspend": _suspend, "resume": _resume, "retry": _retry,
+              "terminate": lambda sf_, actor_, iid: _terminate(sf_, actor_, iid, request["reason"])}[action]
     results = []
     for instance_id in dict.fromkeys(request["ids"]):
         try:
-            if action == "terminate":
-                view = terminate(sf, actor, instance_id, request["reason"] or "")
-            else:
-                view = {"suspend": suspend, "resume": resume, "retry": retry}[action](sf, actor, instance_id)
-            results.append({"id": instance_id, "ok": True, "status": view["status"]})
+            change(sf, actor, instance_id)  # the status only: a whole instance view each would be thrown away
+            with sf.db.read() as conn:
+                status = _head(conn, instance_id)["status"]
+            results.append({"id": instance_id, "ok": True, "status": status})
         except SupportflowError as err:
             results.append({"id": instance_id, "ok": False, "error": str(err)})
     return results
@@ -225,7 +220,7 @@ def instance_view(sf: Supportflow, actor: Actor, instance_id: int) -> dict:
     documents = {pid: sf.definitions.deployed(vid).document for pid, vid in head["pinned_versions"].items()}
     view = _summary(_with_version(sf, head))
     ready = [_task(sf, t) for t in tasks if t["state"] == "open"]
-    runs = _element_runs(sf, instance_id)
+    runs = _element_runs(events)
     view.update(
         pinned_versions={pid: sf.definitions.deployed(vid).version for pid, vid in head["pinned_versions"].items()},
         ready_tasks=ready,
@@ -275,12 +270,12 @@ def _active_elements(main: str, documents: dict, ready: list[dict], element_runs
     return active
 
 
-def _element_runs(sf: Supportflow, instance_id: int) -> list[dict]:
-    """How often each element ran in this instance, from the paths its steps took (the audit trail)."""
+def _element_runs(events: list[dict]) -> list[dict]:
+    """How often each element ran in this instance, from the paths its steps took (its audit trail)."""
     runs = Counter()
-    with sf.db.read() as conn:
-        for _, _, path in history.step_paths(conn, instance_id):
-            runs.update(tuple(item) for item in path)
+    for event in events:
+        if event["kind"] in history.STEP_KINDS:
+            runs.update(tuple(item) for item in (event["detail"] or {}).get("path", []))
     return [{"process_id": process, "element": element, "runs": count}
             for (process, element), count in sorted(runs.items())]
 
@@ -293,7 +288,7 @@ def _task(sf: Supportflow, row: dict) -> dict:
 
 
 def _set_status(sf: Supportflow, actor: Actor, instance_id: int, allowed: tuple, status_for, kind: str,
-                detail: dict) -> dict:
+                detail: dict) -> None:
     _require_ops(actor)
     now = sf.clock.now()
     with sf.db.write() as conn:
@@ -310,29 +305,47 @@ def _set_status(sf: Supportflow, actor: Actor, instance_id: int, allowed: tuple,
                                       "actor_id": actor.id, "kind": f"instance_{kind}", "element": None,
                                       "detail": detail}])
     sf.workflows.forget(instance_id)
-    return instance_view(sf, actor, instance_id)
 
 
 def suspend(sf: Supportflow, actor: Actor, instance_id: int) -> dict:
-    return _set_status(sf, actor, instance_id, ("waiting", "running", "error"), lambda h: "suspended",
-                       "suspended", {})
+    _suspend(sf, actor, instance_id)
+    return instance_view(sf, actor, instance_id)
 
 
 def resume(sf: Supportflow, actor: Actor, instance_id: int) -> dict:
-    return _set_status(sf, actor, instance_id, ("suspended",),
-                       lambda h: "error" if h["last_error"] else "waiting", "resumed", {})
+    _resume(sf, actor, instance_id)
+    return instance_view(sf, actor, instance_id)
 
 
 def terminate(sf: Supportflow, actor: Actor, instance_id: int, reason: str) -> dict:
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput({"reason": ["Say why the instance is terminated."]})
-    return _set_status(sf, actor, instance_id, ("waiting", "running", "error", "suspended"),
-                       lambda h: "terminated", "terminated", {"reason": reason[:2000]})
+    _terminate(sf, actor, instance_id, reason)
+    return instance_view(sf, actor, instance_id)
 
 
 def retry(sf: Supportflow, actor: Actor, instance_id: int) -> dict:
     """Run the step that failed again, as it was asked for (after the process owner fixed the cause)."""
+    _retry(sf, actor, instance_id)
+    return instance_view(sf, actor, instance_id)
+
+
+def _suspend(sf: Supportflow, actor: Actor, instance_id: int) -> None:
+    _set_status(sf, actor, instance_id, ("waiting", "running", "error"), lambda h: "suspended", "suspended", {})
+
+
+def _resume(sf: Supportflow, actor: Actor, instance_id: int) -> None:
+    _set_status(sf, actor, instance_id, ("suspended",), lambda h: "error" if h["last_error"] else "waiting",
+                "resumed", {})
+
+
+def _terminate(sf: Supportflow, actor: Actor, instance_id: int, reason: str | None) -> None:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput({"reason": ["Say why the instance is terminated."]})
+    _set_status(sf, actor, instance_id, ("waiting", "running", "error", "suspended"), lambda h: "terminated",
+                "terminated", {"reason": reason[:2000]})
+
+
+def _retry(sf: Supportflow, actor: Actor, instance_id: int) -> None:
     _require_ops(actor)
     with sf.db.read() as conn:
         head = _head(conn, instance_id)
@@ -352,4 +365,3 @@ def retry(sf: Supportflow, actor: Actor, instance_id: int) -> dict:
             instance_id, lambda wf, now: sf.runtime.fire_timer(wf, retry_of["task_id"], now),
             "timer_fired", retry=retry_of, detail={"retried_by": actor.username})
     steps.advance(sf, step)
-    return instance_view(sf, actor, instance_id)

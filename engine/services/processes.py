@@ -26,6 +26,33 @@ def list_versions(sf: Supportflow, actor: Actor) -> list[dict]:
             for r in rows]
 
 
+def newest_versions(sf: Supportflow, actor: Actor) -> dict[str, int]:
+    """{process id: its newest version number}, without counting instances (cheap, for pickers and links)."""
+    require_roles(actor, READERS, "see process definitions")
+    with sf.db.read() as conn:
+        newest = definition_store.latest_version_ids(conn)
+    return {process_id: sf.definitions.deployed(version_id).version
+            for process_id, version_id in sorted(newest.items())}
+
+
+def version_numbers(sf: Supportflow, actor: Actor, process_id: str) -> list[int]:
+    """Every version number of a process, oldest first (versions count up from 1 and are never removed)."""
+    newest = newest_versions(sf, actor).get(process_id)
+    if newest is None:
+        raise NotFound(f"The process {process_id!r} is not deployed.")
+    return list(range(1, newest + 1))
+
+
+def version_name(sf: Supportflow, actor: Actor, process_id: str, number: int) -> str:
+    """The name a version gives its process; NotFound when there is no such version."""
+    require_roles(actor, READERS, "see process definitions")
+    with sf.db.read() as conn:
+        row = definition_store.version_by_number(conn, process_id, number)
+    if row is None:
+        raise NotFound(f"There is no version {number} of the process {process_id!r}.")
+    return row["name"]
+
+
 def upload(sf: Supportflow, actor: Actor, xml: bytes) -> tuple[dict, bool]:
     require_roles(actor, {"process_owner"}, "deploy process definitions")
     row, created = sf.definitions.deploy(xml, deployed_by=actor.id, now=sf.clock.now())

@@ -33,9 +33,9 @@ class Step:
     data: dict = field(default_factory=dict)
     retry: dict | None = None  # stored in last_error so ops can retry a failed step
     detail: dict = field(default_factory=dict)
-    # An ops repair (a data edit) on an instance in error: it stays in error, with this last_error, so the
-    # failed step can still be retried; None: the step clears the error like any other.
-    keep_error: dict | None = None
+    # An ops repair (a data edit) on an instance in error: given the instance's head, the last_error it keeps
+    # so that the failed step can still be retried. None: the step clears the error like any other.
+    keep_error: Callable[[dict], dict] | None = None
 
 
 @dataclass
@@ -95,11 +95,11 @@ def _advance(sf: Supportflow, step: Step | Callable, respond: Callable | None, s
             if outcome is None:
                 sf.workflows.put(head["id"], head["revision"], workflow)
                 return None
-            in_error = step.keep_error is not None and head["status"] == "error"
+            in_error = head["status"] == "error" and head["last_error"]
+            kept = step.keep_error(head) if step.keep_error and in_error else None
             saved = store.update_instance(
                 conn, head["id"], head["revision"], state=sf.runtime.dump(workflow),
-                status="error" if in_error else "completed" if outcome.finished else "waiting",
-                last_error=step.keep_error if in_error else None,
+                status="error" if kept else "completed" if outcome.finished else "waiting", last_error=kept,
                 updated_at=now, step_count=head["step_count"] + 1)
             if not saved:
                 raise Conflict("Someone else changed this ticket's process at the same moment; "

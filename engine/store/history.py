@@ -53,12 +53,10 @@ def messages_of_ticket(conn: Connection, ticket_id: int) -> list[dict]:
 STEP_KINDS = ("ticket_created", "task_completed", "timer_fired")
 
 
-def step_paths(conn: Connection, instance_id: int | None = None):
-    """(instance id, pinned versions, path) of every step; of one instance when given. Streams."""
+def step_paths(conn: Connection):
+    """(instance id, pinned versions, path) of every step. Streams."""
     query = (select(audit_events.c.instance_id, instances.c.pinned_versions, audit_events.c.detail)
              .join(instances, instances.c.id == audit_events.c.instance_id)
              .where(audit_events.c.kind.in_(STEP_KINDS)))
-    if instance_id is not None:
-        query = query.where(audit_events.c.instance_id == instance_id)
     for row in conn.execution_options(yield_per=1000).execute(query):
         yield row.instance_id, row.pinned_versions, row.detail.get("path", [])

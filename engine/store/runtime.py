@@ -126,6 +126,16 @@ def tasks_of_instance(conn: Connection, instance_id: int) -> list[dict]:
     return [dict(row) for row in conn.execute(query).mappings()]
 
 
+def open_task_names(conn: Connection, instance_ids: list[int]) -> list[tuple[int, str]]:
+    """(instance id, task name) of the open tasks of these instances, oldest first: one query for a page."""
+    if not instance_ids:
+        return []
+    query = (select(tasks.c.instance_id, tasks.c.name)
+             .where(tasks.c.instance_id.in_(instance_ids), tasks.c.state == "open")
+             .order_by(tasks.c.created_at, tasks.c.id))
+    return [(row.instance_id, row.name) for row in conn.execute(query)]
+
+
 def open_tasks_of_ticket(conn: Connection, ticket_id: int) -> list[dict]:
     return [dict(row) for row in conn.execute(_OPEN_TASKS_OF_TICKET, {"tid": ticket_id}).mappings()]
 
@@ -162,12 +172,6 @@ def replace_timers(conn: Connection, instance_id: int, rows: list[dict]) -> None
     conn.execute(_DELETE_TIMERS, {"iid": instance_id})
     if rows:
         conn.execute(_INSERT_TIMERS, [{**row, "instance_id": instance_id} for row in rows])
-
-
-def due_timers(conn: Connection, at: datetime, limit: int = 100) -> list[dict]:
-    query = (select(timers).where(timers.c.due_at <= at)
-             .order_by(timers.c.due_at, timers.c.id).limit(limit))
-    return [dict(row) for row in conn.execute(query).mappings()]
 
 
 def delete_timer(conn: Connection, timer_id: int) -> None:

@@ -1,11 +1,12 @@
 """Routes: process definitions (process owners)."""
 
-from flask import Response, g, request
+from flask import g, request
 
 from engine.services import heatmap, migrations, processes
 from engine.services.inputs import load_input
 from webapp.api import api, engine, json_body
 from webapp.api.schemas import DiffQuery
+from webapp.downloads import bpmn_download
 
 
 @api.get("/processes")
@@ -26,9 +27,7 @@ def validate_process():
 
 @api.get("/processes/<process_id>/versions/<version:number>/bpmn")
 def download_process(process_id: str, number: int):
-    xml = processes.download(engine(), g.actor, process_id, number)
-    return Response(xml, mimetype="application/xml",
-                    headers={"Content-Disposition": f'attachment; filename="{process_id}-v{number}.bpmn"'})
+    return bpmn_download(processes.download(engine(), g.actor, process_id, number), process_id, number)
 
 
 @api.get("/processes/<process_id>/versions/<version:number>/heatmap")

@@ -10,6 +10,7 @@ from engine.domain import PRIORITIES
 from engine.errors import Conflict
 from engine.services import organisations, tasks
 from webapp.pages import current_engine, signed_in
+from webapp.pages.signin import safe_next
 
 bp = Blueprint("inbox", __name__)  # endpoints: inbox.index, inbox.claim, inbox.unclaim
 
@@ -94,7 +95,7 @@ def index():
 def _back() -> str:
     """Where the claim form came from (the inbox with its filters), never anywhere else."""
     target = request.form.get("back", "")
-    return target if target.startswith("/inbox") and not target.startswith("//") else url_for("inbox.index")
+    return target if target.startswith("/inbox") and safe_next(target) else url_for("inbox.index")
 
 
 def _claim(task_id: str, release: bool):

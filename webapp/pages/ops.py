@@ -12,9 +12,11 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 
 from engine.errors import Conflict, InvalidInput, StepFailed
 from engine.services import heatmap as heatmaps
-from engine.services import instances, organisations
+from engine.services import instances, organisations, processes
 from engine.services.instances import INSTANCE_STATUSES
 from webapp.pages import current_engine, signed_in
+from webapp.pages.signin import safe_next
+from webapp.pages.tickets import error_text
 
 bp = Blueprint("ops", __name__, url_prefix="/ops")
 # endpoints: ops.instances, ops.bulk (POST), ops.instance, ops.act (POST), ops.edit_data (POST),
@@ -36,7 +38,7 @@ REFUSALS = (Conflict, InvalidInput, StepFailed)
 
 def refusal_text(err: Exception) -> str:
     if isinstance(err, InvalidInput):
-        return " ".join(message for messages in err.errors.values() for message in messages) or str(err)
+        return error_text(err) or str(err)
     if isinstance(err, StepFailed):
         return f"The step failed again, so the instance stays in error: {err}"
     return str(err)
@@ -67,7 +69,7 @@ def kind_text(kind: str) -> str:
 def _back(default: str) -> str:
     """Where a repair form came from (an ops page, with its filters), never anywhere else."""
     target = request.form.get("back", "")
-    return target if target.startswith("/ops/") and not target.startswith("//") else default
+    return target if target.startswith("/ops/") and safe_next(target) else default
 
 
 # --- the instances list ------------------------------------------------------------------------------
@@ -107,7 +109,7 @@ def instances_page():
     return render_template(
         "ops/instances.html", rows=rows[:PAGE_SIZE], counts=counts, total=sum(counts.values()), filters=shown,
         query=query, problems=problems, statuses=INSTANCE_STATUSES,
-        processes=list(heatmaps.newest_versions(sf, g.actor)),
+        processes=list(processes.newest_versions(sf, g.actor)),
         older=older, back=request.full_path.rstrip("?"), actions=ACTIONS)
 
 
@@ -185,11 +187,12 @@ def instance(instance_id: int):
     names = organisations.display_names(sf, {e["actor"] for e in view["events"]})
     data = {key: json.dumps(value, ensure_ascii=False, default=str) for key, value in sorted(view["data"].items())}
     history, events = _task_history(view), view["events"]
+    history_total = len(history)
     if request.args.get("all") != "1":  # a ticket reopened hundreds of times: the latest first, all on request
         history, events = history[-HISTORY_SHOWN:], events[-EVENTS_SHOWN:]
     return render_template(
         "ops/instance.html", view=view, diagrams=_diagrams(view), retry_text=_retry_text(view),
-        history=history, history_total=len(_task_history(view)), events=events, data=data, names=names,
+        history=history, history_total=history_total, events=events, data=data, names=names,
         allowed=ALLOWED_FROM, back=request.full_path.rstrip("?"))
 
 
@@ -261,7 +264,7 @@ def heatmap(process_id: str, number: int):
     result = heatmaps.heatmap(sf, g.actor, process_id, number)
     elements = sorted(result["elements"], key=lambda e: (-e["instances"], -e["runs"], e["name"] or e["element"]))
     marks = {"heat": {e["element"]: e["instances"] for e in result["elements"]}}
-    versions = range(1, max(number, heatmaps.newest_versions(sf, g.actor).get(process_id, number)) + 1)
+    versions = range(1, max(number, processes.newest_versions(sf, g.actor).get(process_id, number)) + 1)
     return render_template("ops/heatmap.html", result=result, elements=elements, marks=marks, versions=versions,
                            passed=max((e["instances"] for e in elements), default=0),
                            duration_text=duration_text, kind_text=kind_text)

@@ -4,10 +4,11 @@ and the migration of running instances with its dry run."""
 
 from itertools import groupby
 
-from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from engine.errors import InvalidInput, NotFound
+from engine.errors import InvalidInput
 from engine.services import migrations, processes
+from webapp.downloads import bpmn_download
 from webapp.pages import current_engine, signed_in
 
 bp = Blueprint("processes", __name__)  # endpoints: processes.index, .edit, .download, .diff, .migrate
@@ -16,13 +17,6 @@ bp = Blueprint("processes", __name__)  # endpoints: processes.index, .edit, .dow
 def _versions_by_process() -> dict[str, list[dict]]:
     rows = processes.list_versions(current_engine(), g.actor)  # Forbidden for anyone but process owners and ops
     return {pid: list(versions) for pid, versions in groupby(rows, key=lambda row: row["process_id"])}
-
-
-def _version_numbers(versions: dict[str, list[dict]], process_id: str) -> list[int]:
-    numbers = [row["version"] for row in versions.get(process_id, [])]
-    if not numbers:
-        raise NotFound(f"The process {process_id!r} is not deployed.")
-    return numbers
 
 
 @bp.get("/processes")
@@ -36,21 +30,17 @@ def index():
 @signed_in
 def edit(process_id: str, number: int):
     processes.require_roles(g.actor, {"process_owner"}, "edit process definitions")
-    versions = _versions_by_process()
-    if number not in _version_numbers(versions, process_id):
-        raise NotFound(f"There is no version {number} of the process {process_id!r}.")
+    sf = current_engine()
+    name = processes.version_name(sf, g.actor, process_id, number)
+    deployed = processes.newest_versions(sf, g.actor)
     return render_template("processes/edit.html", process_id=process_id, number=number,
-                           newest=max(_version_numbers(versions, process_id)),
-                           deployed=sorted(versions), name=versions[process_id][-1]["name"])
+                           newest=deployed[process_id], deployed=sorted(deployed), name=name)
 
 
 @bp.get("/processes/<process_id>/versions/<version:number>/download")
 @signed_in
 def download(process_id: str, number: int):
-    xml = processes.download(current_engine(), g.actor, process_id, number)
-    return Response(xml, mimetype="application/xml", headers={
-        "Content-Disposition": f'attachment; filename="{process_id}-v{number}.bpmn"',
-        "X-Content-Type-Options": "nosniff"})
+    return bpmn_download(processes.download(current_engine(), g.actor, process_id, number), process_id, number)
 
 
 def _pair(numbers: list[int]) -> tuple[int, int]:
@@ -66,7 +56,7 @@ def _pair(numbers: list[int]) -> tuple[int, int]:
 @bp.get("/processes/<process_id>/diff")
 @signed_in
 def diff(process_id: str):
-    numbers = _version_numbers(_versions_by_process(), process_id)
+    numbers = processes.version_numbers(current_engine(), g.actor, process_id)
     old, new = _pair(numbers)
     changes = processes.diff(current_engine(), g.actor, process_id, old, new)
     marks = {"added": changes["added"], "changed": [item["element"] for item in changes["changed"]]}
@@ -76,7 +66,7 @@ def diff(process_id: str):
 @bp.route("/processes/<process_id>/migrate", methods=["GET", "POST"])
 @signed_in
 def migrate(process_id: str):
-    numbers = _version_numbers(_versions_by_process(), process_id)
+    numbers = processes.version_numbers(current_engine(), g.actor, process_id)
     old, new = _pair(numbers) if request.method == "GET" else (request.form.get("from"), request.form.get("to"))
     sf = current_engine()
     if request.method == "POST":

@@ -1,13 +1,14 @@
 """The task page: the form of one open user task, rendered from its form-js schema, beside the ticket it
 belongs to; posting it completes the task. The engine validates; this page shows what it says."""
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request
 from werkzeug.datastructures import MultiDict
 
 from engine.domain import TICKET_FIELDS_FROM_TASKS
 from engine.errors import Conflict, Forbidden, InvalidInput
 from engine.services import offers, organisations, tasks, tickets
 from webapp.pages import current_engine, signed_in, taskforms
+from webapp.pages.signin import home_for
 
 bp = Blueprint("tasks", __name__)  # endpoints: tasks.show (GET), tasks.complete (POST)
 
@@ -26,7 +27,8 @@ def _task(task_id: str) -> dict:
 
 
 def _gone(task: dict, heading: str, message: str):
-    ticket = tickets.ticket_view(current_engine(), g.actor, task["ticket_key"]) if task["ticket_key"] else None
+    key = task["ticket_key"]  # the page names the ticket only: none of its trail is read
+    ticket = tickets.ticket_view(current_engine(), g.actor, key, latest_events=0) if key else None
     return render_template("tasks/gone.html", ticket=ticket, heading=heading, message=message), 409
 
 
@@ -44,10 +46,6 @@ def _page(task: dict, *, posted: MultiDict | None = None, errors: dict | None = 
         "tasks/show.html", task=task, ticket=ticket, offer=offer, events=events, comments=comments, names=names,
         older_events=ticket["event_count"] - len(events) if ticket else 0,
         widgets=taskforms.widgets(task["form"], posted, prefill), errors=errors or {})
-
-
-def _done_page() -> str:
-    return url_for("portal.index") if g.actor.is_customer else url_for("inbox.index")
 
 
 @bp.get("/tasks/<task_id>")
@@ -73,4 +71,4 @@ def complete(task_id: str):
     except Conflict as err:
         return _gone(task, "Not saved", str(err))
     flash(f"Done: {task['name']} on {task['ticket_key']}.", "success")
-    return redirect(_done_page())
+    return redirect(home_for(g.actor))

@@ -30,7 +30,6 @@ class ProcessEditor {
     this.version = root.dataset.version;
     this.problems = [];      // from the server: [{element, message}]
     this.lintIssues = {};    // from bpmnlint: {elementId: [{message, category, rule}]}
-    this.checked = false;    // the server validated the diagram as it is now
     this.dirty = false;      // changed since it was opened or deployed
     this.overlayIds = [];
     this.formElement = null;
@@ -56,7 +55,6 @@ class ProcessEditor {
     const eventBus = this.modeler.get('eventBus');
     eventBus.on('linting.completed', ({ issues }) => { this.lintIssues = issues || {}; this.render(); });
     eventBus.on('commandStack.changed', () => {
-      this.checked = false;
       this.dirty = true;
       this.clearServerProblems();
       this.render();
@@ -103,7 +101,6 @@ class ProcessEditor {
       contentType: 'application/xml' });
     this.clearServerProblems();
     this.problems = body.problems;
-    this.checked = true;
     this.markServerProblems();
     const lint = this.lintErrors();
     if (!this.problems.length && !lint.length) {
@@ -140,7 +137,6 @@ class ProcessEditor {
       : `Nothing changed: this is version ${body.version} already.`, 'ok');
     const label = this.root.querySelector('[data-version-label]');
     if (label) label.textContent = `version ${body.version}`;
-    this.root.dispatchEvent(new CustomEvent('supportflow:deployed', { detail: body }));
   }
 
   async download() {
