@@ -1,7 +1,6 @@
 """A PostgreSQL database of the benchmarks' own: created when missing, its public schema dropped and made
 anew, migrated, with the shipped processes and the demo users. Never point it at a database you keep."""
 
-from datetime import UTC, datetime
 
 import psycopg
 from sqlalchemy.engine import make_url
@@ -29,7 +28,3 @@ def fresh_supportflow(url: str, clock: Clock | None = None) -> Supportflow:
     setup.deploy_shipped_processes(sf)
     setup.load_demo_users(sf)
     return sf
-
-
-def now() -> datetime:
-    return datetime.now(UTC)

@@ -119,17 +119,55 @@ def shot(page, name: str) -> Path:
     return target
 
 
+class Api:
+    """One user's calls to the JSON API (bearer token) through a Playwright request context such as
+    page.request, for the steps a browser test does not have under test."""
+
+    def __init__(self, request, base: str, username: str):
+        token = request.post(f"{base}/api/v1/auth/token", data={"username": username, "password": PASSWORD})
+        assert token.ok, token.text()
+        self.request, self.base = request, base
+        self.headers = {"Authorization": f"Bearer {token.json()['token']}"}
+
+    def fetch(self, method: str, path: str, expect=200, data=None, content_type: str | None = None):
+        headers = {**self.headers, **({"Content-Type": content_type} if content_type else {})}
+        response = self.request.fetch(f"{self.base}/api/v1{path}", method=method, headers=headers, data=data)
+        allowed = expect if isinstance(expect, tuple) else (expect,)
+        assert response.status in allowed, f"{method} {path}: HTTP {response.status}: {response.text()[:600]}"
+        return response
+
+    def call(self, method: str, path: str, expect=200, data=None, content_type: str | None = None):
+        return self.fetch(method, path, expect, data, content_type).json()
+
+    def submit(self, **fields) -> str:
+        """A new ticket (a bug unless said otherwise); its key."""
+        body = {"title": "Printing fails", "description": "The invoice PDF is empty.", "category": "bug",
+                "priority": "normal", **fields}
+        return self.call("POST", "/tickets", 201, data=body)["key"]
+
+    def complete(self, key: str, task: str, expect: int = 200, **data):
+        found = [t for t in self.call("GET", "/tasks") if t["ticket_key"] == key and t["task"] == task]
+        assert len(found) == 1, f"{task} of {key} is not in the inbox: {found}"
+        return self.call("POST", f"/tasks/{found[0]['id']}/complete", expect, data={"data": data})
+
+    def deploy(self, xml: str, expect=201) -> int:
+        return self.call("POST", "/processes", expect, data=xml, content_type="application/xml")["version"]
+
+    def newest(self, process_id: str) -> int:
+        return max(row["version"] for row in self.call("GET", "/processes") if row["process_id"] == process_id)
+
+    def bpmn(self, process_id: str, number: int) -> str:
+        return self.fetch("GET", f"/processes/{process_id}/versions/{number}/bpmn").text()
+
+    def instance(self, key: str) -> dict:
+        """The instance of ticket `key` (ops)."""
+        [found] = self.call("GET", f"/instances?ticket={key}")
+        return found
+
+
 def api_ticket(request, base: str, username: str, **fields) -> str:
-    """Submit a ticket through the JSON API (quicker than the portal where the form is not under test);
-    `request` is a Playwright APIRequestContext, e.g. page.request. Returns the ticket key."""
-    token = request.post(f"{base}/api/v1/auth/token", data={"username": username, "password": PASSWORD})
-    assert token.ok, token.text()
-    body = {"title": "Printing fails", "description": "The invoice PDF is empty.", "category": "bug",
-            "priority": "normal", **fields}
-    created = request.post(f"{base}/api/v1/tickets", data=body,
-                           headers={"Authorization": f"Bearer {token.json()['token']}"})
-    assert created.status == 201, created.text()
-    return created.json()["key"]
+    """Submit a ticket through the JSON API (quicker than the portal where the form is not under test)."""
+    return Api(request, base, username).submit(**fields)
 
 
 def task_link(page, key: str, task: str):

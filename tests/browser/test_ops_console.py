@@ -7,36 +7,12 @@ import re
 
 import pytest
 
-from tests.browser.conftest import PASSWORD, api_ticket, fill_form, open_task, shot, sign_in, submit
+from tests.browser.conftest import Api, api_ticket, fill_form, open_task, shot, sign_in, submit
 from tests.test_ops_and_errors import SHIPPED
 
 pytestmark = pytest.mark.browser
 
 RESULT = re.compile(r"Retried instance \d+; it is now (\w+)\.")
-
-
-class Api:
-    """One user's calls to the JSON API from the test (bearer token), for the steps not under test."""
-
-    def __init__(self, request, base: str, username: str):
-        token = request.post(f"{base}/api/v1/auth/token", data={"username": username, "password": PASSWORD})
-        assert token.ok, token.text()
-        self.request, self.base = request, base
-        self.headers = {"Authorization": f"Bearer {token.json()['token']}"}
-
-    def call(self, method: str, path: str, expect: int = 200, data=None, content_type: str | None = None):
-        headers = {**self.headers, **({"Content-Type": content_type} if content_type else {})}
-        response = self.request.fetch(f"{self.base}/api/v1{path}", method=method, headers=headers, data=data)
-        assert response.status == expect, f"{method} {path}: HTTP {response.status}: {response.text()[:600]}"
-        return response.json()
-
-    def complete(self, key: str, task: str, expect: int = 200, **data):
-        found = [t for t in self.call("GET", "/tasks") if t["ticket_key"] == key and t["task"] == task]
-        assert len(found) == 1, f"{task} of {key} is not in the inbox: {found}"
-        return self.call("POST", f"/tasks/{found[0]['id']}/complete", expect, data={"data": data})
-
-    def deploy(self, xml: str) -> int:
-        return self.call("POST", "/processes", 201, data=xml, content_type="application/xml")["version"]
 
 
 def broken_acceptance() -> str:
@@ -46,11 +22,6 @@ def broken_acceptance() -> str:
     broken = xml.replace(line, f"{line}\nrejection_reason = rejection_reason + 1")
     assert broken != xml
     return broken
-
-
-def instance_id_of(ops: Api, key: str) -> int:
-    [instance] = ops.call("GET", f"/instances?ticket={key}")
-    return instance["id"]
 
 
 def wait_for_diagrams(page) -> None:
@@ -77,7 +48,7 @@ def test_a_failing_script_is_fixed_by_the_process_owner_and_retried_by_ops(live_
     developer.complete(key, "fix_bug", fix_summary="Bind the handler on load.")
     failed = product.complete(key, "review_on_d", expect=500, ok=False, remarks="Still nothing on D.")
     assert failed["element"] == "mark_rejected"
-    instance_id = instance_id_of(ops, key)
+    instance_id = ops.instance(key)["id"]
 
     page.goto(f"{base}/ops/errors")
     row = page.locator(f'.error-group[data-group$=":mark_rejected"] tr[data-instance="{instance_id}"]')
@@ -161,7 +132,7 @@ def test_the_instance_page_and_the_heatmap_draw_tokens_and_heat(live_server, new
     support.complete(key, "triage", **answer)
     customer.complete(key, "confirm_answer", solved=False, comment="Still the same error.")
     support.complete(key, "triage", category="bug", priority="high", outcome="need_info")
-    instance_id = instance_id_of(Api(page.request, base, "ops"), key)
+    instance_id = Api(page.request, base, "ops").instance(key)["id"]
 
     page.goto(f"{base}/ops/instances/{instance_id}")
     wait_for_diagrams(page)

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import PASSWORD, api_ticket, shot, sign_in
+from tests.browser.conftest import Api, api_ticket, shot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -18,54 +18,14 @@ TRIAGE_ANSWER = {"category": "question", "priority": "normal", "outcome": "answe
                  "answer": "Open Settings > Printing and choose the PDF printer."}
 
 
-class Api:
-    """The JSON API as one user, through a Playwright request context."""
-
-    def __init__(self, request, base: str, username: str):
-        self.request, self.base = request, base
-        answer = request.post(f"{base}/api/v1/auth/token", data={"username": username, "password": PASSWORD})
-        assert answer.ok, answer.text()
-        self.headers = {"Authorization": f"Bearer {answer.json()['token']}"}
-
-    def get(self, path: str):
-        answer = self.request.get(f"{self.base}/api/v1{path}", headers=self.headers)
-        assert answer.ok, f"GET {path}: {answer.status} {answer.text()}"
-        return answer
-
-    def post(self, path: str, expect: int = 200, **kwargs):
-        answer = self.request.post(f"{self.base}/api/v1{path}", headers=self.headers, **kwargs)
-        assert answer.status == expect, f"POST {path}: {answer.status} {answer.text()}"
-        return answer.json()
-
-    def newest(self, process_id: str = PROCESS) -> int:
-        return max(row["version"] for row in self.get("/processes").json() if row["process_id"] == process_id)
-
-    def bpmn(self, number: int, process_id: str = PROCESS) -> str:
-        return self.get(f"/processes/{process_id}/versions/{number}/bpmn").text()
-
-    def deploy(self, xml: str) -> int:
-        answer = self.request.post(f"{self.base}/api/v1/processes", data=xml.encode(),
-                                   headers={**self.headers, "Content-Type": "application/xml"})
-        assert answer.status in (200, 201), answer.text()
-        return answer.json()["version"]
-
-    def instance_version(self, key: str) -> int:
-        (instance,) = self.get(f"/instances?ticket={key}").json()
-        return instance["version"]
-
-    def complete(self, key: str, element: str, **data):
-        (task,) = [t for t in self.get("/tasks").json() if t["ticket_key"] == key and t["task"] == element]
-        return self.post(f"/tasks/{task['id']}/complete", data={"data": data})
-
-
 @pytest.fixture
 def shipped(live_server, page):
     """The newest support_ticket as it stands; deployed again as the newest version after the test."""
     owner = Api(page.request, live_server, "process")
-    number = owner.newest()
-    xml = owner.bpmn(number)
+    number = owner.newest(PROCESS)
+    xml = owner.bpmn(PROCESS, number)
     yield number, xml
-    owner.deploy(xml)
+    owner.deploy(xml, expect=(200, 201))
 
 
 def open_editor(page, base: str, number: int):
@@ -142,9 +102,9 @@ def test_owner_edits_validates_and_deploys_a_version_new_tickets_start_on(live_s
     status.filter(has_text=f"Deployed as version {old_version + 1}").wait_for()
 
     new_ticket = api_ticket(page.request, base, "customer", title="Started after the change")
-    assert ops.instance_version(running) == old_version, "a running instance stays on its version"
-    assert ops.instance_version(new_ticket) == old_version + 1, "new tickets start on the newest version"
-    deployed = owner.bpmn(old_version + 1)
+    assert ops.instance(running)["version"] == old_version, "a running instance stays on its version"
+    assert ops.instance(new_ticket)["version"] == old_version + 1, "new tickets start on the newest version"
+    deployed = owner.bpmn(PROCESS, old_version + 1)
     assert 'name="Send a friendly reminder"' in deployed
     assert re.search(r'<bpmn:timeDuration[^>]*>"P10D"</bpmn:timeDuration>', deployed)
 
@@ -181,7 +141,7 @@ def test_an_invalid_diagram_is_refused_with_its_elements_marked(live_server, pag
     problems = page.locator("[data-problems]").inner_text()
     assert "is not a role" in problems and "does not compile" in problems
     assert page.get_by_role("button", name="Deploy new version").is_disabled()
-    assert owner.newest() == version, "nothing was deployed"
+    assert owner.newest(PROCESS) == version, "nothing was deployed"
 
     # bpmnlint runs in the browser too: a task connected to nothing is an error that blocks deploying.
     loose = page.evaluate("""() => {
@@ -213,7 +173,7 @@ def test_migration_page_moves_a_waiting_instance_and_refuses_one_whose_task_is_g
 
     sign_in(page, base, "process")
     page.goto(f"{base}/processes/{PROCESS}/migrate?from={old_version}&to={new_version}")
-    waiting_id, answered_id = (ops.get(f"/instances?ticket={key}").json()[0]["id"] for key in (waiting, answered))
+    waiting_id, answered_id = (ops.instance(key)["id"] for key in (waiting, answered))
     row = page.locator(f'tr[data-instance="{waiting_id}"]')
     refused = page.locator(f'tr[data-instance="{answered_id}"]')
     assert row.get_attribute("data-outcome") == "can_move"
@@ -227,8 +187,8 @@ def test_migration_page_moves_a_waiting_instance_and_refuses_one_whose_task_is_g
     page.get_by_role("button", name=re.compile("Move the 1 chosen instance")).click()
     assert page.locator(f'tr[data-instance="{waiting_id}"]').get_attribute("data-outcome") == "moved"
     assert "Moved 1 instance" in page.locator(".flash").first.inner_text()
-    assert ops.instance_version(waiting) == new_version
-    assert ops.instance_version(answered) == old_version, "the refused instance stays as it was"
+    assert ops.instance(waiting)["version"] == new_version
+    assert ops.instance(answered)["version"] == old_version, "the refused instance stays as it was"
     # The moved instance goes on under its new version.
     ticket = support.complete(waiting, "triage", **TRIAGE_ANSWER)
     assert [task["task"] for task in ticket["open_tasks"]] == ["confirm_the_answer"]
