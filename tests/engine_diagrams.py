@@ -14,7 +14,8 @@ def diagram(body: str, extra: str = "", lane_nodes: tuple[str, ...] = ()) -> str
     lanes = ""
     if lane_nodes:
         refs = "".join(f"<bpmn:flowNodeRef>{node}</bpmn:flowNodeRef>" for node in lane_nodes)
-        lanes = f'<bpmn:laneSet id="lanes"><bpmn:lane id="lane_support" name="Support Master">{refs}</bpmn:lane></bpmn:laneSet>'
+        lanes = (f'<bpmn:laneSet id="lanes"><bpmn:lane id="lane_support" name="Support Master">{refs}'
+                 "</bpmn:lane></bpmn:laneSet>")
     return DEFS.format(extra=extra, body=lanes + body)
 
 
@@ -25,7 +26,8 @@ def flows(*pairs: tuple[str, str]) -> str:
 
 def properties(**values: str) -> str:
     props = "".join(f'<spiffworkflow:property name="{k}" value="{v}"/>' for k, v in values.items())
-    return f"<bpmn:extensionElements><spiffworkflow:properties>{props}</spiffworkflow:properties></bpmn:extensionElements>"
+    return (f"<bpmn:extensionElements><spiffworkflow:properties>{props}</spiffworkflow:properties>"
+            "</bpmn:extensionElements>")
 
 
 def timer(kind: str, expression: str) -> str:
@@ -34,7 +36,8 @@ def timer(kind: str, expression: str) -> str:
 
 
 def user_task(element: str, name: str = "Look at it") -> str:
-    return f'<bpmn:userTask id="{element}" name="{name}"><bpmn:extensionElements>{FORM}</bpmn:extensionElements></bpmn:userTask>'
+    return (f'<bpmn:userTask id="{element}" name="{name}"><bpmn:extensionElements>{FORM}'
+            "</bpmn:extensionElements></bpmn:userTask>")
 
 
 def notify(element: str, template: str) -> str:
@@ -48,9 +51,9 @@ ANSWER_OR_TIME_OUT = diagram(
     '<bpmn:startEvent id="s"/><bpmn:eventBasedGateway id="wait" name="Answer or time out?"/>'
     '<bpmn:intermediateCatchEvent id="answered" name="The customer answered">'
     '<bpmn:messageEventDefinition messageRef="reply_message"/></bpmn:intermediateCatchEvent>'
-    f'<bpmn:intermediateCatchEvent id="timed_out" name="Three days passed">{timer("timeDuration", chr(34) + "P3D" + chr(34))}'
-    "</bpmn:intermediateCatchEvent>"
-    f'<bpmn:endEvent id="closed_answered">{properties(resolution="answered")}</bpmn:endEvent>'
+    '<bpmn:intermediateCatchEvent id="timed_out" name="Three days passed">'
+    + timer("timeDuration", '"P3D"') + "</bpmn:intermediateCatchEvent>"
+    + f'<bpmn:endEvent id="closed_answered">{properties(resolution="answered")}</bpmn:endEvent>'
     f'<bpmn:endEvent id="closed_abandoned">{properties(resolution="abandoned")}</bpmn:endEvent>'
     + flows(("s", "wait"), ("wait", "answered"), ("wait", "timed_out"), ("answered", "closed_answered"),
             ("timed_out", "closed_abandoned")),
@@ -58,8 +61,8 @@ ANSWER_OR_TIME_OUT = diagram(
 
 REMIND_FOUR_TIMES = diagram(
     '<bpmn:startEvent id="s"/>' + user_task("look")
-    + f'<bpmn:boundaryEvent id="every_10s" name="Every 10 seconds" cancelActivity="false" attachedToRef="look">'
-    f'{timer("timeCycle", chr(34) + "R4/PT10S" + chr(34))}</bpmn:boundaryEvent>'
+    + '<bpmn:boundaryEvent id="every_10s" name="Every 10 seconds" cancelActivity="false" attachedToRef="look">'
+    + timer("timeCycle", '"R4/PT10S"') + "</bpmn:boundaryEvent>"
     + notify("remind", "reminder") + '<bpmn:endEvent id="reminded"/><bpmn:endEvent id="done"/>'
     + flows(("s", "look"), ("look", "done"), ("every_10s", "remind"), ("remind", "reminded")),
     lane_nodes=("look",))
