@@ -96,7 +96,9 @@ def raw_spiff(scenario: str, instances: int) -> dict:
             task.run()
             workflow.do_engine_steps()
             step_times.append(time.perf_counter() - t0)
-        assert workflow.completed, f"raw run of {scenario} did not complete"
+        # the path ends with the ticket closed: done, or waiting only for a reopen within the window
+        assert workflow.completed or not workflow.get_tasks(state=TaskState.READY | TaskState.STARTED), (
+            f"raw run of {scenario} did not finish its path")
     return _figures(instances, time.perf_counter() - started, step_times, None)
 
 

@@ -241,6 +241,12 @@ def test_user_tasks_have_forms_with_unique_keys(diagram):
 def test_tasks_have_one_outgoing_flow_and_gateways_a_default(diagram):
     for nid, node in diagram.nodes.items():
         outgoing = diagram.outgoing(nid)
+        if local(node) == "eventBasedGateway":  # each branch waits for its event: catch events, no conditions
+            assert len(outgoing) >= 2, nid
+            for flow in outgoing:
+                assert local(diagram.nodes[flow.get("targetRef")]) == "intermediateCatchEvent", flow.get("id")
+                assert flow.find("bpmn:conditionExpression", NS) is None, flow.get("id")
+            continue
         if local(node) != "exclusiveGateway":
             assert len(outgoing) <= 1, nid
             continue

@@ -84,6 +84,8 @@ def test_suspend_blocks_completion_until_resume(desk):
     assert ops.post(f"/instances/{instance_id}/resume")["status"] == "waiting"
     ticket = desk.complete(key, "triage", "support", category="bug", priority="low", outcome="someday")
     assert ticket["status"] == "closed"
+    desk.later(days=15)  # the window to reopen the closed ticket passes: the instance completes
+    ops = desk.as_("ops")
     ops.post(f"/instances/{instance_id}/suspend", expect=409)  # completed instances stay completed
 
 

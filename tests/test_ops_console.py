@@ -10,6 +10,7 @@ from tests.test_ops_and_errors import SHIPPED, broken_support_ticket, instance_o
 def test_filters_counts_and_keyset_paging(desk):
     keys = [desk.submit(title=f"Ticket {n}")["key"] for n in range(5)]
     desk.complete(keys[0], "triage", "support", category="bug", priority="low", outcome="someday")
+    desk.later(days=15)  # the window to reopen the closed ticket passes: its instance completes
     ops = desk.as_("ops")
     counts = ops.get("/instances/counts")
     assert counts["waiting"] == 4 and counts["completed"] == 1 and counts["error"] == 0
@@ -22,7 +23,7 @@ def test_filters_counts_and_keyset_paging(desk):
     assert "version" in ops.get("/instances?version=1", expect=422)["errors"]
     desk.clock.advance(hours=2)
     desk.complete(keys[1], "triage", "support", category="bug", priority="low", outcome="someday")
-    recent = ops.get("/instances?updated_after=2026-03-02T10:00:00Z")
+    recent = ops.get("/instances?updated_after=2026-03-17T10:00:00Z")
     assert [i["ticket_key"] for i in recent] == [keys[1]]
     ops.get("/instances?created_after=yesterday", expect=422)
 
@@ -46,7 +47,9 @@ def test_ops_fires_a_pending_timer_now(desk):
     instance = desk.as_("ops").get(f"/instances/{instance_of(desk, key)['id']}")
     timeout = next(t for t in pending_timers(desk, instance["id"]) if t["element"] == "provide_information_timeout")
     detail = desk.as_("ops").post(f"/instances/{instance['id']}/timers/{timeout['task_id']}/fire")
-    assert detail["status"] == "completed" and desk.status(key) == ("closed", "abandoned")
+    # closed, the ticket waits for a reopen until the window ends
+    assert detail["status"] == "waiting" and desk.status(key) == ("closed", "abandoned")
+    assert [t["element"] for t in pending_timers(desk, instance["id"])] == ["reopen_window_passed"]
     fired = [e for e in desk.ticket(key)["events"] if e["kind"] == "timer_fired"]
     assert fired[0]["actor"] == "ops" and fired[0]["detail"]["early"] is True
     desk.as_("ops").post(f"/instances/{instance['id']}/timers/{timeout['task_id']}/fire", expect=409)
@@ -61,6 +64,7 @@ def test_bulk_actions_report_each_instance(desk):
     keys = [desk.submit()["key"] for _ in range(3)]
     ids = [instance_of(desk, key)["id"] for key in keys]
     desk.complete(keys[2], "triage", "support", category="bug", priority="low", outcome="someday")
+    desk.later(days=15)  # the window to reopen the closed ticket passes: its instance completes
     answer = desk.as_("ops").post("/instances/bulk", {"action": "suspend", "ids": ids})["results"]
     assert [(r["id"], r["ok"]) for r in answer] == [(ids[0], True), (ids[1], True), (ids[2], False)]
     assert "completed" in answer[2]["error"]

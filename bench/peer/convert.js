@@ -235,12 +235,14 @@ export async function convertFiles(files, mainProcessId) {
   const stats = { files: files.length, conditions: 0, scripts: 0, services: 0, timers: 0, callActivities: 0, renamedIds: [] };
 
   const parsed = [];
+  const messages = []; // <message> definitions that message events refer to
   for (const file of files) {
     const xml = await fs.readFile(file, 'utf8');
     const { rootElement, warnings } = await moddle.fromXML(xml, 'bpmn:Definitions');
     if (warnings.length) throw new Error(`${file}: ${warnings.map((w) => w.message).join('; ')}`);
     for (const root of rootElement.rootElements) {
       if (root.$type === 'bpmn:Process') parsed.push(root);
+      else if (root.$type === 'bpmn:Message') messages.push(root);
     }
   }
   // main process first so that its ids win collisions
@@ -281,7 +283,7 @@ export async function convertFiles(files, mainProcessId) {
     targetNamespace: 'urn:supportflow:bench:peer',
     exporter: 'supportflow bench/peer/convert.js',
     exporterVersion: '1',
-    rootElements: processes,
+    rootElements: [...messages, ...processes],
   });
   const { xml } = await moddle.toXML(definitions, { format: true });
   return { xml, processIds: processes.map((p) => p.id), stats };

@@ -28,6 +28,7 @@ class Element:
     resolution: str | None = None
     form: FormDefinition | None = None
     called_process: str | None = None
+    message_window: str | None = None  # on a timer: it ends the wait for this message (e.g. reopen)
 
     @property
     def role(self) -> str | None:
@@ -119,4 +120,5 @@ def _read_element(node: etree._Element, kind: str, lane: str | None) -> Element:
         resolution=properties.get("resolution"),
         form=form,
         called_process=node.get("calledElement") if kind == "callActivity" else None,
+        message_window=properties.get("message_window"),
     )

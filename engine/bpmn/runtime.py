@@ -1,19 +1,17 @@
-"""The one small class in front of SpiffWorkflow: start a workflow, complete a user task, fire a timer.
-Each call runs the engine until it waits and reports what happened in that step; it never saves."""
+"""The one small class in front of SpiffWorkflow: start a workflow, complete a user task, fire a timer,
+deliver a message. Each call runs the engine until it waits and reports what happened in that step; it
+never saves."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
-    CycleTimerEventDefinition,
-    DurationTimerEventDefinition,
-    TimerEventDefinition,
-)
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
+from engine.bpmn import events
 from engine.bpmn.compaction import compact
 from engine.bpmn.sandbox import Sandbox
 from engine.bpmn.scripting import Effect, SupportflowScriptEngine, collecting_effects
@@ -22,7 +20,9 @@ from engine.errors import Conflict, ScriptError, StepFailed
 
 _ENTERED_STATES = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.COMPLETED | TaskState.ERROR
 _NOT_YET_REACHED = TaskState.PREDICTED_MASK | TaskState.FUTURE
-_DUE_KEY = "supportflow_due"
+# Automatic tasks one step may run before it is taken for an endless loop. The library stops finding
+# tasks 1,000 deep in its tree (each automatic task is one level), so the guard must trip well before.
+MAX_AUTOMATIC_STEPS = 400
 
 
 @dataclass(frozen=True)
@@ -70,12 +70,21 @@ class Runtime:
         self.script_engine = SupportflowScriptEngine(sandbox or Sandbox())
 
     def start(self, bundle: Bundle, data: dict, now: datetime) -> tuple[BpmnWorkflow, StepOutcome]:
+        workflow = self.new(bundle, data)
+        return workflow, self.run(workflow, now)
+
+    def new(self, bundle: Bundle, data: dict) -> BpmnWorkflow:
+        """A workflow holding its start data, not yet run (what a failed start keeps, to be retried)."""
         workflow = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=self.script_engine)
         # There is no "start with data": the root holds it, and the already-ready start event copies it.
         workflow.task_tree.data.update(data)
         for task in workflow.get_tasks(state=TaskState.READY):
             task.data.update(data)
-        return workflow, self._step(workflow, lambda: None, now)
+        return workflow
+
+    def run(self, workflow: BpmnWorkflow, now: datetime) -> StepOutcome:
+        """Run the workflow until it waits (a new one, or a start that failed and is retried)."""
+        return self._step(workflow, lambda: None, now)
 
     def load(self, bundle: Bundle, state: bytes) -> BpmnWorkflow:
         return load_workflow(state, bundle.spec, bundle.subprocess_specs, self.script_engine)
@@ -98,17 +107,41 @@ class Runtime:
     def fire_timer(self, workflow: BpmnWorkflow, task_id: str, now: datetime) -> StepOutcome | None:
         """Fire a pending timer now, whatever its due time; None when it is no longer pending."""
         task = _find_task(workflow, task_id)
-        if task is None or not task.has_state(TaskState.WAITING) or _timer_definition(task) is None:
+        timer = events.timer_of(task) if task is not None and task.has_state(TaskState.WAITING) else None
+        if timer is None:
             return None
+        definition = timer[1]
 
         def run():
             # The library compares due times with the wall clock; ours moves with the engine's clock.
-            past = (datetime.now(UTC) - timedelta(seconds=1)).isoformat()
-            if isinstance(task.task_spec.event_definition, CycleTimerEventDefinition):
-                task.internal_data["event_value"]["next"] = past
-            else:
-                task.internal_data["event_value"] = past
+            due = task.internal_data.get(events.DUE_KEY)
+            events.make_due(task, definition, (datetime.now(UTC) - timedelta(seconds=1)).isoformat())
             workflow.refresh_timers()
+            if events.is_cycle(definition) and due is not None:
+                # Each repetition is due one period after the previous one, not at the first due time.
+                following = events.next_cycle_due(task, datetime.fromisoformat(due))
+                task.internal_data[events.DUE_KEY] = following.isoformat() if following else None
+                if following is None and task.has_state(TaskState.WAITING):
+                    workflow.refresh_timers()  # the library finishes a cycle that ran its count at its next look
+
+        return self._step(workflow, run, now)
+
+    def waiting_messages(self, workflow: BpmnWorkflow) -> set[str]:
+        """The names of the messages the instance waits for now."""
+        return {name for task in workflow.event_manager.tasks.values() for name in events.message_names(task)}
+
+    def deliver_message(self, workflow: BpmnWorkflow, name: str, payload: dict, now: datetime) -> StepOutcome:
+        """Deliver the message `name` to every element waiting for it; its payload's keys land in the data of
+        the path it takes. A Conflict when nothing waits for that message."""
+        catchers = [t for t in list(workflow.event_manager.tasks.values()) if name in events.message_names(t)]
+        if not catchers:
+            raise Conflict(f"This ticket's process is not waiting for the message {name!r}; nothing was changed.")
+        event = BpmnEvent(events.message_definition(catchers[0], name), payload=dict(payload))
+
+        def run():
+            for task in catchers:
+                task.data.update(payload)  # top-level keys only; the catching path inherits them
+            workflow.event_manager.catch(event, internal=False)
 
         return self._step(workflow, run, now)
 
@@ -143,12 +176,14 @@ class Runtime:
         before = _states(workflow)
         was_ready = frozenset(str(t.id) for t in _all_tasks(workflow)
                               if t.has_state(TaskState.READY) and t.task_spec.manual)
-        timers_before = {task.id for task in _all_tasks(workflow)
-                         if task.has_state(TaskState.WAITING) and _timer_definition(task) is not None}
+        timers_before = _timer_keys(workflow)
         with collecting_effects() as effects:
             try:
                 action()
-                workflow.do_engine_steps()
+                workflow.do_engine_steps(will_complete_task=_loop_guard())
+                _raise_uncaught_error(workflow, before)
+            except StepFailed:
+                raise
             except (SpiffWorkflowException, ScriptError) as err:
                 raise _step_failed(err) from None
             except Exception as err:  # a library crash must not half-advance anything either
@@ -156,7 +191,7 @@ class Runtime:
         entered, completed = _changes(workflow, before)
         timers, deadlines = self._pending_timers(workflow, now)
         outcome = StepOutcome(entered, completed, self.ready_tasks(workflow, deadlines), timers, effects,
-                              workflow.completed, {UUID(t.task_id) for t in timers} != timers_before,
+                              workflow.completed, _timer_keys(workflow) != timers_before,
                               was_ready)
         compact(workflow)
         return outcome
@@ -166,28 +201,63 @@ class Runtime:
         boundary timer sets for its task (keyed by their common parent in the task tree)."""
         timers, deadlines = [], {}
         for task in _all_tasks(workflow):
-            definition = _timer_definition(task)
-            if definition is None or not task.has_state(TaskState.WAITING):
+            timer = events.timer_of(task) if task.has_state(TaskState.WAITING) else None
+            if timer is None:
                 continue
-            due = task.internal_data.get(_DUE_KEY)
+            element, definition = timer
+            due = task.internal_data.get(events.DUE_KEY)
             if due is None:
-                due = self._due_time(task, definition, now).isoformat()
-                task.internal_data[_DUE_KEY] = due
+                due = events.due_time(self.script_engine, task, definition, now).isoformat()
+                task.internal_data[events.DUE_KEY] = due
+            events.hold_cycle(task)
             due_at = datetime.fromisoformat(due)
-            timers.append(PendingTimer(str(task.id), task.workflow.spec.name, task.task_spec.bpmn_id, due_at))
+            timers.append(PendingTimer(str(task.id), task.workflow.spec.name, element, due_at))
             if getattr(task.task_spec, "cancel_activity", False):
                 deadlines[task._parent] = min(due_at, deadlines.get(task._parent, due_at))
         return timers, deadlines
 
-    def _due_time(self, task, definition, now: datetime) -> datetime:
-        if isinstance(definition, DurationTimerEventDefinition):
-            expression = self.script_engine.evaluate(task, definition.expression)
-            parsed = TimerEventDefinition.parse_iso_duration(expression)
-            return now + TimerEventDefinition.get_timedelta_from_start(parsed, now)
-        value = task.internal_data.get("event_value")
-        if isinstance(value, dict):  # cycle: the library keeps the next occurrence
-            return datetime.fromisoformat(value["next"])
-        return TimerEventDefinition.parse_time_or_duration(value)
+
+def _timer_keys(workflow: BpmnWorkflow) -> set:
+    """Pending timers with their due times: a cycle's next repetition keeps its task but moves its due time."""
+    return {(task.id, task.internal_data.get(events.DUE_KEY)) for task in _all_tasks(workflow)
+            if task.has_state(TaskState.WAITING) and events.timer_of(task) is not None}
+
+
+def _loop_guard():
+    """A do_engine_steps callback that stops a step running automatic tasks without ever waiting."""
+    count = 0
+
+    def before_task(task):
+        nonlocal count
+        count += 1
+        if count > MAX_AUTOMATIC_STEPS:
+            spec = task.task_spec
+            raise StepFailed(
+                f"The process ran more than {MAX_AUTOMATIC_STEPS} steps without waiting for a person, a timer "
+                f"or a message, so it was stopped at {_label(spec)}; it seems to loop without end.",
+                element=spec.bpmn_id)
+
+    return before_task
+
+
+def _raise_uncaught_error(workflow: BpmnWorkflow, before: dict) -> None:
+    """An error end event whose error nothing catches fails the step, as an uncaught BPMN error should."""
+    for event in workflow.bpmn_events:
+        definition = event.event_definition
+        if not isinstance(definition, ErrorEventDefinition):
+            continue
+        thrower = next((t.task_spec for t in _all_tasks(workflow)
+                        if getattr(t.task_spec, "event_definition", None) is definition
+                        and t.state != before.get(t.id)), None)
+        code = definition.code or definition.name
+        where = f"The error end event {_label(thrower)}" if thrower is not None else "An error end event"
+        what = f"the error {code!r}" if code else "an error"
+        raise StepFailed(f"{where} threw {what}, and nothing in the process catches it.",
+                         element=thrower.bpmn_id if thrower is not None else None)
+
+
+def _label(spec) -> str:
+    return repr(spec.bpmn_name or spec.bpmn_id or spec.name)
 
 
 def _find_task(workflow: BpmnWorkflow, task_id: str):
@@ -226,11 +296,6 @@ def _changes(workflow: BpmnWorkflow, before: dict) -> tuple[list, list]:
     entered.sort(key=lambda k: k[0])
     completed.sort(key=lambda k: k[0])
     return [k[1:] for k in entered], [k[1:] for k in completed]
-
-
-def _timer_definition(task):
-    definition = getattr(task.task_spec, "event_definition", None)
-    return definition if isinstance(definition, TimerEventDefinition) else None
 
 
 def _step_failed(err: Exception) -> StepFailed:

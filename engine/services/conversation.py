@@ -10,6 +10,7 @@ from engine.filetypes import ALLOWED_DESCRIPTION, MAX_ATTACHMENT_BYTES, detect_t
 from engine.services.accounts import Actor
 from engine.services.context import Supportflow
 from engine.services.inputs import load_input
+from engine.services.reopen import comment_on_closed
 from engine.services.tickets import visible_ticket
 from engine.services.views import attachment_view
 from engine.store import conversation as store
@@ -27,22 +28,42 @@ def _check_internal(actor: Actor, internal: bool, what: str) -> None:
 
 
 def add_comment(sf: Supportflow, actor: Actor, key: str, data) -> dict:
+    """Add a comment. A customer's public comment on a closed ticket reopens it within the window after
+    closing, or opens a follow-up ticket after it (the answer then says `reopened` or `follow_up`)."""
     values = load_input(NewCommentSchema(), data)
     body = values["body"].strip()
     if not body:
         raise InvalidInput({"body": ["Write something."]})
-    _check_internal(actor, values["internal"], "comments")
+    internal = values["internal"]
+    _check_internal(actor, internal, "comments")
+    if not actor.is_staff and not internal:
+        with sf.db.read() as conn:
+            ticket = visible_ticket(conn, actor, key)
+        if ticket["status"] == "closed":
+            outcome = comment_on_closed(sf, actor, ticket, body,
+                                        lambda conn, now: _insert_comment(conn, ticket["id"], actor, body, False, now))
+            comment_id = outcome.pop("comment_id")
+            return {**_comment_view(comment_id, actor, body, False, sf.clock.now()), **outcome}
     now = sf.clock.now()
     with sf.db.write() as conn:
         ticket = visible_ticket(conn, actor, key)
-        comment_id = store.insert_comment(conn, ticket_id=ticket["id"], author_id=actor.id, body=body,
-                                          internal=values["internal"], created_at=now)
-        history.append_events(conn, [{
-            "at": now, "ticket_id": ticket["id"], "instance_id": None, "actor_id": actor.id,
-            "kind": "comment_added", "element": None,
-            "detail": {"comment_id": comment_id, "internal": values["internal"], "excerpt": body[:140]},
-        }])
-    return {"id": comment_id, "author": actor.username, "body": body, "internal": values["internal"],
+        comment_id = _insert_comment(conn, ticket["id"], actor, body, internal, now)
+    return _comment_view(comment_id, actor, body, internal, now)
+
+
+def _insert_comment(conn, ticket_id: int, actor: Actor, body: str, internal: bool, now) -> int:
+    comment_id = store.insert_comment(conn, ticket_id=ticket_id, author_id=actor.id, body=body,
+                                      internal=internal, created_at=now)
+    history.append_events(conn, [{
+        "at": now, "ticket_id": ticket_id, "instance_id": None, "actor_id": actor.id,
+        "kind": "comment_added", "element": None,
+        "detail": {"comment_id": comment_id, "internal": internal, "excerpt": body[:140]},
+    }])
+    return comment_id
+
+
+def _comment_view(comment_id: int, actor: Actor, body: str, internal: bool, now) -> dict:
+    return {"id": comment_id, "author": actor.username, "body": body, "internal": internal,
             "created_at": now.isoformat()}
 
 

@@ -7,7 +7,7 @@ from marshmallow import Schema, fields, validate
 
 from engine.domain import MAX_ID, MAX_VERSION, ticket_key, ticket_number
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound, SupportflowError
-from engine.services import steps
+from engine.services import messages, steps
 from engine.services.accounts import Actor
 from engine.services.context import Supportflow
 from engine.services.inputs import load_input
@@ -360,6 +360,12 @@ def _retry(sf: Supportflow, actor: Actor, instance_id: int) -> None:
             "task_completed", retry_of["actor_id"], task=task, data=data, retry=retry_of,
             detail={"task": task["name"] if task else None, "role": task["role"] if task else None,
                     "data": data, "retried_by": actor.username})
+    elif retry_of["action"] == "message":
+        step = messages.message_step(sf, instance_id, retry_of["name"], retry_of["payload"], retry_of["actor_id"],
+                                     {"retried_by": actor.username})
+    elif retry_of["action"] == "start":
+        step = steps.Step(instance_id, lambda wf, now: sf.runtime.run(wf, now), "instance_started", actor.id,
+                          retry=retry_of, detail={"retried_by": actor.username})
     else:
         step = steps.Step(
             instance_id, lambda wf, now: sf.runtime.fire_timer(wf, retry_of["task_id"], now),

@@ -133,10 +133,26 @@ def _check_can_step(head: dict | None, step: Step) -> None:
 
 def start_instance(sf: Supportflow, conn, *, process_id: str, ticket_id: int | None, data: dict,
                    actor_id: int | None, now: datetime, detail: dict) -> int:
-    """Start a process inside the caller's transaction (ticket creation) and apply its first step."""
+    """Start a process inside the caller's transaction (ticket creation) and apply its first step. A first
+    step that fails keeps the instance unstarted and in error (the ticket is not lost), to be retried."""
     pinned = sf.definitions.pin(conn, process_id)
     bundle = sf.definitions.bundle(process_id, pinned)
-    workflow, outcome = sf.runtime.start(bundle, data, now)
+    workflow = sf.runtime.new(bundle, data)
+    unstarted = sf.runtime.dump(workflow)
+    try:
+        outcome = sf.runtime.run(workflow, now)
+    except StepFailed as err:
+        error = {"message": str(err), "element": err.element, "line": err.line, "at": now.isoformat(),
+                 "step": "ticket_created", "retry": {"action": "start"}}
+        instance_id = store.insert_instance(
+            conn, process_id=process_id, version_id=pinned[process_id], pinned_versions=pinned,
+            ticket_id=ticket_id, status="error", last_error=error, state=unstarted, revision=1, step_count=1,
+            created_at=now, updated_at=now)
+        head = {"id": instance_id, "ticket_id": ticket_id}
+        history.append_events(conn, [
+            _event(head, actor_id, now, "ticket_created", None, {**detail, "path": []}),
+            _event(head, actor_id, now, "step_failed", err.element, {"message": str(err), "line": err.line})])
+        return instance_id
     instance_id = store.insert_instance(
         conn, process_id=process_id, version_id=pinned[process_id], pinned_versions=pinned,
         ticket_id=ticket_id, status="completed" if outcome.finished else "waiting",
@@ -206,7 +222,8 @@ def _ticket_changes(sf: Supportflow, pinned: dict, ticket: dict, step: Step, out
         if element is None:
             continue
         if element.status:
-            changes["status"] = element.status
+            # Entering a status other than closed opens the ticket again: a resolution belongs to closed only.
+            changes["status"], changes["resolution"] = element.status, None
         if element.resolution:
             changes["status"], changes["resolution"] = "closed", element.resolution
     return {key: value for key, value in changes.items() if value != ticket[key]}

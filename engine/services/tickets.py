@@ -17,6 +17,7 @@ from engine.store import runtime as runtime_store
 from engine.store import tickets as store
 
 MAIN_PROCESS = "support_ticket"
+REOPEN_MESSAGE = "reopen"  # what supportflow sends a closed ticket's process when the customer reopens it
 
 
 class NewTicketSchema(Schema):
@@ -47,14 +48,22 @@ def create_ticket(sf: Supportflow, actor: Actor, data) -> dict:
     now = sf.clock.now()
     with sf.db.write() as conn:
         org_id, channel = _organisation_for(conn, actor, values.pop("organisation"))
-        number = store.insert_ticket(
-            conn, title=values["title"], description=values["description"], category=values["category"],
-            priority=values["priority"], system=values["system"], status="new", resolution=None, labels=[],
-            organisation_id=org_id, created_by=actor.id, channel=channel, created_at=now, updated_at=now)
-        start_instance(sf, conn, process_id=MAIN_PROCESS, ticket_id=number,
-                       data={**values, "ticket_key": ticket_key(number)}, actor_id=actor.id, now=now,
-                       detail={"channel": channel, **values})
+        number = open_ticket(sf, conn, actor, values, organisation_id=org_id, channel=channel, now=now)
         return render_ticket(conn, sf, actor, ticket_key(number))
+
+
+def open_ticket(sf: Supportflow, conn, actor: Actor, values: dict, *, organisation_id: int, channel: str,
+                now) -> int:
+    """Insert a ticket (title, description, category, priority, system) and start its process, in the
+    caller's transaction; returns its number."""
+    number = store.insert_ticket(
+        conn, title=values["title"], description=values["description"], category=values["category"],
+        priority=values["priority"], system=values["system"], status="new", resolution=None, labels=[],
+        organisation_id=organisation_id, created_by=actor.id, channel=channel, created_at=now, updated_at=now)
+    start_instance(sf, conn, process_id=MAIN_PROCESS, ticket_id=number,
+                   data={**values, "ticket_key": ticket_key(number)}, actor_id=actor.id, now=now,
+                   detail={"channel": channel, **values})
+    return number
 
 
 def _organisation_for(conn, actor: Actor, organisation: str | None) -> tuple[int, str]:
@@ -114,8 +123,28 @@ def render_ticket(conn, sf: Supportflow, actor: Actor, key: str, *, latest_event
         open_tasks=[views.task(sf, t, assignees) for t in open_tasks
                     if actor.is_staff or t["role"] == "customer"],
         invoice=views.invoice(invoice),
+        reopen_until=_iso(message_window_end(conn, sf, row["id"], REOPEN_MESSAGE)),
     )
     return view
+
+
+def message_window_end(conn, sf: Supportflow, ticket_id: int, message: str):
+    """When the window closes in which the ticket's process waits for `message` (the due time of the timer
+    that carries the message_window property for it), or None when it does not wait for it now."""
+    for instance_id in runtime_store.instance_ids_of_ticket(conn, ticket_id):
+        head = runtime_store.instance_head(conn, instance_id)
+        if head is None or head["status"] in ("completed", "terminated"):
+            continue
+        pinned = head["pinned_versions"]
+        for timer in runtime_store.timers_of_instance(conn, instance_id):
+            elements = (sf.definitions.element(pinned, process_id, timer["element"]) for process_id in pinned)
+            if any(element is not None and element.message_window == message for element in elements):
+                return timer["due_at"]
+    return None
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
 
 
 def list_tickets(sf: Supportflow, actor: Actor, filters) -> list[dict]:

@@ -50,7 +50,7 @@ def messages_of_ticket(conn: Connection, ticket_id: int) -> list[dict]:
 
 
 # The events whose detail carries the path a step took (the elements it completed).
-STEP_KINDS = ("ticket_created", "task_completed", "timer_fired")
+STEP_KINDS = ("ticket_created", "task_completed", "timer_fired", "message_delivered", "instance_started")
 
 
 def step_paths(conn: Connection):

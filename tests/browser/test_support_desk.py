@@ -97,6 +97,18 @@ def test_a_bug_with_a_screenshot_is_fixed_after_a_rejection_on_q(live_server, ne
     assert support.locator('li[data-kind="task_completed"]').count() == 12
     shot(support, "ticket")
 
+    # Broken again within the window after closing: the customer reopens it from the portal.
+    customer.goto(f"{base}/portal")
+    with customer.expect_navigation():
+        customer.locator(f'tr:has(a:text-is("{key}")) a[data-reopen-link]').click()
+    assert customer.locator("[data-reopen-until]").count() == 1
+    customer.fill("#reopen-reason", "The PDF is empty again on the new printer.")
+    submit(customer, "Reopen the ticket")
+    assert f"{key} is reopened" in " ".join(customer.locator(".flash").all_inner_texts())
+    assert field(customer, "status") == "reopened"
+    support.goto(f"{base}/inbox")
+    assert support.locator(f'tr[data-ticket="{key}"][data-task="triage"]').count() == 1
+
 
 def test_a_feature_request_up_to_the_customer_accepting_the_offer(live_server, new_page):
     base = live_server

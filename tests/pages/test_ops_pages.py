@@ -68,6 +68,7 @@ def bug_under_review(desk) -> str:
 def test_the_list_counts_per_status_and_filters(app, desk):
     keys = [desk.submit(title=f"Ticket {n}")["key"] for n in range(3)]
     desk.complete(keys[0], "triage", "support", **SOMEDAY)
+    desk.later(days=15)  # the window to reopen the closed ticket passes: its instance completes
     ids = [instance_of(desk, key)["id"] for key in keys]
     ops_user = signed_in(app, "ops")
     page = ops_user.get("/ops/instances")
@@ -108,6 +109,7 @@ def test_the_list_pages_on_with_older(app, desk, monkeypatch):
 def test_bulk_actions_say_what_happened_to_each_instance(app, desk):
     keys = [desk.submit()["key"] for _ in range(3)]
     desk.complete(keys[2], "triage", "support", **SOMEDAY)
+    desk.later(days=15)  # the window to reopen the closed ticket passes: its instance completes
     ids = [instance_of(desk, key)["id"] for key in keys]
     client = signed_in(app, "ops")
     answer = post(client, "/ops/instances/bulk", action="suspend", ids=[str(i) for i in ids],
@@ -198,12 +200,12 @@ def test_ops_fires_a_pending_timer_from_the_instance_page(app, desk):
     assert flashes(again) == [("error", "“No answer in 14 days” was not fired: That timer is no longer pending.")]
     answer = post(client, timers["provide_information_timeout"], f"/ops/instances/{instance_id}",
                   name="No answer in 30 days")
-    assert flashes(answer) == [("success", "Fired “No answer in 30 days” now; the instance is completed.")]
+    # closed as abandoned, the ticket can still be reopened for a while: the instance waits
+    assert flashes(answer) == [("success", "Fired “No answer in 30 days” now; the instance is waiting.")]
     assert desk.status(key) == ("closed", "abandoned")
     again = post(client, timers["provide_information_timeout"], f"/ops/instances/{instance_id}",
                  name="No answer in 30 days")
-    assert flashes(again) == [("error", "“No answer in 30 days” was not fired: This ticket's process is completed; "
-                                        "nothing more can happen in it.")]
+    assert flashes(again) == [("error", "“No answer in 30 days” was not fired: That timer is no longer pending.")]
 
 
 def test_suspend_blocks_task_completion_with_a_clear_message_until_resume(app, desk):

@@ -63,6 +63,13 @@ def build_spec() -> dict:
             "summary": "Comment on a ticket (internal: staff only)", "security": secured,
             "parameters": [_path_param("key")], "requestBody": _json_body("NewComment"),
             "responses": _responses("201", "Comment", "401", "403", "404", "422")}},
+        "/tickets/{key}/reopen": {"post": {
+            "summary": "Reopen a closed ticket within the window after closing (else 409: comment instead, "
+                       "which opens a follow-up ticket)", "security": secured,
+            "parameters": [_path_param("key")],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}}}}},
+            "responses": _responses("200", "Ticket", "401", "403", "404", "409", "422")}},
         "/tickets/{key}/attachments": {"post": {
             "summary": "Attach a file: PNG, JPEG, GIF, WebP, PDF or UTF-8 text, at most 10 MiB",
             "security": secured,

@@ -76,6 +76,8 @@ class Comment(Schema):
     body = fields.String()
     internal = fields.Boolean()
     created_at = fields.String()
+    reopened = fields.Boolean(metadata={"description": "A customer's comment reopened the closed ticket"})
+    follow_up = fields.String(metadata={"description": "The follow-up ticket a comment on a closed ticket opened"})
 
 
 class Attachment(Schema):
@@ -96,6 +98,8 @@ class Ticket(TicketSummary):
     events = fields.List(fields.Nested(Event))
     open_tasks = fields.List(fields.Nested(Task))
     invoice = fields.Dict(allow_none=True)
+    reopen_until = fields.String(allow_none=True, metadata={
+        "description": "Until when the closed ticket can be reopened (ISO 8601); null when it cannot"})
     event_count = fields.Integer(metadata={"description": "Only in GET /tickets/{key}: entries on the trail"})
     comments = fields.List(fields.Nested(Comment), metadata={"description": "Only in GET /tickets/{key}"})
     attachments = fields.List(fields.Nested(Attachment), metadata={"description": "Only in GET /tickets/{key}"})

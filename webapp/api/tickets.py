@@ -4,7 +4,7 @@
 from flask import g, request
 
 from engine.errors import InvalidInput
-from engine.services import accounts, conversation, tickets
+from engine.services import accounts, conversation, reopen, tickets
 from engine.services.inputs import load_input
 from webapp.api import api, engine, json_body
 from webapp.api.schemas import TokenRequest
@@ -35,6 +35,11 @@ def show_ticket(key: str):
 @api.post("/tickets/<key>/comments")
 def add_comment(key: str):
     return conversation.add_comment(engine(), g.actor, key, json_body()), 201
+
+
+@api.post("/tickets/<key>/reopen")
+def reopen_ticket(key: str):
+    return reopen.reopen(engine(), g.actor, key, json_body())
 
 
 @api.post("/tickets/<key>/attachments")

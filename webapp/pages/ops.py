@@ -169,6 +169,11 @@ def _retry_text(view: dict) -> str | None:
         task = next((t["name"] for t in view["ready_tasks"] if t["id"] == retry["task_id"]), "the task")
         return (f"Retry completes “{task}” again with the data that was submitted then, on the process "
                 "version the instance runs on now.")
+    if retry["action"] == "message":
+        return (f"Retry delivers the message “{retry['name']}” again with the same content, on the process "
+                "version the instance runs on now.")
+    if retry["action"] == "start":
+        return "Retry starts the process again from its beginning, on the process version the instance runs on now."
     return "Retry fires the timer that failed again, on the process version the instance runs on now."
 
 

@@ -4,13 +4,13 @@ adding a comment or a file. A ticket the user may not see is a 404, as the engin
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from engine.errors import InvalidInput
+from engine.errors import Conflict, InvalidInput
 from engine.filetypes import ALLOWED_DESCRIPTION, INLINE_TYPES, MAX_ATTACHMENT_BYTES, TEXT_SUFFIXES
-from engine.services import conversation, organisations, tickets
+from engine.services import conversation, organisations, reopen, tickets
 from webapp.downloads import attachment_response
 from webapp.pages import current_engine, signed_in
 
-bp = Blueprint("tickets", __name__)  # endpoints: tickets.show, tickets.comment, tickets.attach, tickets.attachment
+bp = Blueprint("tickets", __name__)  # endpoints: show, comment, reopen_ticket, follow_up, attach, attachment
 TIMELINE_SHOWN = 200  # the newest entries of a long trail; ?all=1 shows it whole
 
 # What the file pickers offer; the engine judges the bytes whatever the browser sends.
@@ -51,13 +51,49 @@ def show(key: str):
 @signed_in
 def comment(key: str):
     try:
-        conversation.add_comment(current_engine(), g.actor, key,
-                                 {"body": request.form.get("body", ""), "internal": _checked("internal")})
+        added = conversation.add_comment(current_engine(), g.actor, key,
+                                         {"body": request.form.get("body", ""), "internal": _checked("internal")})
     except InvalidInput as err:
         flash(f"The comment was not added: {error_text(err)}", "error")
     else:
-        flash("Comment added.", "success")
+        if added.get("follow_up"):
+            flash(f"Comment added. {key} was closed for good, so {added['follow_up']} was opened as its "
+                  "follow-up.", "success")
+            return redirect(url_for("tickets.show", key=added["follow_up"]))
+        flash("Comment added; the ticket is reopened." if added.get("reopened") else "Comment added.", "success")
     return redirect(url_for("tickets.show", key=key, _anchor="comments"))
+
+
+@bp.post("/tickets/<key>/reopen")
+@signed_in
+def reopen_ticket(key: str):
+    try:
+        reopen.reopen(current_engine(), g.actor, key, {"reason": request.form.get("reason", "")})
+    except InvalidInput as err:
+        flash(f"The ticket was not reopened: {error_text(err)}", "error")
+    except Conflict as err:
+        flash(str(err), "error")
+    else:
+        flash(f"{key} is reopened and back with the support team.", "success")
+    return redirect(url_for("tickets.show", key=key))
+
+
+@bp.post("/tickets/<key>/follow-up")
+@signed_in
+def follow_up(key: str):
+    try:
+        ticket = reopen.follow_up(current_engine(), g.actor, key, {"reason": request.form.get("reason", "")})
+    except InvalidInput as err:
+        flash(f"No follow-up ticket was opened: {error_text(err)}", "error")
+    except Conflict as err:
+        flash(str(err), "error")
+    else:
+        if ticket["key"] != key:
+            flash(f"{ticket['key']} was opened as a follow-up to {key}.", "success")
+        else:
+            flash(f"{key} is reopened and back with the support team.", "success")
+        return redirect(url_for("tickets.show", key=ticket["key"]))
+    return redirect(url_for("tickets.show", key=key))
 
 
 @bp.post("/tickets/<key>/attachments")

@@ -1,0 +1,57 @@
+"""Delivering a BPMN message to a running instance: one step, like completing a task. A diagram waits for
+a message with a message catch event (alone, or on a branch of an event-based gateway, or on a boundary);
+the message's payload lands in the data of the path it takes. Reopen, withdraw, merge and mail replies
+are all messages that supportflow sends; see docs/PROCESS_CONVENTIONS.md for their names."""
+
+from collections.abc import Callable
+
+from engine.errors import Conflict, InvalidInput
+from engine.services import steps
+from engine.services.context import Supportflow
+from engine.store import runtime as store
+
+MESSAGE_DELIVERED = "message_delivered"  # the audit kind of a delivery step
+_FINISHED = ("completed", "terminated")
+
+
+def deliver(sf: Supportflow, *, name: str, payload: dict, actor_id: int | None, instance_id: int | None = None,
+            ticket_id: int | None = None, detail: dict | None = None, prepare: Callable | None = None,
+            respond: Callable | None = None) -> steps.Applied:
+    """Deliver the message `name` with `payload` to an instance (or to the running instance of a ticket), in
+    one step. `prepare(conn)` writes what belongs to the same transaction (e.g. the comment that asked for
+    it); `respond(conn, applied)` builds the answer in it. A Conflict, and nothing changed, when the instance
+    is not waiting for that message."""
+    bad = sorted(key for key in payload if not (isinstance(key, str) and key.isidentifier()) or key.startswith("_"))
+    if bad:
+        raise InvalidInput({"payload": [f"Not a variable name: {', '.join(map(str, bad))}."]})
+    if (instance_id is None) == (ticket_id is None):
+        raise ValueError("Name either the instance or the ticket a message goes to.")
+
+    def build(conn) -> steps.Step:
+        target = instance_id if instance_id is not None else _running_instance_of(conn, ticket_id)
+        if prepare is not None:
+            prepare(conn)
+        return message_step(sf, target, name, payload, actor_id, detail)
+
+    return steps.advance(sf, build, respond=respond, kind=MESSAGE_DELIVERED)
+
+
+def message_step(sf: Supportflow, instance_id: int, name: str, payload: dict, actor_id: int | None,
+                 detail: dict | None = None) -> steps.Step:
+    """The step that delivers a message (also how ops retry a delivery that failed)."""
+    return steps.Step(
+        instance_id=instance_id,
+        action=lambda workflow, now: sf.runtime.deliver_message(workflow, name, payload, now),
+        kind=MESSAGE_DELIVERED, actor_id=actor_id,
+        retry={"action": "message", "name": name, "payload": payload, "actor_id": actor_id},
+        detail={"message": name, "payload": payload, **(detail or {})},
+    )
+
+
+def _running_instance_of(conn, ticket_id: int) -> int:
+    heads = [store.instance_head(conn, iid) for iid in store.instance_ids_of_ticket(conn, ticket_id)]
+    heads = [head for head in heads if head is not None]
+    if not heads:
+        raise Conflict("This ticket has no process to send a message to.")
+    running = [head for head in heads if head["status"] not in _FINISHED]
+    return max(running or heads, key=lambda head: head["id"])["id"]
