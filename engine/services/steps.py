@@ -138,10 +138,10 @@ def start_instance(sf: Supportflow, conn, *, process_id: str, ticket_id: int | N
     pinned = sf.definitions.pin(conn, process_id)
     bundle = sf.definitions.bundle(process_id, pinned)
     workflow = sf.runtime.new(bundle, data)
-    unstarted = sf.runtime.dump(workflow)
     try:
         outcome = sf.runtime.run(workflow, now)
     except StepFailed as err:
+        unstarted = sf.runtime.dump(sf.runtime.new(bundle, data))  # built again: the failed run changed it
         error = {"message": str(err), "element": err.element, "line": err.line, "at": now.isoformat(),
                  "step": "ticket_created", "retry": {"action": "start"}}
         instance_id = store.insert_instance(

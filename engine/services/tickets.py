@@ -123,7 +123,9 @@ def render_ticket(conn, sf: Supportflow, actor: Actor, key: str, *, latest_event
         open_tasks=[views.task(sf, t, assignees) for t in open_tasks
                     if actor.is_staff or t["role"] == "customer"],
         invoice=views.invoice(invoice),
-        reopen_until=_iso(message_window_end(conn, sf, row["id"], REOPEN_MESSAGE)),
+        # Only a closed ticket waits for a reopen: no look at its timers on the path of every other answer.
+        reopen_until=_iso(message_window_end(conn, sf, row["id"], REOPEN_MESSAGE)) if row["status"] == "closed"
+        else None,
     )
     return view
 
