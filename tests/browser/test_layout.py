@@ -92,3 +92,16 @@ def test_the_portal_ticket_and_task_pages_fit_the_window(live_server, new_page, 
     open_task(developer, live_server, long_ticket, "analyze_bug")
     assert LONG_TITLE in developer.locator("main").inner_text()
     assert_fits(developer, f"the task page at {width} px")
+
+
+def test_pages_ask_for_no_file_that_is_missing(live_server, page):
+    """The favicon included: the browser's console shows no 404 on the way in."""
+    missing = []
+    page.on("response", lambda response: missing.append(response.url) if response.status == 404 else None)
+    page.goto(f"{live_server}/sign-in")
+    page.wait_for_load_state("networkidle")
+    sign_in(page, live_server, "customer")
+    page.wait_for_load_state("networkidle")
+    icon = page.evaluate("() => document.querySelector('link[rel=icon]')?.href")
+    assert icon and page.request.get(icon).ok, "the page names an icon that is there"
+    assert missing == [], f"files the browser asked for and did not get: {missing}"
