@@ -29,8 +29,8 @@ def ticket_key(number: int) -> str:
 
 
 def ticket_number(key: str) -> int | None:
-    """'SUP-12' -> 12; anything else -> None."""
+    """'SUP-12' -> 12; anything else -> None. Only ASCII digits: str.isdigit() also takes '²', which int() refuses."""
     prefix, _, digits = key.partition("-")
-    if prefix.upper() != "SUP" or not digits.isdigit() or len(digits) > 18:
+    if prefix.upper() != "SUP" or not (digits.isascii() and digits.isdigit()) or len(digits) > 18:
         return None
     return int(digits)

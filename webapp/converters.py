@@ -21,3 +21,13 @@ class VersionNumber(IntegerConverter):
 
 
 CONVERTERS = {"id": DatabaseId, "version": VersionNumber}
+
+
+def bounded_number(text: str | None, maximum: int) -> int | None:
+    """A form or query value read as these converters read a URL's: a whole number from 1 to `maximum` in ASCII
+    digits, else None (str.isdigit() alone takes "²", which int() then refuses; a larger number overflows)."""
+    text = (text or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(maximum)):
+        return None
+    number = int(text)
+    return number if 1 <= number <= maximum else None

@@ -5,6 +5,7 @@ import logging
 from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from engine.amounts import megabytes
 from engine.errors import (
     Conflict,
     Forbidden,
@@ -52,8 +53,10 @@ def _engine_error(err: SupportflowError):
 
 
 def _too_large(_err: RequestEntityTooLarge):
-    # An oversized upload is a bad file like any other: 422, naming the limit.
-    message = f"The request is larger than the limit of {current_app.config['MAX_CONTENT_LENGTH']:,} bytes."
+    # An oversized upload is a bad file like any other: 422, naming its size (when the client said it) and the limit.
+    limit, size = megabytes(current_app.config["MAX_CONTENT_LENGTH"]), request.content_length
+    message = (f"The request is {megabytes(size)}; the limit is {limit}." if size
+               else f"The request is larger than the limit of {limit}.")
     if not _wants_json():
         return _page(422, message)
     return jsonify({"error": message, "errors": [{"element": None, "message": message}]}), 422

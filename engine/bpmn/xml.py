@@ -2,6 +2,7 @@
 
 from lxml import etree
 
+from engine.amounts import megabytes
 from engine.errors import InvalidDefinition
 
 MAX_BPMN_BYTES = 5 * 1024 * 1024
@@ -32,7 +33,7 @@ def parse_bpmn(data: bytes | str) -> etree._Element:
     if isinstance(data, str):
         data = data.encode("utf-8")
     if len(data) > MAX_BPMN_BYTES:
-        raise _problem(f"The file is {len(data):,} bytes; the limit is {MAX_BPMN_BYTES:,} bytes.")
+        raise _problem(f"The file is {megabytes(len(data))}; the limit is {megabytes(MAX_BPMN_BYTES)}.")
     if not data.strip():
         raise _problem("The file is empty.")
     head = data[:4096].upper()

@@ -5,6 +5,7 @@ import hashlib
 
 from marshmallow import Schema, fields, validate
 
+from engine.amounts import megabytes
 from engine.errors import Forbidden, InvalidInput, NotFound
 from engine.filetypes import ALLOWED_DESCRIPTION, MAX_ATTACHMENT_BYTES, detect_type, safe_filename
 from engine.services.accounts import Actor
@@ -74,7 +75,8 @@ def add_attachment(sf: Supportflow, actor: Actor, key: str, filename: str | None
     if not content:
         raise InvalidInput({"file": ["The file is empty."]})
     if len(content) > MAX_ATTACHMENT_BYTES:
-        raise InvalidInput({"file": [f"The file is {len(content):,} bytes; the limit is {MAX_ATTACHMENT_BYTES:,}."]})
+        raise InvalidInput({"file": [
+            f"The file is {megabytes(len(content))}; the limit is {megabytes(MAX_ATTACHMENT_BYTES)}."]})
     content_type = detect_type(content, name)
     if content_type is None:
         raise InvalidInput({"file": [f"{name} is not a file we accept; attach {ALLOWED_DESCRIPTION}."]})

@@ -2,6 +2,8 @@
 
 from string import Formatter
 
+from engine.amounts import hours_text
+
 SIGNATURE = "Kind regards,\nYour support team"
 
 TEMPLATES: dict[str, tuple[str, str]] = {
@@ -77,6 +79,8 @@ def render(template: str, ticket: dict, data: dict) -> tuple[str, str]:
     """(subject, body) for a template, filled from the ticket and the process data."""
     subject, body = TEMPLATES[template]
     values = _Lenient({k: v for k, v in data.items() if isinstance(v, str | int | float)})
+    if "hours" in values:
+        values["hours"] = hours_text(values["hours"])  # as the offer and the invoice on the pages write it
     values.update(key=f"SUP-{ticket['id']}", title=ticket["title"], signature=SIGNATURE)
     formatter = Formatter()
     return formatter.vformat(subject, (), values), formatter.vformat(body, (), values)

@@ -82,6 +82,10 @@ def test_owner_edits_validates_and_deploys_a_version_new_tickets_start_on(live_s
     page.get_by_role("button", name="Edit form").click()
     forms = page.locator("[data-form-panel]")
     forms.locator(".fjs-editor-container").wait_for()
+    assert forms.locator("[data-form-title]").inner_text() == "Form of Triage the ticket (triage)"
+    page.wait_for_function(  # opened where it is seen, not below the fold
+        "() => { const top = document.querySelector('[data-form-panel]').getBoundingClientRect().top;"
+        " return top > -1 && top < window.innerHeight / 2; }")
     palette = forms.locator(".fjs-palette-field:visible")
     offered = {palette.nth(n).get_attribute("data-field-type") for n in range(palette.count())}
     assert offered == {"textfield", "textarea", "number", "datetime", "checkbox", "radio", "select", "text"}, (
@@ -90,10 +94,9 @@ def test_owner_edits_validates_and_deploys_a_version_new_tickets_start_on(live_s
     preview = forms.locator("[data-form-preview-area]")
     preview.locator(".fjs-form-field").first.wait_for()
     assert preview.locator("select, .fjs-form-field-select").count(), "the triage form's selects are previewed"
-    forms.evaluate("panel => panel.scrollIntoView()")
     shot(page, "form_editor")
     forms.get_by_role("button", name="Apply to the task", exact=True).click()
-    status.filter(has_text="Form of triage updated").wait_for()
+    forms.locator("[data-form-status]").filter(has_text="Form of Triage the ticket (triage) updated").wait_for()
     forms.get_by_role("button", name="Close", exact=True).click()
 
     page.get_by_role("button", name="Validate").click()
@@ -140,6 +143,11 @@ def test_an_invalid_diagram_is_refused_with_its_elements_marked(live_server, pag
         assert page.locator(f'g.djs-element.sf-invalid[data-element-id="{element}"]').count() == 1
     problems = page.locator("[data-problems]").inner_text()
     assert "is not a role" in problems and "does not compile" in problems
+    # Each problem names its element as people read it: "Name (id)", or the id alone when it has no name.
+    named = {item.get_attribute("data-element"): item.locator("strong").inner_text()
+             for item in page.locator("[data-problems] li[data-element]").all()}
+    assert named["flow_outcome_answer"] == "Answer (flow_outcome_answer)"
+    assert named["lane_support_master"] == "lane_support_master", "the lane lost its name with its role"
     assert page.get_by_role("button", name="Deploy new version").is_disabled()
     assert owner.newest(PROCESS) == version, "nothing was deployed"
 

@@ -146,7 +146,7 @@ def test_the_timeline_tells_what_happened(app, desk):
     assert "Test on Q" in text_of(customer_page)  # the customer's open task
 
     staff_page = signed_in(app, "developer").get(f"/tickets/{key}")
-    analysed = [item for item in timeline_items(staff_page, "task_completed") if "Analyze the bug" in item]
+    analysed = [item for item in timeline_items(staff_page, "task_completed") if "Analyse the bug" in item]
     assert analysed and "Analysis Null font in PDF export" in analysed[0] and "Is bug Yes" in analysed[0]
     assert "priority normal → high" in " ".join(timeline_items(staff_page, "ticket_changed"))
 

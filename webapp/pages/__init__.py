@@ -20,6 +20,7 @@ from functools import wraps
 
 from flask import Flask, abort, flash, g, redirect, request, session, url_for
 
+from engine.amounts import hours_text
 from engine.errors import Unauthorized
 from engine.services import accounts
 
@@ -70,17 +71,24 @@ def signed_in(view):
 
 
 def _page_request_hooks() -> None:
-    # The JSON API authenticates by bearer token and static files need nobody.
-    if request.path.startswith(("/api/", "/static/")):
+    # The JSON API authenticates by bearer token and static files (the favicon too) need nobody.
+    if request.path.startswith(("/api/", "/static/", "/favicon.ico")):
         return
     load_actor()
     check_csrf()
+
+
+def favicon():
+    """Clients that ask /favicon.ico without reading the page's <link rel="icon"> get the same icon."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
 
 
 def register_pages(app: Flask) -> None:
     from webapp.pages import board, inbox, ops, portal, processes, signin, tasks, tickets
 
     app.jinja_env.globals[CSRF_FIELD] = csrf_token
+    app.jinja_env.filters["hours"] = hours_text  # 16, 12.5: efforts read the same on every page and in mails
     app.before_request(_page_request_hooks)
+    app.add_url_rule("/favicon.ico", "favicon", favicon)
     for module in (signin, inbox, tasks, tickets, portal, board, processes, ops):
         app.register_blueprint(module.bp)

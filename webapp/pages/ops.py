@@ -10,10 +10,12 @@ from datetime import date, timedelta
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
+from engine.domain import MAX_ID
 from engine.errors import Conflict, InvalidInput, StepFailed
 from engine.services import heatmap as heatmaps
 from engine.services import instances, organisations, processes
 from engine.services.instances import INSTANCE_STATUSES
+from webapp.converters import bounded_number
 from webapp.pages import current_engine, signed_in
 from webapp.pages.signin import safe_next
 from webapp.pages.tickets import error_text
@@ -118,9 +120,14 @@ def instances_page():
 def bulk():
     back = _back(url_for("ops.instances"))
     action = request.form.get("action", "")
-    ids = [int(value) for value in request.form.getlist("ids") if value.isdigit()]
+    ticked = request.form.getlist("ids")
+    ids = [bounded_number(value, MAX_ID) for value in ticked]
     if not ids:
         flash("Tick at least one instance first.", "error")
+        return redirect(back)
+    unknown = [value for value, number in zip(ticked, ids, strict=True) if number is None]
+    if unknown:
+        flash(f"Nothing was done: there is no instance “{unknown[0]}”.", "error")
         return redirect(back)
     try:
         results = instances.bulk(current_engine(), g.actor,

@@ -71,7 +71,9 @@ def _submit(template: str, data: dict, **extra):
         ticket = tickets.create_ticket(sf, g.actor, data)
     except InvalidInput as err:
         errors = {field: [_FRIENDLIER.get(m, m) for m in messages] for field, messages in err.errors.items()}
-        return _form(template, data, errors, 422, **extra)
+        # A browser cannot be given files back: name the ones to choose again, if any were chosen.
+        chosen = [upload.filename for upload in request.files.getlist("attachments") if upload.filename]
+        return _form(template, data, errors, 422, files_to_choose_again=chosen, **extra)
     key = ticket["key"]
     flash(f"{key} captured for {ticket['organisation']}." if "organisation" in data else f"{key} submitted.",
           "success")

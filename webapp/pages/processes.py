@@ -6,8 +6,10 @@ from itertools import groupby
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
+from engine.domain import MAX_ID, MAX_VERSION
 from engine.errors import InvalidInput
 from engine.services import migrations, processes
+from webapp.converters import bounded_number
 from webapp.downloads import bpmn_download
 from webapp.pages import current_engine, signed_in
 
@@ -43,21 +45,28 @@ def download(process_id: str, number: int):
     return bpmn_download(processes.download(current_engine(), g.actor, process_id, number), process_id, number)
 
 
-def _pair(numbers: list[int]) -> tuple[int, int]:
-    """The versions to compare or migrate between: ?from=&to=, by default the two newest."""
-    try:
-        old = int(request.args.get("from", numbers[-2] if len(numbers) > 1 else numbers[-1]))
-        new = int(request.args.get("to", numbers[-1]))
-    except ValueError:
-        raise InvalidInput({"from": ["Versions are whole numbers."]}) from None
-    return old, new
+def _version(values, field: str, default: int | None, process_id: str, numbers: list[int]) -> int:
+    """from= or to=: a version number within the bounds the API's DiffQuery holds it to (or the default when it
+    is not given and there is one)."""
+    raw = values.get(field)
+    number = default if raw is None else bounded_number(raw, MAX_VERSION)
+    if number is None:
+        message = f"“{raw or ''}” is not a version of {process_id}: its versions are numbered 1 to {numbers[-1]}."
+        raise InvalidInput({field: [message]}, message)
+    return number
+
+
+def _pair(values, process_id: str, numbers: list[int], *, defaults: bool = True) -> tuple[int, int]:
+    """The versions to compare or migrate between: from= and to=, by default the two newest."""
+    old, new = (numbers[-2] if len(numbers) > 1 else numbers[-1], numbers[-1]) if defaults else (None, None)
+    return (_version(values, "from", old, process_id, numbers), _version(values, "to", new, process_id, numbers))
 
 
 @bp.get("/processes/<process_id>/diff")
 @signed_in
 def diff(process_id: str):
     numbers = processes.version_numbers(current_engine(), g.actor, process_id)
-    old, new = _pair(numbers)
+    old, new = _pair(request.args, process_id, numbers)
     changes = processes.diff(current_engine(), g.actor, process_id, old, new)
     marks = {"added": changes["added"], "changed": [item["element"] for item in changes["changed"]]}
     return render_template("processes/diff.html", process_id=process_id, numbers=numbers, diff=changes, marks=marks)
@@ -67,12 +76,18 @@ def diff(process_id: str):
 @signed_in
 def migrate(process_id: str):
     numbers = processes.version_numbers(current_engine(), g.actor, process_id)
-    old, new = _pair(numbers) if request.method == "GET" else (request.form.get("from"), request.form.get("to"))
+    if request.method == "GET":
+        old, new = _pair(request.args, process_id, numbers)
+    else:  # what was posted moves instances: nothing is taken for granted
+        old, new = _pair(request.form, process_id, numbers, defaults=False)
     sf = current_engine()
     if request.method == "POST":
-        chosen = [int(value) for value in request.form.getlist("instance") if value.isdigit()]
-        if not chosen:
-            flash("Choose at least one instance that can move.", "error")
+        posted = request.form.getlist("instance")
+        chosen = [bounded_number(value, MAX_ID) for value in posted]
+        unknown = [value for value, number in zip(posted, chosen, strict=True) if number is None]
+        if unknown or not chosen:
+            flash(f"There is no instance “{unknown[0]}”; nothing was moved." if unknown
+                  else "Choose at least one instance that can move.", "error")
             return redirect(url_for(".migrate", process_id=process_id, **{"from": old, "to": new}))
         result = migrations.migrate_instances(sf, g.actor, process_id, {
             "from": old, "to": new, "instances": chosen, "dry_run": False})
@@ -81,8 +96,8 @@ def migrate(process_id: str):
         flash(f"Moved {len(moved)} instance(s) from version {old} to {new}"
               + (f"; {len(refused)} could not move (see below)." if refused else "."),
               "success" if not refused else "warning")
-        return render_template("processes/migrate.html", process_id=process_id, numbers=numbers, old=int(old),
-                               new=int(new), result=result)
+        return render_template("processes/migrate.html", process_id=process_id, numbers=numbers, old=old, new=new,
+                               result=result)
     result = migrations.migrate_instances(sf, g.actor, process_id, {"from": old, "to": new, "dry_run": True})
     return render_template("processes/migrate.html", process_id=process_id, numbers=numbers, old=old, new=new,
                            result=result)

@@ -196,7 +196,7 @@ class ProcessEditor {
       item.className = `problem problem-${problem.source}`;
       if (problem.element) item.dataset.element = problem.element;
       const where = document.createElement('strong');
-      where.textContent = problem.element || 'Diagram';
+      where.textContent = problem.element ? this.elementLabel(problem.element) : 'Diagram';
       item.append(where, ` ${problem.message}`);
       return item;
     }));
@@ -209,32 +209,53 @@ class ProcessEditor {
     this.status.className = `editor-status editor-status-${kind}`;
   }
 
+  // How people know an element: its name with the id beside it, or the id alone when it has no name.
+  elementLabel(elementId) {
+    const element = this.modeler.get('elementRegistry').get(elementId);
+    const name = ((element && element.businessObject.name) || '').replace(/\s+/g, ' ').trim();
+    return name ? `${name} (${elementId})` : elementId;
+  }
+
   // --- the form of a user task: form-js's editor beside the diagram, with a preview ---------------------
 
   async openForm(element) {
     const panel = this.root.querySelector('[data-form-panel]');
     const text = getForm(element);
     let schema = EMPTY_FORM;
+    this.formElement = element;
+    panel.hidden = false;
+    panel.querySelector('[data-form-title]').textContent = `Form of ${this.elementLabel(element.id)}`;
+    this.sayAboutForm('', 'info');
     try {
       schema = text ? JSON.parse(text) : EMPTY_FORM;
     } catch (err) {
-      this.say(`The form of ${element.id} is not valid JSON (${err.message}); it starts empty.`, 'error');
+      this.sayAboutForm(`The form of ${this.elementLabel(element.id)} is not valid JSON (${err.message}); it starts empty.`,
+        'error');
     }
-    this.formElement = element;
-    panel.hidden = false;
-    panel.querySelector('[data-form-title]').textContent = `Form of ${element.businessObject.name || element.id}`;
     if (!this.formEditor) {
       this.formEditor = new FormEditor({ container: panel.querySelector('[data-form-editor]') });
     }
     await this.formEditor.importSchema(schema);
     panel.querySelector('[data-form-preview-area]').replaceChildren();
+    // The panel opens below the diagram and the problems, out of sight: bring it to where the user looks.
+    panel.scrollIntoView({ block: 'start' });
+    panel.querySelector('[data-form-title]').focus({ preventScroll: true });
+  }
+
+  // A message about the form, said in the form's panel (where the user is) and in the editor's status line.
+  sayAboutForm(text, kind) {
+    const line = this.root.querySelector('[data-form-status]');
+    line.textContent = text;
+    line.className = `editor-status editor-status-${kind}`;
+    line.hidden = !text;
+    if (text) this.say(text, kind);
   }
 
   applyForm() {
     if (!this.formElement) return;
     const schema = this.formEditor.saveSchema();
     setForm(this.formElement, JSON.stringify(schema), this.modeler.get('injector'));
-    this.say(`Form of ${this.formElement.id} updated; validate to check it.`, 'info');
+    this.sayAboutForm(`Form of ${this.elementLabel(this.formElement.id)} updated; validate to check it.`, 'info');
   }
 
   async previewForm() {
