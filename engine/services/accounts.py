@@ -11,11 +11,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from engine.domain import ROLES, STAFF_ROLES
 from engine.errors import InvalidInput, TooManyAttempts, Unauthorized
 from engine.services.context import Supportflow
+from engine.services.inputs import is_storable
 from engine.store import accounts as store
 
 TOKEN_LIFETIME = timedelta(hours=12)
 THROTTLE_FAILURES = 5  # failed sign-ins within THROTTLE_WINDOW lock the user name for that window
 THROTTLE_WINDOW = timedelta(minutes=15)
+WRONG_CREDENTIALS = "The user name or password is wrong."
 _hasher = PasswordHasher()
 # Verifying against this keeps sign-in time the same whether or not the user exists.
 _DUMMY_HASH = _hasher.hash("not a password")
@@ -78,6 +80,8 @@ def sign_in(sf: Supportflow, username: str, password: str) -> str:
     repeated failures (counted per user name, in the database, so every worker sees them)."""
     now = sf.clock.now()
     username = username.strip()
+    if not (is_storable(username) and is_storable(password)):  # no user has such a name or password
+        raise Unauthorized(WRONG_CREDENTIALS)
     with sf.db.read() as conn:
         failures = store.sign_in_failures_since(conn, username, now - THROTTLE_WINDOW)
         row = store.user_by_username(conn, username)
@@ -92,7 +96,7 @@ def sign_in(sf: Supportflow, username: str, password: str) -> str:
         with sf.db.write() as conn:
             store.clear_sign_in_failures(conn, username, before=now - THROTTLE_WINDOW)
             store.record_sign_in_failure(conn, username[:100], now)
-        raise Unauthorized("The user name or password is wrong.")
+        raise Unauthorized(WRONG_CREDENTIALS)
     token = secrets.token_urlsafe(32)
     with sf.db.write() as conn:
         store.clear_sign_in_failures(conn, username)

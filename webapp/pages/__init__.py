@@ -49,11 +49,18 @@ def load_actor() -> None:
             session.pop("token", None)
 
 
+def csrf_matches(sent: str | None) -> bool:
+    """Whether `sent` is this session's CSRF token. Compared as bytes: compare_digest refuses a str that is not
+    ASCII, and what a client sends may be anything."""
+    expected = session.get(CSRF_FIELD, "")
+    return bool(sent and expected) and secrets.compare_digest(sent.encode("utf-8", "surrogatepass"),
+                                                              expected.encode("utf-8"))
+
+
 def check_csrf() -> None:
-    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
-        sent = request.form.get(CSRF_FIELD) or request.headers.get("X-CSRF-Token")
-        if not sent or not secrets.compare_digest(sent, session.get(CSRF_FIELD, "")):
-            abort(400, "This form expired or did not come from this site; reload the page and try again.")
+    sent = request.form.get(CSRF_FIELD) or request.headers.get("X-CSRF-Token")
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and not csrf_matches(sent):
+        abort(400, "This form expired or did not come from this site; reload the page and try again.")
 
 
 def signed_in(view):
