@@ -45,4 +45,4 @@ def json_body():
         raise InvalidInput({"_schema": [TOO_DEEP]}) from None
 
 
-from webapp.api import openapi, processes, tickets, work  # noqa: E402,F401  (routes register on import)
+from webapp.api import auth, openapi, processes, tickets, work  # noqa: E402,F401  (routes register on import)
