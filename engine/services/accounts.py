@@ -8,11 +8,13 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from marshmallow import Schema, fields, validate
 
 from engine.domain import ROLES, STAFF_ROLES
 from engine.errors import InvalidInput, TooManyAttempts, Unauthorized
+from engine.services import password_policy
 from engine.services.context import Supportflow
-from engine.services.inputs import is_storable
+from engine.services.inputs import is_storable, load_input
 from engine.store import accounts as store
 
 TOKEN_LIFETIME = timedelta(hours=12)
@@ -151,8 +153,36 @@ def _password_fits(row: dict | None, password: str) -> bool:
 
 
 def sign_out(sf: Supportflow, token: str) -> None:
+    """The token stops working at once (every request looks it up)."""
     with sf.db.write() as conn:
         store.delete_token(conn, _digest(token))
+
+
+class PasswordChangeSchema(Schema):
+    current = fields.String(required=True, validate=validate.Length(min=1, max=password_policy.MAX_LENGTH))
+    new = fields.String(required=True)
+
+
+def change_password(sf: Supportflow, actor: Actor, token: str, data, client_address: str | None = None) -> None:
+    """Set a new password ({current, new}); every other token of the user (API clients, other sessions) stops
+    working, `token` (the caller's own) goes on. A wrong current password counts as a failed sign-in."""
+    values = load_input(PasswordChangeSchema(), data)
+    problem = password_policy.password_problem(values["new"], actor.username)
+    if problem is None and values["new"] == values["current"]:
+        problem = "The new password is the same as the current one."
+    if problem:
+        raise InvalidInput({"new": [problem]})
+    address = client_key(client_address)
+    claim_attempt(sf, actor.username, address, sf.clock.now())
+    with sf.db.read() as conn:
+        row = store.user_by_id(conn, actor.id)
+    if not _password_fits(row, values["current"]):
+        raise InvalidInput({"current": ["The current password is wrong."]})
+    new_hash = _hasher.hash(values["new"])
+    with sf.db.write() as conn:
+        _forget_failures(conn, actor.username, address)
+        store.set_password_hash(conn, actor.id, new_hash)
+        store.delete_tokens_of_user(conn, actor.id, keep=_digest(token))
 
 
 def actor_for_token(sf: Supportflow, token: str) -> Actor:

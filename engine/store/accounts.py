@@ -3,7 +3,7 @@
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from engine.store.tables import api_tokens, organisations, sign_in_failures, user_roles, users
 
@@ -85,6 +85,15 @@ def delete_expired_tokens(conn: Connection, now: datetime) -> None:
 
 def delete_token(conn: Connection, token_hash: str) -> None:
     conn.execute(delete(api_tokens).where(api_tokens.c.token_hash == token_hash))
+
+
+def delete_tokens_of_user(conn: Connection, user_id: int, *, keep: str) -> None:
+    """Every token of the user but the one whose hash is `keep`."""
+    conn.execute(delete(api_tokens).where(api_tokens.c.user_id == user_id, api_tokens.c.token_hash != keep))
+
+
+def set_password_hash(conn: Connection, user_id: int, password_hash: str) -> None:
+    conn.execute(update(users).where(users.c.id == user_id).values(password_hash=password_hash))
 
 
 def lock_sign_in_address(conn: Connection, client_address: str) -> None:

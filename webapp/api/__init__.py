@@ -29,7 +29,8 @@ def authenticate():
         token = session["token"]
     elif scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Send 'Authorization: Bearer <token>'; get a token from POST /api/v1/auth/token.")
-    g.actor = accounts.actor_for_token(engine(), token.strip())
+    g.token = token.strip()  # the caller's own token: revoking it, or keeping it when the password changes
+    g.actor = accounts.actor_for_token(engine(), g.token)
 
 
 def _session_call() -> bool:

@@ -1,6 +1,6 @@
-"""Routes: signing in for a token."""
+"""Routes: signing in for a token, revoking it, changing one's password."""
 
-from flask import request
+from flask import g, request
 
 from engine.services import accounts
 from engine.services.inputs import load_input
@@ -12,3 +12,15 @@ from webapp.api.schemas import TokenRequest
 def issue_token():
     body = load_input(TokenRequest(), json_body())
     return {"token": accounts.sign_in(engine(), body["username"], body["password"], request.remote_addr)}
+
+
+@api.delete("/auth/token")
+def revoke_token():
+    accounts.sign_out(engine(), g.token)
+    return "", 204
+
+
+@api.post("/auth/password")
+def change_password():
+    accounts.change_password(engine(), g.actor, g.token, json_body(), request.remote_addr)
+    return "", 204

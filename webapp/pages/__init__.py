@@ -3,6 +3,7 @@ user's token; every form carries a CSRF token; the JSON API keeps its bearer tok
 
 Routes and endpoints (the contract between the blueprints, the templates and the browser tests):
   session (signin.py): /sign-in (sign_in), /sign-out (sign_out, POST), / (home: portal or inbox)
+  account: /account/password (password: GET, POST)
   inbox:   /inbox (index), /inbox/tasks/<task_id>/claim (claim, POST), .../unclaim (unclaim, POST)
   tasks:   /tasks/<task_id> (show: the form; complete: POST)
   tickets: /tickets/<key> (show), /tickets/<key>/comments (comment, POST),
@@ -97,9 +98,9 @@ def _page_request_hooks() -> None:
 
 
 def register_pages(app: Flask) -> None:
-    from webapp.pages import board, inbox, ops, portal, processes, signin, tasks, tickets
+    from webapp.pages import account, board, inbox, ops, portal, processes, signin, tasks, tickets
 
     app.jinja_env.globals[CSRF_FIELD] = csrf_token
     app.before_request(_page_request_hooks)
-    for module in (signin, inbox, tasks, tickets, portal, board, processes, ops):
+    for module in (signin, account, inbox, tasks, tickets, portal, board, processes, ops):
         app.register_blueprint(module.bp)
