@@ -1,5 +1,6 @@
 """What every request and response goes through, whatever the route: the client's address (behind a proxy only
-when told to believe it), and an address holding text no database can store is refused before any route reads it."""
+when told to believe it), an address holding text no database can store refused before any route reads it, and the
+security headers."""
 
 import os
 
@@ -9,6 +10,12 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from engine.errors import InvalidInput, NotFound
 from engine.services.inputs import UNSTORABLE, is_storable
 
+# Pages run only scripts of their own files (JSON data blocks are not scripts); bpmn-js and form-js set style
+# attributes and add <style> elements (the browser tests see them refused without 'unsafe-inline'), and draw with
+# data: images and fonts.
+PAGE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+               "font-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'")
+API_POLICY = "default-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"  # JSON is no page
 UNSTORABLE_QUERY = ("The address holds a character that cannot be stored (a NUL character or a lone surrogate); "
                     "remove it and try again.")
 
@@ -24,11 +31,21 @@ def refuse_unstorable_address() -> None:
         raise InvalidInput(errors, UNSTORABLE_QUERY)
 
 
+def add_security_headers(response):
+    """Headers a response set itself (an attachment's sandbox policy) are kept."""
+    policy = API_POLICY if request.path.startswith("/api/") else PAGE_POLICY
+    response.headers.setdefault("Content-Security-Policy", policy)
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
 def trusted_proxies() -> int:
     """SUPPORTFLOW_TRUSTED_PROXIES: how many reverse proxies stand in front of supportflow (0, the default: none)."""
     value = os.environ.get("SUPPORTFLOW_TRUSTED_PROXIES", "0").strip() or "0"
     if not value.isdigit():
-        raise RuntimeError(f"SUPPORTFLOW_TRUSTED_PROXIES must be a number of proxies (0, 1, 2, ...), not {value!r}.")
+        raise RuntimeError(f"SUPPORTFLOW_TRUSTED_PROXIES must be a number of proxies (0, 1, 2, ...), not \"{value}\".")
     return int(value)
 
 
@@ -39,3 +56,4 @@ def install(app: Flask) -> None:
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     app.before_request(refuse_unstorable_address)
+    app.after_request(add_security_headers)
