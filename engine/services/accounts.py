@@ -90,7 +90,7 @@ def sign_in(sf: Supportflow, username: str, password: str, client_address: str |
     if not (is_storable(username) and is_storable(password)):  # no user has such a name or password
         raise Unauthorized(WRONG_CREDENTIALS)
     address = client_key(client_address)
-    claim_attempt(sf, username, address, now)
+    _claim_attempt(sf, username, address, now)
     with sf.db.read() as conn:
         row = store.user_by_username(conn, username)
     if not _password_fits(row, password) or not row["active"]:
@@ -117,7 +117,7 @@ def client_key(address: str | None) -> str:
     return str(ip)
 
 
-def claim_attempt(sf: Supportflow, username: str, address: str, now: datetime) -> None:
+def _claim_attempt(sf: Supportflow, username: str, address: str, now: datetime) -> None:
     """Count this attempt as a failure before its password is checked (a success deletes it again), or refuse
     it with TooManyAttempts: per user name and address, and per address across user names. Attempts from one
     address are serialised, so parallel ones cannot all read a count below the limit."""
@@ -173,7 +173,7 @@ def change_password(sf: Supportflow, actor: Actor, token: str, data, client_addr
     if problem:
         raise InvalidInput({"new": [problem]})
     address = client_key(client_address)
-    claim_attempt(sf, actor.username, address, sf.clock.now())
+    _claim_attempt(sf, actor.username, address, sf.clock.now())
     with sf.db.read() as conn:
         row = store.user_by_id(conn, actor.id)
     if not _password_fits(row, values["current"]):
