@@ -197,3 +197,20 @@ def test_an_address_with_a_nul_names_nothing_and_a_query_with_one_is_refused(app
         assert response.status_code == 404 and "nothing at this address" in response.get_data(as_text=True)
     response = client.get("/ops/instances?process=%00")
     assert response.status_code == 422 and "address holds a character" in response.get_data(as_text=True)
+
+
+def test_an_attachment_name_with_a_nul_is_cleaned_and_one_that_is_not_utf_8_refused(desk):
+    key = desk.submit()["key"]
+    customer = desk.as_("customer")
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+    def upload(raw_name: bytes, expect: int):
+        body = (b'--sf\r\nContent-Disposition: form-data; name="file"; filename="' + raw_name
+                + b'"\r\nContent-Type: image/png\r\n\r\n' + png + b"\r\n--sf--\r\n")
+        return customer.post(f"/tickets/{key}/attachments", data=body, expect=expect,
+                             content_type="multipart/form-data; boundary=sf")
+
+    assert upload(b"shot\x00.png", 201)["filename"] == "shot.png"
+    # werkzeug drops a part whose header is not UTF-8 (a surrogate's bytes): the file is missing, said plainly
+    assert "multipart/form-data" in upload(b"shot\xed\xa0\x80.png", 422)["errors"]["file"][0]
+    assert [a["filename"] for a in desk.ticket(key)["attachments"]] == ["shot.png"]
