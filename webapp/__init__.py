@@ -34,7 +34,7 @@ def create_app(sf: Supportflow | None = None, config: dict | None = None) -> Fla
         app.config["SECRET_KEY"] = _secret_key()
     app.extensions["supportflow"] = sf or open_supportflow()
     app.url_map.converters.update(CONVERTERS)
-    hardening.install(app)  # before every other hook: nothing reads an address no database can store
+    hardening.install(app)  # its hooks run before every other one: HEAD is GET, bad addresses are refused
     app.register_blueprint(api, url_prefix="/api/v1")
     register_pages(app)
     register_error_handlers(app)

@@ -1,6 +1,6 @@
 """What every request and response goes through, whatever the route: the client's address (behind a proxy only
-when told to believe it), an address holding text no database can store refused before any route reads it, and the
-security headers."""
+when told to believe it), HEAD served as GET, an address holding text no database can store refused before any
+route reads it, and the security headers."""
 
 import os
 
@@ -18,6 +18,14 @@ PAGE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-
 API_POLICY = "default-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"  # JSON is no page
 UNSTORABLE_QUERY = ("The address holds a character that cannot be stored (a NUL character or a lone surrogate); "
                     "remove it and try again.")
+
+
+def treat_head_as_get() -> None:
+    """HEAD is GET without the body (werkzeug drops it, reading the WSGI environ): so every view runs its read-only
+    GET branch for HEAD, a view testing `request.method == "GET"` never writes for it, and the pages' CSRF check
+    (webapp.pages.check_csrf) treats it as the read it is."""
+    if request.method == "HEAD":
+        request.method = "GET"
 
 
 def refuse_unstorable_address() -> None:
@@ -55,5 +63,6 @@ def install(app: Flask) -> None:
     hops = app.config.setdefault("TRUSTED_PROXIES", trusted_proxies())
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    app.before_request(treat_head_as_get)
     app.before_request(refuse_unstorable_address)
     app.after_request(add_security_headers)

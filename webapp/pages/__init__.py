@@ -60,19 +60,12 @@ def csrf_matches(sent: str | None) -> bool:
 
 
 def check_csrf() -> None:
-    """Only GET reads (HEAD became GET in treat_head_as_get; OPTIONS is answered by Flask without a view):
-    every other method, known or not, must carry the session's CSRF token."""
+    """Only GET reads (HEAD became GET in webapp.hardening; OPTIONS is answered by Flask without a view): every
+    other method, known or not, must carry the session's CSRF token."""
     if request.method in READ_ONLY_METHODS:
         return
     if not csrf_matches(request.form.get(CSRF_FIELD) or request.headers.get("X-CSRF-Token")):
         abort(400, "This form expired or did not come from this site; reload the page and try again.")
-
-
-def treat_head_as_get() -> None:
-    """HEAD is GET without the body (werkzeug drops it, reading the WSGI environ): so every view, the API's too,
-    runs its read-only GET branch for HEAD, and a view testing `request.method == "GET"` never writes for it."""
-    if request.method == "HEAD":
-        request.method = "GET"
 
 
 def signed_in(view):
@@ -89,7 +82,6 @@ def signed_in(view):
 
 
 def _page_request_hooks() -> None:
-    treat_head_as_get()
     # The JSON API authenticates by bearer token and static files need nobody.
     if request.path.startswith(("/api/", "/static/")):
         return
