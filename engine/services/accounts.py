@@ -1,21 +1,30 @@
 """Users, organisations, sign-in and API tokens. Passwords are hashed with Argon2."""
 
 import hashlib
+import ipaddress
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from marshmallow import Schema, fields, validate
 
 from engine.domain import ROLES, STAFF_ROLES
 from engine.errors import InvalidInput, TooManyAttempts, Unauthorized
+from engine.services import password_policy
 from engine.services.context import Supportflow
+from engine.services.inputs import is_storable, load_input
 from engine.store import accounts as store
 
 TOKEN_LIFETIME = timedelta(hours=12)
-THROTTLE_FAILURES = 5  # failed sign-ins within THROTTLE_WINDOW lock the user name for that window
 THROTTLE_WINDOW = timedelta(minutes=15)
+THROTTLE_FAILURES = 5  # failed sign-ins of one user name from one address within the window lock that pair
+THROTTLE_ADDRESS_FAILURES = 20  # ... of any user names from one address lock the address
+SWEEP_BATCH = 100  # expired failures deleted per attempt: the table stays small without a job of its own
+LOCKED_USER = "Too many failed sign-ins with this user name from your address; try again in 15 minutes."
+LOCKED_ADDRESS = "Too many failed sign-ins from your address; try again in 15 minutes."
+WRONG_CREDENTIALS = "The user name or password is wrong."
 _hasher = PasswordHasher()
 # Verifying against this keeps sign-in time the same whether or not the user exists.
 _DUMMY_HASH = _hasher.hash("not a password")
@@ -73,37 +82,107 @@ def user_exists(sf: Supportflow, username: str) -> bool:
         return store.user_by_username(conn, username) is not None
 
 
-def sign_in(sf: Supportflow, username: str, password: str) -> str:
-    """A new token for the user; Unauthorized for a wrong name or password, TooManyAttempts after
-    repeated failures (counted per user name, in the database, so every worker sees them)."""
+def sign_in(sf: Supportflow, username: str, password: str, client_address: str | None = None) -> str:
+    """A new token for the user; Unauthorized for a wrong name or password, TooManyAttempts after repeated
+    failures. `client_address` is where the attempt comes from (None: a caller without one, as the CLI)."""
     now = sf.clock.now()
     username = username.strip()
+    if not (is_storable(username) and is_storable(password)):  # no user has such a name or password
+        raise Unauthorized(WRONG_CREDENTIALS)
+    address = client_key(client_address)
+    _claim_attempt(sf, username, address, now)
     with sf.db.read() as conn:
-        failures = store.sign_in_failures_since(conn, username, now - THROTTLE_WINDOW)
         row = store.user_by_username(conn, username)
-    if failures >= THROTTLE_FAILURES:
-        minutes = int(THROTTLE_WINDOW.total_seconds() // 60)
-        raise TooManyAttempts(f"Too many failed sign-ins for {username!r}; try again in {minutes} minutes.")
-    try:
-        _hasher.verify(row["password_hash"] if row else _DUMMY_HASH, password)
-    except (VerificationError, InvalidHashError):
-        row = None
-    if row is None or not row["active"]:
-        with sf.db.write() as conn:
-            store.clear_sign_in_failures(conn, username, before=now - THROTTLE_WINDOW)
-            store.record_sign_in_failure(conn, username[:100], now)
-        raise Unauthorized("The user name or password is wrong.")
+    if not _password_fits(row, password) or not row["active"]:
+        raise Unauthorized(WRONG_CREDENTIALS)
     token = secrets.token_urlsafe(32)
     with sf.db.write() as conn:
-        store.clear_sign_in_failures(conn, username)
+        _forget_failures(conn, username, address)
         store.delete_expired_tokens(conn, now)
         store.insert_token(conn, _digest(token), row["id"], now, now + TOKEN_LIFETIME)
     return token
 
 
+def client_key(address: str | None) -> str:
+    """The address attempts are counted by: an IPv4 address, or the /64 prefix of an IPv6 one (one subscriber
+    commonly holds a whole /64, so its single addresses would each start from nothing)."""
+    try:
+        ip = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return "unknown"
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
+def _claim_attempt(sf: Supportflow, username: str, address: str, now: datetime) -> None:
+    """Count this attempt as a failure before its password is checked (a success deletes it again), or refuse
+    it with TooManyAttempts: per user name and address, and per address across user names. Attempts from one
+    address are serialised, so parallel ones cannot all read a count below the limit."""
+    since = now - THROTTLE_WINDOW
+    with sf.db.write() as conn:
+        store.lock_sign_in_address(conn, address)
+        store.sweep_sign_in_failures(conn, before=since, limit=SWEEP_BATCH)
+        for_user, for_address = store.sign_in_failures_since(conn, _user_key(username), address, since)
+        if for_address >= THROTTLE_ADDRESS_FAILURES:
+            raise TooManyAttempts(LOCKED_ADDRESS)
+        if for_user >= THROTTLE_FAILURES:
+            raise TooManyAttempts(LOCKED_USER)
+        store.record_sign_in_attempt(conn, _user_key(username), address, now)
+
+
+def _forget_failures(conn, username: str, address: str) -> None:
+    """A success clears the failures of this user name from this address only: not the evidence of others."""
+    store.lock_sign_in_address(conn, address)
+    store.clear_sign_in_failures(conn, _user_key(username), address)
+
+
+def _user_key(username: str) -> str:
+    return username.casefold()[:100]
+
+
+def _password_fits(row: dict | None, password: str) -> bool:
+    """Verify against a dummy hash when there is no such user: the answer takes as long either way."""
+    try:
+        _hasher.verify(row["password_hash"] if row else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    return row is not None
+
+
 def sign_out(sf: Supportflow, token: str) -> None:
+    """The token stops working at once (every request looks it up)."""
     with sf.db.write() as conn:
         store.delete_token(conn, _digest(token))
+
+
+class PasswordChangeSchema(Schema):
+    current = fields.String(required=True, validate=validate.Length(min=1, max=password_policy.MAX_LENGTH))
+    new = fields.String(required=True)
+
+
+def change_password(sf: Supportflow, actor: Actor, token: str, data, client_address: str | None = None) -> None:
+    """Set a new password ({current, new}); every other token of the user (API clients, other sessions) stops
+    working, `token` (the caller's own) goes on. A wrong current password counts as a failed sign-in."""
+    values = load_input(PasswordChangeSchema(), data)
+    problem = password_policy.password_problem(values["new"], actor.username)
+    if problem is None and values["new"] == values["current"]:
+        problem = "The new password is the same as the current one."
+    if problem:
+        raise InvalidInput({"new": [problem]})
+    address = client_key(client_address)
+    _claim_attempt(sf, actor.username, address, sf.clock.now())
+    with sf.db.read() as conn:
+        row = store.user_by_id(conn, actor.id)
+    if not _password_fits(row, values["current"]):
+        raise InvalidInput({"current": ["The current password is wrong."]})
+    new_hash = _hasher.hash(values["new"])
+    with sf.db.write() as conn:
+        _forget_failures(conn, actor.username, address)
+        store.set_password_hash(conn, actor.id, new_hash)
+        store.delete_tokens_of_user(conn, actor.id, keep=_digest(token))
 
 
 def actor_for_token(sf: Supportflow, token: str) -> Actor:

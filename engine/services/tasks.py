@@ -5,6 +5,7 @@ from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from engine.services import steps, views
 from engine.services.accounts import Actor
 from engine.services.context import Supportflow
+from engine.services.inputs import check_input
 from engine.services.tickets import render_ticket
 from engine.store import accounts as account_store
 from engine.store import runtime as store
@@ -65,6 +66,7 @@ def claim(sf: Supportflow, actor: Actor, task_id: str, *, release: bool = False)
 def complete(sf: Supportflow, actor: Actor, task_id: str, data) -> dict:
     """Complete a task with its form data; the answer is the ticket (with its newest events only: a
     ticket's trail grows, a step's cost must not)."""
+    check_input(data)  # storable text and bounded depth, as for every input; the form then checks its rules
 
     def build(conn) -> steps.Step:
         row = _visible_task(conn, actor, task_id)

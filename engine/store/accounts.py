@@ -1,8 +1,9 @@
 """Organisations, users, roles and API tokens."""
 
+import hashlib
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from engine.store.tables import api_tokens, organisations, sign_in_failures, user_roles, users
 
@@ -86,17 +87,43 @@ def delete_token(conn: Connection, token_hash: str) -> None:
     conn.execute(delete(api_tokens).where(api_tokens.c.token_hash == token_hash))
 
 
-def record_sign_in_failure(conn: Connection, username: str, at: datetime) -> None:
-    conn.execute(insert(sign_in_failures).values(username=username, at=at))
+def delete_tokens_of_user(conn: Connection, user_id: int, *, keep: str) -> None:
+    """Every token of the user but the one whose hash is `keep`."""
+    conn.execute(delete(api_tokens).where(api_tokens.c.user_id == user_id, api_tokens.c.token_hash != keep))
 
 
-def sign_in_failures_since(conn: Connection, username: str, since: datetime) -> int:
-    return conn.scalar(select(func.count()).select_from(sign_in_failures).where(
-        sign_in_failures.c.username == username, sign_in_failures.c.at > since))
+def set_password_hash(conn: Connection, user_id: int, password_hash: str) -> None:
+    conn.execute(update(users).where(users.c.id == user_id).values(password_hash=password_hash))
 
 
-def clear_sign_in_failures(conn: Connection, username: str, before: datetime | None = None) -> None:
-    condition = sign_in_failures.c.username == username
-    if before is not None:
-        condition = condition & (sign_in_failures.c.at <= before)
-    conn.execute(delete(sign_in_failures).where(condition))
+def lock_sign_in_address(conn: Connection, client_address: str) -> None:
+    """Serialise the sign-in attempts of one client address until the transaction ends: on PostgreSQL with a
+    transaction-level advisory lock; SQLite has one writer at a time already (BEGIN IMMEDIATE)."""
+    if conn.dialect.name == "postgresql":
+        digest = hashlib.sha256(f"sign-in:{client_address}".encode()).digest()
+        conn.execute(select(func.pg_advisory_xact_lock(int.from_bytes(digest[:8], "big", signed=True))))
+
+
+def sign_in_failures_since(conn: Connection, username: str, client_address: str, since: datetime) -> tuple[int, int]:
+    """(failures of this user name from this address, failures from this address) after `since`."""
+    query = (select(func.count().filter(sign_in_failures.c.username == username), func.count())
+             .where(sign_in_failures.c.client_address == client_address, sign_in_failures.c.at > since))
+    for_user, for_address = conn.execute(query).one()
+    return for_user, for_address
+
+
+def record_sign_in_attempt(conn: Connection, username: str, client_address: str, at: datetime) -> None:
+    conn.execute(insert(sign_in_failures).values(username=username, client_address=client_address, at=at))
+
+
+def clear_sign_in_failures(conn: Connection, username: str, client_address: str) -> None:
+    conn.execute(delete(sign_in_failures).where(sign_in_failures.c.username == username,
+                                                sign_in_failures.c.client_address == client_address))
+
+
+def sweep_sign_in_failures(conn: Connection, before: datetime, limit: int) -> None:
+    """Delete up to `limit` failures from before `before`, skipping rows another transaction holds: sweeping
+    never waits, and two sweeps never deadlock."""
+    expired = (select(sign_in_failures.c.id).where(sign_in_failures.c.at <= before)
+               .order_by(sign_in_failures.c.at).limit(limit).with_for_update(skip_locked=True))
+    conn.execute(delete(sign_in_failures).where(sign_in_failures.c.id.in_(expired)))

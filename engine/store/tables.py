@@ -262,13 +262,16 @@ attachment_contents = Table(
     Column("content", LargeBinary, nullable=False),
 )
 
-# Failed sign-ins, for throttling (kept in the database so that every web worker counts the same).
+# Sign-in attempts not known to have succeeded, for throttling (in the database, so that every web worker counts
+# the same). An attempt is written before its password is checked and deleted when it succeeds.
 sign_in_failures = Table(
     "sign_in_failures", metadata,
     Column("id", Id, primary_key=True),
-    Column("username", String(100), nullable=False),
+    Column("username", String(100), nullable=False),  # case-folded
+    Column("client_address", String(64), nullable=False, server_default=text("''")),  # IPv4, or an IPv6 /64
     Column("at", UtcDateTime(), nullable=False),
-    Index("ix_sign_in_failures_user", "username", "at"),
+    Index("ix_sign_in_failures_address", "client_address", "at"),
+    Index("ix_sign_in_failures_at", "at"),  # sweeping the expired ones
 )
 
 

@@ -77,19 +77,28 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.fixture
 def new_page(browser, tmp_path):
-    """new_page() → a page in a fresh browser context (its own cookies); all are closed after the test."""
-    contexts = []
+    """new_page() → a page in a fresh browser context (its own cookies); all are closed after the test, which
+    fails if the browser refused anything for the Content-Security-Policy (open_page.csp_violations lists it)."""
+    contexts, violations = [], []
+
+    def note_violation(message):
+        if "Content Security Policy" in message.text:
+            violations.append(f"{message.location.get('url', '')}: {message.text}")
 
     def open_page():
         context = browser.new_context(viewport=VIEWPORT)
         context.set_default_timeout(STEP_TIMEOUT_MS)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on("console", note_violation)
+        return page
 
-    open_page.contexts, open_page.failure_dir = contexts, tmp_path
+    open_page.contexts, open_page.failure_dir, open_page.csp_violations = contexts, tmp_path, violations
     yield open_page
     for context in contexts:
         context.close()
+    if violations:
+        pytest.fail("The browser refused content for the Content-Security-Policy:\n" + "\n".join(violations))
 
 
 @pytest.fixture

@@ -58,3 +58,34 @@ def test_pages_show_errors_as_pages_and_the_api_stays_json(app):
     page = client.get("/no-such-page")
     assert page.status_code == 404 and page.mimetype == "text/html"
     assert client.get("/api/v1/no-such").is_json
+
+
+def test_head_is_a_get_without_body_and_never_signs_in(app):
+    client = app.test_client()
+    token = csrf_of(client)
+    for data in ({"username": "support", "password": "demo"},
+                 {"username": "support", "password": "demo", "csrf_token": token}):
+        response = client.head("/sign-in", data=data)
+        assert response.status_code == 200 and response.data == b""
+        assert client.get("/inbox").headers["Location"].startswith("/sign-in")  # still signed out
+
+
+def test_head_with_a_form_body_creates_no_ticket(app, desk):
+    client = app.test_client()
+    assert sign_in(client, "customer").status_code == 302
+    token = csrf_of(client, "/portal/new")
+    form = {"title": "Made by HEAD", "description": "Should not exist.", "category": "bug", "priority": "low"}
+    for data in (form, {**form, "csrf_token": token}):
+        response = client.head("/portal/new", data=data)
+        assert response.status_code == 200 and response.data == b""
+    assert desk.as_("support").get("/tickets") == []
+
+
+def test_every_method_but_get_and_options_needs_the_csrf_token(app):
+    client = app.test_client()
+    assert sign_in(client, "support").status_code == 302
+    for method in ("POST", "PUT", "PATCH", "DELETE", "PROPFIND"):
+        response = client.open("/sign-out", method=method)
+        assert response.status_code == 400, method
+    assert client.options("/sign-out").status_code == 200
+    assert client.get("/inbox").status_code == 200  # nothing signed the user out

@@ -4,13 +4,12 @@ The signed-in pages (the process editor, the diagrams of the ops console) call t
 cookie instead of a bearer token; such calls must carry the page's CSRF token in `X-CSRF-Token`, whatever the
 method, so that another site can neither write nor read through a visitor's session."""
 
-import secrets
-
 from flask import Blueprint, current_app, g, request, session
 
-from engine.errors import Unauthorized
+from engine.errors import InvalidInput, Unauthorized
 from engine.services import accounts
-from webapp.pages import CSRF_FIELD
+from engine.services.inputs import TOO_DEEP
+from webapp.pages import csrf_matches
 
 api = Blueprint("api", __name__)
 PUBLIC_ENDPOINTS = {"api.issue_token", "api.openapi_document"}
@@ -30,18 +29,21 @@ def authenticate():
         token = session["token"]
     elif scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Send 'Authorization: Bearer <token>'; get a token from POST /api/v1/auth/token.")
-    g.actor = accounts.actor_for_token(engine(), token.strip())
+    g.token = token.strip()  # the caller's own token: revoking it, or keeping it when the password changes
+    g.actor = accounts.actor_for_token(engine(), g.token)
 
 
 def _session_call() -> bool:
     """A page's own call: a signed-in session and its CSRF token in the header."""
-    sent, expected = request.headers.get("X-CSRF-Token", ""), session.get(CSRF_FIELD, "")
-    return bool(session.get("token") and sent and expected and secrets.compare_digest(sent, expected))
+    return bool(session.get("token")) and csrf_matches(request.headers.get("X-CSRF-Token"))
 
 
 def json_body():
     """The request's JSON (None when absent or not JSON, which the schemas then refuse clearly)."""
-    return request.get_json(silent=True)
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:  # the parser's own limit (about 1,000 levels); the input loader refuses beyond 32
+        raise InvalidInput({"_schema": [TOO_DEEP]}) from None
 
 
-from webapp.api import openapi, processes, tickets, work  # noqa: E402,F401  (routes register on import)
+from webapp.api import auth, openapi, processes, tickets, work  # noqa: E402,F401  (routes register on import)

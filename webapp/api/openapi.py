@@ -4,6 +4,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app
 
+from engine.services.accounts import PasswordChangeSchema
 from engine.services.instances import InstanceFilterSchema
 from engine.services.tickets import NewTicketSchema, TicketFilterSchema
 from webapp.api import api
@@ -13,14 +14,21 @@ _ERRORS = {
     "401": "No or a bad bearer token.", "403": "The caller's roles do not allow this.",
     "404": "Not found, or not visible to the caller.", "409": "The state moved on (already completed, suspended).",
     "422": "Invalid input; `errors` says which.",
+    "429": "Too many failed sign-ins from the caller's address; try again in 15 minutes.",
 }
 
 
+def _errors(*codes: str) -> dict:
+    return {code: {"description": _ERRORS[code], "content": {"application/json": {"schema": "Error"}}}
+            for code in codes}
+
+
 def _responses(ok_code: str, ok_schema, *errors: str) -> dict:
-    responses = {ok_code: {"description": "OK", "content": {"application/json": {"schema": ok_schema}}}}
-    for code in errors:
-        responses[code] = {"description": _ERRORS[code], "content": {"application/json": {"schema": "Error"}}}
-    return responses
+    return {ok_code: {"description": "OK", "content": {"application/json": {"schema": ok_schema}}}, **_errors(*errors)}
+
+
+def _no_content(*errors: str) -> dict:
+    return {"204": {"description": "Done; the answer has no body"}, **_errors(*errors)}
 
 
 def _json_body(schema) -> dict:
@@ -42,12 +50,22 @@ def build_spec() -> dict:
                  "ProcessVersion", "Deployed"):
         spec.components.schema(name, schema=getattr(s, name))
     spec.components.schema("NewTicket", schema=NewTicketSchema)
+    spec.components.schema("PasswordChange", schema=PasswordChangeSchema)
     array = lambda name: {"type": "array", "items": {"$ref": f"#/components/schemas/{name}"}}  # noqa: E731
     secured = [{"bearer": []}]
     task_id, instance_id = _path_param("task_id"), _path_param("instance_id", "integer")
     paths = {
-        "/auth/token": {"post": {"summary": "Sign in", "requestBody": _json_body("TokenRequest"),
-                                 "responses": _responses("200", "TokenResponse", "401", "422")}},
+        "/auth/token": {
+            "post": {"summary": "Sign in", "requestBody": _json_body("TokenRequest"),
+                     "responses": _responses("200", "TokenResponse", "401", "422", "429")},
+            "delete": {"summary": "Revoke the token of this call: it stops working at once", "security": secured,
+                       "responses": _no_content("401")},
+        },
+        "/auth/password": {"post": {
+            "summary": "Change one's password (at least 10 characters, not common, not the user name); every "
+                       "other token of the user stops working, this one goes on",
+            "security": secured, "requestBody": _json_body("PasswordChange"),
+            "responses": _no_content("401", "422", "429")}},
         "/tickets": {
             "post": {"summary": "Submit a ticket (support masters pass organisation)", "security": secured,
                      "requestBody": _json_body("NewTicket"),

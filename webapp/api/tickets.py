@@ -1,20 +1,12 @@
-"""Routes: sign-in token and tickets."""
+"""Routes: tickets."""
 
 
 from flask import g, request
 
 from engine.errors import InvalidInput
-from engine.services import accounts, conversation, reopen, tickets
-from engine.services.inputs import load_input
+from engine.services import conversation, reopen, tickets
 from webapp.api import api, engine, json_body
-from webapp.api.schemas import TokenRequest
 from webapp.downloads import attachment_response
-
-
-@api.post("/auth/token")
-def issue_token():
-    body = load_input(TokenRequest(), json_body())
-    return {"token": accounts.sign_in(engine(), body["username"], body["password"])}
 
 
 @api.post("/tickets")

@@ -3,6 +3,7 @@ user's token; every form carries a CSRF token; the JSON API keeps its bearer tok
 
 Routes and endpoints (the contract between the blueprints, the templates and the browser tests):
   session (signin.py): /sign-in (sign_in), /sign-out (sign_out, POST), / (home: portal or inbox)
+  account: /account/password (password: GET, POST)
   inbox:   /inbox (index), /inbox/tasks/<task_id>/claim (claim, POST), .../unclaim (unclaim, POST)
   tasks:   /tasks/<task_id> (show: the form; complete: POST)
   tickets: /tickets/<key> (show), /tickets/<key>/comments (comment, POST),
@@ -25,6 +26,7 @@ from engine.errors import Unauthorized
 from engine.services import accounts
 
 CSRF_FIELD = "csrf_token"
+READ_ONLY_METHODS = ("GET", "OPTIONS")
 
 
 def current_engine():
@@ -50,11 +52,21 @@ def load_actor() -> None:
             session.pop("token", None)
 
 
+def csrf_matches(sent: str | None) -> bool:
+    """Whether `sent` is this session's CSRF token. Compared as bytes: compare_digest refuses a str that is not
+    ASCII, and what a client sends may be anything."""
+    expected = session.get(CSRF_FIELD, "")
+    return bool(sent and expected) and secrets.compare_digest(sent.encode("utf-8", "surrogatepass"),
+                                                              expected.encode("utf-8"))
+
+
 def check_csrf() -> None:
-    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
-        sent = request.form.get(CSRF_FIELD) or request.headers.get("X-CSRF-Token")
-        if not sent or not secrets.compare_digest(sent, session.get(CSRF_FIELD, "")):
-            abort(400, "This form expired or did not come from this site; reload the page and try again.")
+    """Only GET reads (HEAD became GET in webapp.hardening; OPTIONS is answered by Flask without a view): every
+    other method, known or not, must carry the session's CSRF token."""
+    if request.method in READ_ONLY_METHODS:
+        return
+    if not csrf_matches(request.form.get(CSRF_FIELD) or request.headers.get("X-CSRF-Token")):
+        abort(400, "This form expired or did not come from this site; reload the page and try again.")
 
 
 def signed_in(view):
@@ -84,11 +96,11 @@ def favicon():
 
 
 def register_pages(app: Flask) -> None:
-    from webapp.pages import board, inbox, ops, portal, processes, signin, tasks, tickets
+    from webapp.pages import account, board, inbox, ops, portal, processes, signin, tasks, tickets
 
     app.jinja_env.globals[CSRF_FIELD] = csrf_token
     app.jinja_env.filters["hours"] = hours_text  # 16, 12.5: efforts read the same on every page and in mails
     app.before_request(_page_request_hooks)
     app.add_url_rule("/favicon.ico", "favicon", favicon)
-    for module in (signin, inbox, tasks, tickets, portal, board, processes, ops):
+    for module in (signin, account, inbox, tasks, tickets, portal, board, processes, ops):
         app.register_blueprint(module.bp)

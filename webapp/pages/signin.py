@@ -42,7 +42,7 @@ def sign_in():
         return render_template("session/sign_in.html", next=next_page, username="")
     username = request.form.get("username", "").strip()
     try:
-        token = accounts.sign_in(current_engine(), username, request.form.get("password", ""))
+        token = accounts.sign_in(current_engine(), username, request.form.get("password", ""), request.remote_addr)
     except (Unauthorized, TooManyAttempts) as err:
         status = 429 if isinstance(err, TooManyAttempts) else 401
         return render_template("session/sign_in.html", next=next_page, username=username, error=str(err)), status

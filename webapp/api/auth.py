@@ -1,0 +1,26 @@
+"""Routes: signing in for a token, revoking it, changing one's password."""
+
+from flask import g, request
+
+from engine.services import accounts
+from engine.services.inputs import load_input
+from webapp.api import api, engine, json_body
+from webapp.api.schemas import TokenRequest
+
+
+@api.post("/auth/token")
+def issue_token():
+    body = load_input(TokenRequest(), json_body())
+    return {"token": accounts.sign_in(engine(), body["username"], body["password"], request.remote_addr)}
+
+
+@api.delete("/auth/token")
+def revoke_token():
+    accounts.sign_out(engine(), g.token)
+    return "", 204
+
+
+@api.post("/auth/password")
+def change_password():
+    accounts.change_password(engine(), g.actor, g.token, json_body(), request.remote_addr)
+    return "", 204

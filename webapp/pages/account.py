@@ -1,0 +1,37 @@
+"""The signed-in user's own account: changing the password. The engine judges the new password; this page only
+asks for it twice so that a typo does not lock the user out."""
+
+from flask import Blueprint, flash, g, redirect, render_template, request, session
+
+from engine.errors import InvalidInput, TooManyAttempts
+from engine.services import accounts
+from webapp.pages import current_engine, signed_in
+from webapp.pages.signin import home_for
+
+bp = Blueprint("account", __name__)  # endpoints: account.password
+
+MISMATCH = "The two new passwords differ; type the new password twice, the same way."
+
+
+def _form(errors: dict, status: int):
+    # The passwords typed are never sent back into the page.
+    return render_template("account/password.html", errors=errors), status
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@signed_in
+def password():
+    if request.method == "GET":
+        return _form({}, 200)
+    new = request.form.get("new", "")
+    if new != request.form.get("confirm", ""):
+        return _form({"confirm": [MISMATCH]}, 422)
+    try:
+        accounts.change_password(current_engine(), g.actor, session["token"],
+                                 {"current": request.form.get("current", ""), "new": new}, request.remote_addr)
+    except InvalidInput as err:
+        return _form(err.errors, 422)
+    except TooManyAttempts as err:
+        return _form({"current": [str(err)]}, 429)
+    flash("Your password is changed. Everywhere else you are signed out; here you stay signed in.", "success")
+    return redirect(home_for(g.actor))
