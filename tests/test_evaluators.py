@@ -305,3 +305,38 @@ def test_a_script_that_overruns_fails_its_step_with_a_recorded_error_while_other
     assert detail["status"] == "error" and detail["last_error"]["element"] == "heavy_script"
     assert STOPPED in detail["last_error"]["message"]
     assert [i["ticket_key"] for i in desk.as_("ops").get("/instances?status=error")] == [key]
+
+
+SERVER = """
+import sys
+sys.path.insert(0, {root!r})
+from engine.bpmn.sandbox import EvaluatorPool, Sandbox
+pool = EvaluatorPool()
+Sandbox(pool=pool).evaluate("n", {{"n": 1}})
+print(*pool.pids(), flush=True)
+sys.stdin.read()
+"""
+
+
+def test_evaluators_end_when_their_server_is_killed():
+    server = subprocess.Popen([sys.executable, "-c", SERVER.format(root=str(ROOT))], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    [evaluator] = map(int, server.stdout.readline().split())
+    assert _running(evaluator)
+    server.kill()  # no atexit, no goodbye: the evaluator reads the end of its pipe and leaves
+    server.wait()
+    for _ in range(600):  # a hang guard, not a measurement
+        if not _running(evaluator):
+            break
+        threading.Event().wait(0.1)
+    assert not _running(evaluator)
+    server.stdin.close()
+    server.stdout.close()
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
