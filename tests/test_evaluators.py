@@ -261,6 +261,14 @@ def test_validate_evaluates_timers_in_an_evaluator_while_other_requests_are_serv
     assert STOPPED in problem["message"] and problem["element"]
 
 
+def test_after_one_timer_expression_overran_validate_evaluates_no_more(desk):
+    xml = heavy_timer_process().replace('>"P30D"</bpmn:timeDuration>', f">{HEAVY_TIMER}</bpmn:timeDuration>", 1)
+    checked = desk.as_("process").post("/processes/validate", data=xml, content_type="application/xml")
+    messages = [problem["message"] for problem in checked["problems"]]
+    assert len(messages) == 2 and sum(STOPPED in message for message in messages) == 1
+    assert sum("was not evaluated, because an earlier timer expression ran too long" in m for m in messages) == 1
+
+
 def heavy_script_after_triage() -> str:
     """support_ticket with a script task between triage and the outcome gateway."""
     root = etree.fromstring((SHIPPED / "support_ticket.bpmn").read_bytes())
