@@ -91,10 +91,8 @@ def _cpu_seconds() -> float:
 def _limit_cpu(time_limit: float) -> bool:
     """Allow this request its time limit plus a second of CPU; False when the lifetime budget is spent."""
     soft = math.ceil(_cpu_seconds() + time_limit) + 1
-    if soft > CPU_LIFETIME // 2:
-        return False
-    resource.setrlimit(resource.RLIMIT_CPU, (soft, CPU_LIFETIME))
-    return True
+    resource.setrlimit(resource.RLIMIT_CPU, (min(soft, CPU_LIFETIME), CPU_LIFETIME))
+    return soft <= CPU_LIFETIME // 2
 
 
 def _error(kind: str, error: BaseException | None = None) -> dict:
@@ -157,6 +155,9 @@ def serve(sandboxes: dict[float, InProcessSandbox]) -> None:
             data = wire.frame(reply)
         except wire.WireError as error:
             data = wire.frame(_error("script", error))
+        except MemoryError:  # the answer itself is too large for the limit
+            reply = {**_error("memory"), "retire": True}
+            data = wire.frame(reply)
         _write_all(data)
         if reply.get("retire"):
             return
