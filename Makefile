@@ -9,7 +9,7 @@ export DATABASE_URL
 # a browser from the internet).
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench bench-freeze clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -64,6 +64,11 @@ bench/peer/node_modules/.installed: bench/peer/package-lock.json
 
 bench: install bench/peer/node_modules/.installed
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/sandbox_freeze.py
+
+# /healthz latency on gunicorn while Validate runs diagram code that used to freeze the server (figures only).
+bench-freeze: install
+	$(BIN)/python bench/sandbox_freeze.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache webapp/static/dist $(FRONTEND)/node_modules

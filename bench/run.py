@@ -3,7 +3,8 @@
 (a) raw SpiffWorkflow 3.2.0 in memory, nothing saved;
 (b) supportflow's engine, every step persisted, through the service functions the API calls;
 (c) the Node.js engine bpmn-engine on the same BPMN, saving and resuming after every user task;
-(d) per-step time and stored bytes of one ticket after 1, 10, 100 and 500 reopens.
+(d) per-step time and stored bytes of one ticket after 1, 10, 100 and 500 reopens;
+(e) what diagram code costs now that it runs in evaluator processes: one round trip, and how many a step makes.
 Figures, not assertions: the machine is shared and noisy; ratios from one run are what count."""
 
 import argparse
@@ -26,6 +27,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser  # noqa: E402
 from SpiffWorkflow.util.task import TaskState  # noqa: E402
 
 from bench.peer import run_peer  # noqa: E402
+from engine.bpmn.sandbox import EvaluatorPool, InProcessSandbox, PoolSettings, Sandbox  # noqa: E402
 from engine.clock import FixedClock  # noqa: E402
 from engine.services import accounts, setup, tasks, tickets  # noqa: E402
 from engine.services.context import Supportflow  # noqa: E402
@@ -137,6 +139,8 @@ def _task_id(sf: Supportflow, ticket: dict, actor, element: str) -> str:
 def supportflow_run(sf: Supportflow, scenario: str, instances: int) -> dict:
     actors = {name: accounts.actor_by_username(sf, name) for name in ("customer", "support", "developer", "owner")}
     step_times, sizes = [], []
+    pool = sf.runtime.script_engine.environment.sandbox.pool
+    evaluations = pool.evaluations
     started = time.perf_counter()
     for _ in range(instances):
         t0 = time.perf_counter()
@@ -148,7 +152,28 @@ def supportflow_run(sf: Supportflow, scenario: str, instances: int) -> dict:
             step_times.append(time.perf_counter() - t0)
         assert ticket["status"] == "closed", f"{scenario}: ticket ended {ticket['status']}"
         sizes.append(_state_bytes(sf, ticket["key"]))
-    return _figures(instances, time.perf_counter() - started, step_times, statistics.mean(sizes))
+    figures = _figures(instances, time.perf_counter() - started, step_times, statistics.mean(sizes))
+    figures["evaluations_per_step"] = (pool.evaluations - evaluations) / len(step_times)
+    return figures
+
+
+# --- (e) the evaluator processes ---------------------------------------------------------------------
+
+def evaluator_round_trip(evaluations: int = 3000) -> dict:
+    """Microseconds per condition evaluated through an evaluator process, and the same in-process."""
+    context = {f"field{i}": i for i in range(9)} | {"outcome": "answer", "description": "x" * 500}
+    pool = EvaluatorPool(PoolSettings(size=1))
+    timings = {}
+    try:
+        for label, sandbox in (("evaluator", Sandbox(pool=pool)), ("in-process", InProcessSandbox())):
+            sandbox.evaluate('outcome == "answer"', context)
+            t0 = time.perf_counter()
+            for _ in range(evaluations):
+                sandbox.evaluate('outcome == "answer"', context)
+            timings[label] = (time.perf_counter() - t0) / evaluations * 1e6
+    finally:
+        pool.close()
+    return timings
 
 
 def _state_bytes(sf: Supportflow, key: str) -> int:
@@ -192,7 +217,9 @@ def _row(label: str, figures: dict) -> str:
     size = figures.get("state_bytes_per_instance")
     per_step = f"step median {figures['step_ms_median']:>7.2f} ms   p95 {figures['step_ms_p95']:>7.2f} ms"
     stored = f"{size:,.0f} B/instance" if size else ""
-    return f"  {label:<34} {figures['instances_per_s']:>9.1f} inst/s   {per_step}   {stored}"
+    evaluations = figures.get("evaluations_per_step")
+    evaluated = f"   {evaluations:.2f} evaluations/step" if evaluations is not None else ""
+    return f"  {label:<34} {figures['instances_per_s']:>9.1f} inst/s   {per_step}   {stored}{evaluated}"
 
 
 def main() -> int:
@@ -221,13 +248,23 @@ def main() -> int:
             print(f"  b/a = {b_a:.2f}   b/c = {b_c:.1f}")
             summary.setdefault("b/a", b_a)
             summary.setdefault("b/c", b_c)
+            summary.setdefault("evaluations_per_step", ours["evaluations_per_step"])
+            summary.setdefault("step_ms", ours["step_ms_median"])
         print("\n(d) one question ticket reopened again and again (SQLite file)")
         scaling = reopen_scaling(fresh_engine("bug_dqp", None, workdir))
         for point, figures in scaling.items():
             print(f"  after {point:>3} reopens: step median {figures['step_ms']:.2f} ms, "
                   f"state {figures['state_bytes']:,} B")
         ratio = scaling[500]["step_ms"] / scaling[1]["step_ms"]
-        print(f"\nbench: b/a={summary['b/a']:.2f} b/c={summary['b/c']:.1f} reopen500/reopen1={ratio:.2f}")
+        cost = evaluator_round_trip()
+        per_step = summary["evaluations_per_step"] * cost["evaluator"]
+        print("\n(e) diagram code in evaluator processes")
+        print(f"  one condition: {cost['evaluator']:.1f} us through an evaluator, {cost['in-process']:.1f} us "
+              "in-process")
+        print(f"  bug path: {summary['evaluations_per_step']:.2f} evaluations per step = {per_step:.0f} us of a "
+              f"{summary['step_ms']:.2f} ms step median ({per_step / 10 / summary['step_ms']:.1f} %)")
+        print(f"\nbench: b/a={summary['b/a']:.2f} b/c={summary['b/c']:.1f} reopen500/reopen1={ratio:.2f} "
+              f"evaluator_us={cost['evaluator']:.1f}")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return 0

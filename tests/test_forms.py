@@ -1,6 +1,7 @@
 """Unit tests of engine.forms: definitions are checked at deploy time, submissions on every completion."""
 
 import json
+import threading
 import time
 
 import pytest
@@ -103,7 +104,15 @@ def test_a_schema_that_is_not_a_form_is_refused(schema, message):
      "minLength 5 is greater than maxLength 2"),
     ({"type": "textfield", "key": "t", "validate": {"maxLength": -1}}, "maxLength must be a whole number"),
     ({"type": "textarea", "key": "t", "validate": {"maxLength": 10**9}}, "maxLength may be at most 100000"),
-    ({"type": "textfield", "key": "t", "validate": {"pattern": "[a-"}}, "is not a valid regular expression"),
+    ({"type": "textfield", "key": "t", "validate": {"pattern": "[a-"}},
+     "Field 't': the pattern '[a-' is not a regular expression supportflow can check: missing ]: [a-."),
+    ({"type": "textfield", "key": "t", "validate": {"pattern": "(a)\\1"}}, "back-references"),
+    ({"type": "textfield", "key": "t", "validate": {"pattern": "x(?=y)"}}, "look-arounds"),
+    ({"type": "textarea", "key": "t", "validate": {"pattern": "a{99999999999}"}},
+     "Field 't': the pattern 'a{99999999999}' repeats a part 99999999999 times; the most a pattern may repeat "
+     "is 1,000 times."),
+    ({"type": "textfield", "key": "t", "validate": {"pattern": "a{2,1001}"}}, "repeats a part 1001 times"),
+    ({"type": "textfield", "key": "t", "validate": {"pattern": 7}}, "Field 't': the pattern must be text."),
     ({"type": "textfield", "key": "t", "validate": {"validationType": "zip"}}, "validationType must be"),
     ({"type": "number", "key": "n", "validate": {"min": 5, "max": 1}}, "min 5 is greater than max 1"),
     ({"type": "number", "key": "n", "validate": {"min": "5"}}, "min must be a number"),
@@ -193,6 +202,36 @@ def test_text_fields_are_capped_even_without_max_length():
         "title": ["Longer than the maximum length of 200."],
         "body": ["Longer than the maximum length of 10000."],
     }
+
+
+def test_a_pattern_must_match_the_whole_value_as_in_html_and_form_js_pages():
+    form = form_of({"type": "textfield", "key": "code", "validate": {"pattern": "[A-Z]+"}})
+    assert form.validate({"code": "ABC"}) == {"code": "ABC"}
+    assert errors_of(form, {"code": "ABC1"}) == {"code": ["Must match the pattern [A-Z]+."]}
+    assert errors_of(form, {"code": "1ABC"}) == {"code": ["Must match the pattern [A-Z]+."]}
+    either = form_of({"type": "textfield", "key": "code", "validate": {"pattern": "a|ab"}})
+    assert either.validate({"code": "ab"}) == {"code": "ab"}  # the whole value, not the first alternative
+
+
+def test_patterns_that_backtrack_exponentially_elsewhere_are_matched_in_linear_time():
+    # ^(a+)+$ doubles its work per character in a backtracking engine (27 characters: 4.4 s); at 100 a
+    # backtracking engine never answers, so the guard only catches a hang, it measures nothing.
+    form = form_of({"type": "textfield", "key": "code", "validate": {"pattern": "^(a+)+$"}})
+    answers = {}
+    worker = threading.Thread(daemon=True, target=lambda: answers.update(
+        refused=form_errors(form, {"code": "a" * 99 + "!"}), accepted=form.validate({"code": "a" * 100})))
+    worker.start()
+    worker.join(60)
+    assert not worker.is_alive(), "the pattern backtracks"
+    assert answers == {"refused": {"code": ["Must match the pattern ^(a+)+$."]}, "accepted": {"code": "a" * 100}}
+
+
+def form_errors(form: FormDefinition, data) -> dict[str, list[str]]:
+    try:
+        form.validate(data)
+    except InvalidInput as error:
+        return error.errors
+    return {}
 
 
 def test_a_huge_string_is_refused_quickly_without_running_the_pattern():

@@ -1,6 +1,8 @@
 """Uploading BPMN: hostile XML and files from any modelling tool get a 201 or a clear 422, never a
 500, and a refused file changes nothing."""
 
+import re
+
 import pytest
 
 from tests.test_ops_and_errors import SHIPPED
@@ -119,3 +121,18 @@ def test_a_new_version_runs_new_tickets_and_keeps_old_ones(desk):
 def test_only_process_owners_deploy(desk):
     desk.as_("support").post("/processes", data=MINIMAL, content_type="application/xml", expect=403)
     desk.as_("customer").get("/processes", expect=403)
+
+
+def test_a_form_pattern_re2_cannot_check_is_refused_naming_the_field(desk):
+    owner = desk.as_("process")
+    shipped = (SHIPPED / "support_ticket.bpmn").read_text()
+    xml = re.sub(r'"pattern": "[^"]*"', '"pattern": "a{99999999999}"', shipped, count=1)
+    assert xml != shipped
+    before = owner.get("/processes")
+    checked = owner.post("/processes/validate", data=xml, content_type="application/xml")
+    answer = owner.post("/processes", data=xml, content_type="application/xml", expect=422)
+    [problem] = answer["errors"]
+    assert checked["problems"] == answer["errors"] and problem["element"] == "triage"
+    assert problem["message"].endswith("the pattern 'a{99999999999}' repeats a part 99999999999 times; the most "
+                                       "a pattern may repeat is 1,000 times.")
+    assert owner.get("/processes") == before

@@ -1,4 +1,7 @@
-"""Unit tests of engine.bpmn.sandbox: diagram Python runs, but never reaches files, network or the process."""
+"""Unit tests of engine.bpmn.sandbox: diagram Python runs, but never reaches files, network or the process.
+Each behaviour is checked in-process (the layers an evaluator runs) and through an evaluator process (what
+the engine uses); what needs this process's tracer or a trusted helper function is checked in-process only.
+tests/test_evaluators.py covers the evaluator processes themselves."""
 
 import sys
 import threading
@@ -8,23 +11,39 @@ from datetime import date
 import pytest
 
 from engine.bpmn import sandbox as sandbox_module
-from engine.bpmn.sandbox import Sandbox
+from engine.bpmn.sandbox import EvaluatorPool, InProcessSandbox, PoolSettings, Sandbox
 from engine.errors import ScriptError, ScriptTimeout
 
 LIMIT = 0.2
 
 
 @pytest.fixture(scope="module")
-def sandbox() -> Sandbox:
-    return Sandbox(time_limit=LIMIT)
+def pool():
+    pool = EvaluatorPool(PoolSettings(size=2))
+    yield pool
+    pool.close()
 
 
-def run(sandbox: Sandbox, mode: str, source: str, context: dict | None = None):
+@pytest.fixture(scope="module", params=["in-process", "evaluator"])
+def sandbox(request, pool) -> Sandbox | InProcessSandbox:
+    if request.param == "in-process":
+        return InProcessSandbox(time_limit=LIMIT)
+    isolated = Sandbox(time_limit=LIMIT, pool=pool)
+    isolated.evaluate("len(x) == 2", {"x": [1, 2]})  # the evaluator is started before any test runs
+    return isolated
+
+
+@pytest.fixture(scope="module")
+def local_sandbox() -> InProcessSandbox:
+    return InProcessSandbox(time_limit=LIMIT)
+
+
+def run(sandbox, mode: str, source: str, context: dict | None = None):
     context = {"x": [1, 2]} if context is None else context
     return sandbox.evaluate(source, context) if mode == "eval" else sandbox.execute(source, context)
 
 
-def refusal(sandbox: Sandbox, mode: str, source: str, context: dict | None = None) -> ScriptError:
+def refusal(sandbox, mode: str, source: str, context: dict | None = None) -> ScriptError:
     """The ScriptError (exactly that class) the source raises; its message must read as one sentence."""
     with pytest.raises(ScriptError) as caught:
         run(sandbox, mode, source, context)
@@ -97,12 +116,12 @@ def test_a_script_may_handle_errors_change_items_print_and_format(sandbox):
 
 
 def test_scripts_call_the_functions_the_engine_offers():
-    sandbox = Sandbox(functions={"double": lambda value: value * 2})
+    sandbox = InProcessSandbox(functions={"double": lambda value: value * 2})
     assert sandbox.evaluate("double(x) == 6", {"x": 3})
     with pytest.raises(ValueError):
-        Sandbox(functions={"_hidden": len})
+        InProcessSandbox(functions={"_hidden": len})
     with pytest.raises(ValueError):
-        Sandbox(functions={"answer": 42})
+        InProcessSandbox(functions={"answer": 42})
 
 
 def test_task_data_cannot_replace_a_guard(sandbox):
@@ -238,7 +257,7 @@ ENDLESS = [
 ]
 
 
-def stopped_after(sandbox: Sandbox, mode: str, source: str) -> float:
+def stopped_after(sandbox: InProcessSandbox, mode: str, source: str) -> float:
     started = time.monotonic()
     with pytest.raises(ScriptTimeout) as caught:
         run(sandbox, mode, source)
@@ -248,25 +267,25 @@ def stopped_after(sandbox: Sandbox, mode: str, source: str) -> float:
 
 
 @pytest.mark.parametrize(("mode", "source"), ENDLESS)
-def test_endless_scripts_are_stopped_at_the_time_limit(sandbox, mode, source):
-    assert LIMIT <= stopped_after(sandbox, mode, source) < 1.5 * LIMIT
+def test_endless_scripts_are_stopped_at_the_time_limit(local_sandbox, mode, source):
+    assert LIMIT <= stopped_after(local_sandbox, mode, source) < 1.5 * LIMIT
 
 
-def test_endless_scripts_are_stopped_in_other_threads_too(sandbox):
+def test_endless_scripts_are_stopped_in_other_threads_too(local_sandbox):
     elapsed = []
-    worker = threading.Thread(target=lambda: elapsed.append(stopped_after(sandbox, "exec", "while True: pass")))
+    worker = threading.Thread(target=lambda: elapsed.append(stopped_after(local_sandbox, "exec", "while True: pass")))
     worker.start()
     worker.join(timeout=5 * LIMIT)
     assert not worker.is_alive()
     assert LIMIT <= elapsed[0] < 1.5 * LIMIT
 
 
-def test_catching_the_error_of_a_failed_tracer_ends_the_script(sandbox):
+def test_catching_the_error_of_a_failed_tracer_ends_the_script(local_sandbox):
     # Deep recursion can raise inside the tracer itself; CPython then switches tracing off for good.
     script = "def f():\n    f()\nwhile True:\n    try:\n        f()\n    except Exception:\n        pass"
     started = time.monotonic()
     with pytest.raises(ScriptError):
-        sandbox.execute(script, {})
+        local_sandbox.execute(script, {})
     assert time.monotonic() - started < 1.5 * LIMIT
 
 
@@ -277,7 +296,8 @@ def test_generators_are_refused_and_generator_expressions_run_eagerly(sandbox):
     assert sandbox.evaluate("sum(v * 2 for v in x)", {"x": [1, 2]}) == 6
 
 
-def test_the_previous_trace_function_is_put_back(sandbox):
+def test_the_previous_trace_function_is_put_back(local_sandbox):
+    sandbox = local_sandbox
     def tracer(frame, event, arg):
         return None
 
@@ -294,9 +314,9 @@ def test_the_previous_trace_function_is_put_back(sandbox):
         sys.settrace(previous)
 
 
-def test_a_helper_running_its_own_sandbox_does_not_take_the_outer_stop(sandbox):
-    helper = Sandbox(time_limit=5 * LIMIT)
-    outer = Sandbox(time_limit=LIMIT, functions={"condition": lambda text: helper.evaluate(text, {"n": 1})})
+def test_a_helper_running_its_own_sandbox_does_not_take_the_outer_stop():
+    helper = InProcessSandbox(time_limit=5 * LIMIT)
+    outer = InProcessSandbox(time_limit=LIMIT, functions={"condition": lambda text: helper.evaluate(text, {"n": 1})})
     assert outer.evaluate("condition('n == 1')", {})
     with pytest.raises(ScriptTimeout) as caught:
         outer.execute("while True:\n    ok = condition('n == 1')", {})
@@ -358,7 +378,8 @@ def test_check_never_raises(sandbox):
 # --- cost ------------------------------------------------------------------------------------------------
 
 
-def test_a_trivial_condition_costs_well_under_50_microseconds(sandbox):
+def test_a_trivial_condition_costs_well_under_50_microseconds(local_sandbox):
+    sandbox = local_sandbox
     context = {f"field{i}": i for i in range(9)} | {"outcome": "answer"}
     sandbox.evaluate('outcome == "answer"', context)
     hits = sandbox_module._compile.cache_info().hits

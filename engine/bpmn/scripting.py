@@ -1,5 +1,6 @@
-"""SpiffWorkflow's script engine, rewired: conditions and scripts run in the sandbox, and service
-tasks queue effects (notifications, labels, links, invoices) that the step applies in its transaction."""
+"""SpiffWorkflow's script engine, rewired: conditions, scripts, timer expressions and service-task parameters
+run in the sandbox (an evaluator process, see engine.bpmn.sandbox), and service tasks queue effects
+(notifications, labels, links, invoices) that the step applies in its transaction."""
 
 from contextlib import contextmanager
 from contextvars import ContextVar

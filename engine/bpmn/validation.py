@@ -9,7 +9,7 @@ from engine.bpmn.sandbox import Sandbox
 from engine.bpmn.scripting import SERVICE_OPERATIONS
 from engine.bpmn.xml import NSMAP
 from engine.domain import RESOLUTIONS, ROLES, STATUSES, role_for_lane
-from engine.errors import ScriptError
+from engine.errors import ScriptError, ScriptTimeout
 
 
 def check_document(doc: ProcessDocument, known_processes: set[str], sandbox: Sandbox) -> list[dict]:
@@ -90,14 +90,21 @@ def _check_expressions(doc: ProcessDocument, sandbox: Sandbox) -> list[dict]:
 
 
 def _check_timers(doc: ProcessDocument, sandbox: Sandbox) -> list[dict]:
-    problems = []
+    """Each timer expression is evaluated in an evaluator process (never in this web worker); after one
+    ran too long the rest are not evaluated, so a file full of them cannot hold a request for minutes."""
+    problems, overran = [], False
     paths = "//bpmn:timerEventDefinition/*[self::bpmn:timeDuration or self::bpmn:timeDate or self::bpmn:timeCycle]"
     for node in doc.root.xpath(paths, namespaces=NSMAP):
         element = _owner_id(node)
         source = (node.text or "").strip()
+        if overran:
+            problems.append(_problem(element, f"The timer expression {source!r} was not evaluated, because an "
+                                              "earlier timer expression ran too long."))
+            continue
         try:
             value = sandbox.evaluate(source, {})
         except ScriptError as err:
+            overran = isinstance(err, ScriptTimeout)
             problems.append(_problem(element, f"The timer expression {source!r} does not evaluate ({err}); "
                                               'write durations as Python strings, e.g. "P14D".'))
             continue

@@ -1,4 +1,12 @@
-"""Hardened XML parsing for uploaded BPMN: no DTDs, no entities, no network, bounded size and depth."""
+"""Hardened XML parsing for uploaded BPMN: no DTDs, no entities, no network, no file ever opened, bounded
+size and depth, in whatever encoding the file is written.
+
+The document type is judged from what the parser reports (docinfo), never from the bytes, so UTF-16/32
+files and a DOCTYPE after a long comment are refused like any other. Every attempt of libxml2 to load an
+outside resource goes through `_RefuseEveryResolve` first, which refuses it before anything is opened."""
+
+import codecs
+import re
 
 from lxml import etree
 
@@ -15,36 +23,64 @@ SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 SF_NS = "urn:supportflow:bpmn:1"
 NSMAP = {"bpmn": BPMN_NS, "bpmndi": BPMNDI_NS, "dc": DC_NS, "spiffworkflow": SPIFF_NS, "sf": SF_NS}
 
+_NO_DOCTYPE = "Document type declarations and entities are not allowed in BPMN files."
+# The XML declaration's encoding pseudo-attribute, in a text that is already decoded.
+_DECLARED_ENCODING = re.compile(r"""\A(\ufeff?<\?xml\s[^>]*?\bencoding\s*=\s*)(["'])([A-Za-z][\w.:-]*)\2""")
+
+
+class _OutsideReference(Exception):
+    """Raised by the resolver: the document asked for a file or URL."""
+
+
+class _RefuseEveryResolve(etree.Resolver):
+    """Registered on every parser: libxml2 asks it before it opens any DTD, entity or URL, and it refuses."""
+
+    def resolve(self, system_url, public_id, context):
+        raise _OutsideReference(system_url or public_id)
+
 
 def _parser() -> etree.XMLParser:
-    # A fresh parser per call: lxml parsers are not thread-safe.
-    return etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-        huge_tree=False, remove_pis=True, collect_ids=False,
+    # A fresh parser per call: lxml parsers are not thread-safe. collect_ids stays at its default on purpose:
+    # collect_ids=False makes lxml set libxml2's "loadsubset" flag, which loads the external DTD subset.
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, attribute_defaults=False,
+        huge_tree=False, remove_pis=True,
     )
+    parser.resolvers.add(_RefuseEveryResolve())
+    return parser
 
 
 def _problem(message: str) -> InvalidDefinition:
     return InvalidDefinition([{"element": None, "message": message}])
 
 
+def _utf8_declared(text: str) -> str:
+    """The text with its XML declaration naming UTF-8 (text is stored and re-parsed as UTF-8)."""
+    match = _DECLARED_ENCODING.match(text)
+    if match is None or match[3].upper() in ("UTF-8", "UTF8"):
+        return text
+    return f"{match[1]}{match[2]}UTF-8{match[2]}{text[match.end():]}"
+
+
 def parse_bpmn(data: bytes | str) -> etree._Element:
     """Parse BPMN XML safely and return its <definitions> root, or raise InvalidDefinition."""
     if isinstance(data, str):
-        data = data.encode("utf-8")
+        data = _utf8_declared(data).encode("utf-8", "surrogatepass")
     if len(data) > MAX_BPMN_BYTES:
         raise _problem(f"The file is {megabytes(len(data))}; the limit is {megabytes(MAX_BPMN_BYTES)}.")
     if not data.strip():
         raise _problem("The file is empty.")
-    head = data[:4096].upper()
-    if b"<!DOCTYPE" in head or b"<!ENTITY" in data.upper():
-        raise _problem("Document type declarations and entities are not allowed in BPMN files.")
     try:
         root = etree.fromstring(data, _parser())
+    except _OutsideReference:
+        raise _problem(_NO_DOCTYPE) from None
     except etree.XMLSyntaxError as err:
         raise _problem(f"The file is not well-formed XML: {err.msg} (line {err.lineno}).") from None
-    if root.getroottree().docinfo.doctype:
-        raise _problem("Document type declarations are not allowed in BPMN files.")
+    if root is None:  # lxml answers None when the document holds nothing it kept (a lone PI)
+        raise _problem("The file holds no XML element.")
+    info = root.getroottree().docinfo
+    if info.doctype or info.system_url or info.public_id or info.internalDTD is not None:
+        raise _problem(_NO_DOCTYPE)
     if _depth_exceeds(root, MAX_DEPTH):
         raise _problem(f"The XML is nested deeper than {MAX_DEPTH} levels.")
     if root.tag != f"{{{BPMN_NS}}}definitions":
@@ -53,6 +89,20 @@ def parse_bpmn(data: bytes | str) -> etree._Element:
             f"({BPMN_NS}); found {etree.QName(root).localname!r}."
         )
     return root
+
+
+def bpmn_text(data: bytes | str) -> str:
+    """The file as text, decoded as the parser read it (BOM or XML declaration), its declaration naming
+    UTF-8; refused like `parse_bpmn` when it is not safe, well-formed BPMN."""
+    root = parse_bpmn(data)
+    if isinstance(data, str):
+        return _utf8_declared(data)
+    encoding = root.getroottree().docinfo.encoding or "UTF-8"
+    try:
+        text = codecs.decode(data, encoding)
+    except (LookupError, UnicodeDecodeError):  # libxml2 read what Python cannot: do not guess
+        raise _problem(f"The file cannot be read as {encoding} text.") from None
+    return _utf8_declared(text.removeprefix("\ufeff"))
 
 
 def _depth_exceeds(root: etree._Element, limit: int) -> bool:

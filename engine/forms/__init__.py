@@ -5,6 +5,7 @@ against a marshmallow schema built from the form. Decisions, so API clients know
 - Absent, null, "" and whitespace-only values all count as "not given", for every field type.
 - Every visible field is in the cleaned data; a visible field that was not given is None there.
 - textfield/textarea: JSON strings, stripped; maxLength defaults to 200 / 10,000 (never above 100,000).
+  validate.pattern is RE2 syntax and must match the whole stripped value, in linear time (see `patterns`).
 - number: JSON numbers only (no strings, booleans, NaN or infinities). Integral values become int
   (3.0 -> 3), others stay float; "decimalDigits": n refuses more than n decimals (0 = whole numbers).
 - checkbox: JSON true/false only; "required" means an answer must be given, and false is an answer.

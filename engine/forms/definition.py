@@ -6,7 +6,6 @@ import graphlib
 import json
 import keyword
 import math
-import re
 from collections.abc import Callable
 from functools import cached_property
 from typing import Any
@@ -17,6 +16,7 @@ from engine.errors import InvalidDefinition, InvalidInput
 from engine.forms.components import FormField, FormText
 from engine.forms.feel import KEYWORDS, FeelSyntaxError, HideExpression, parse_hide_expression
 from engine.forms.fields import DEFAULT_MAX_LENGTH, is_blank, marshmallow_field
+from engine.forms.patterns import pattern_problem
 
 __all__ = ["FormDefinition"]
 
@@ -213,10 +213,8 @@ def _read_text(component: dict, rules: dict, where: str, problems: list[str]) ->
     if min_length is not None and min_length > max_length:
         problems.append(f"{where}: minLength {min_length} is greater than maxLength {max_length}.")
     pattern = rules.get("pattern") or None
-    try:
-        re.compile(pattern or "")
-    except (re.error, TypeError) as error:
-        problems.append(f"{where}: the pattern {pattern!r} is not a valid regular expression ({error}).")
+    if pattern is not None and (problem := pattern_problem(pattern)):
+        problems.append(f"{where}: {problem}")
     validation_type = rules.get("validationType") or None
     if validation_type not in (None, "email", "phone"):
         problems.append(f"{where}: validationType must be 'email' or 'phone'.")

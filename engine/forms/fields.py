@@ -11,6 +11,7 @@ from marshmallow import ValidationError, fields
 from marshmallow import validate as checks
 
 from engine.forms.components import FormField
+from engine.forms.patterns import matches
 
 __all__ = ["DEFAULT_MAX_LENGTH", "is_blank", "marshmallow_field"]
 
@@ -94,7 +95,7 @@ class _TextRules:
         problems = []
         if self.min_length is not None and len(value) < self.min_length:
             problems.append(f"Shorter than the minimum length of {self.min_length}.")
-        if self.pattern is not None and not re.search(self.pattern, value):
+        if self.pattern is not None and not matches(self.pattern, value):
             problems.append(f"Must match the pattern {self.pattern}.")
         if self.validation_type == "email" and not _EMAIL.fullmatch(value):
             problems.append("Must be an email address.")

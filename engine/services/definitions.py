@@ -11,7 +11,7 @@ from engine.bpmn.runtime import Bundle
 from engine.bpmn.sandbox import Sandbox
 from engine.bpmn.specs import build_bundle, spiff_problems
 from engine.bpmn.validation import check_document
-from engine.bpmn.xml import parse_bpmn
+from engine.bpmn.xml import bpmn_text, parse_bpmn
 from engine.errors import InvalidDefinition, NotFound
 from engine.store import definitions as store
 from engine.store.database import Database
@@ -133,7 +133,7 @@ class DefinitionRegistry:
                ) -> tuple[dict, bool]:
         """Validate and store a new version; (version row, created). An upload identical to the newest
         version (or, with only_if_new, to any version) returns that version instead."""
-        text = xml.decode("utf-8") if isinstance(xml, bytes) else xml
+        text = bpmn_text(xml)  # decoded as its BOM or XML declaration says; stored and re-read as UTF-8
         document = self.validate(text)
         sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
         with self.db.write() as conn:

@@ -174,6 +174,17 @@ class Api:
         return found
 
 
+@pytest.fixture
+def shipped(live_server, page):
+    """The newest support_ticket as it stands; deployed again as the newest version after the test, so the
+    other tests on the same server keep running the shipped process."""
+    owner = Api(page.request, live_server, "process")
+    number = owner.newest("support_ticket")
+    xml = owner.bpmn("support_ticket", number)
+    yield number, xml
+    owner.deploy(xml, expect=(200, 201))
+
+
 def api_ticket(request, base: str, username: str, **fields) -> str:
     """Submit a ticket through the JSON API (quicker than the portal where the form is not under test)."""
     return Api(request, base, username).submit(**fields)

@@ -18,16 +18,6 @@ TRIAGE_ANSWER = {"category": "question", "priority": "normal", "outcome": "answe
                  "answer": "Open Settings > Printing and choose the PDF printer."}
 
 
-@pytest.fixture
-def shipped(live_server, page):
-    """The newest support_ticket as it stands; deployed again as the newest version after the test."""
-    owner = Api(page.request, live_server, "process")
-    number = owner.newest(PROCESS)
-    xml = owner.bpmn(PROCESS, number)
-    yield number, xml
-    owner.deploy(xml, expect=(200, 201))
-
-
 def open_editor(page, base: str, number: int):
     page.goto(f"{base}/processes/{PROCESS}/versions/{number}/edit")
     status = page.locator("[data-status]")

@@ -160,7 +160,7 @@ def test_the_triage_form_renders_its_options_and_conditional_fields(app, desk):
     assert '<textarea id="field-answer" name="answer"' in html
     assert 'data-hide="=outcome != &#34;duplicate&#34;"' in field_html(html, "duplicate_of")
     assert ">Complete task</button>" in html and 'name="csrf_token"' in html
-    assert '<li data-kind="ticket_created"' in html and "/static/taskforms.js" in html
+    assert '<li data-kind="ticket_created"' in html and "/static/dist/taskforms.js" in html
 
 
 def test_yes_no_fields_are_radio_pairs_with_their_default(app, desk):

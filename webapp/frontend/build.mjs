@@ -2,7 +2,7 @@
 import * as esbuild from 'esbuild';
 
 await esbuild.build({
-  entryPoints: { editor: 'src/editor.js', diagram: 'src/diagram.js' },
+  entryPoints: { editor: 'src/editor.js', diagram: 'src/diagram.js', taskforms: 'src/taskforms.js' },
   outdir: '../static/dist',
   bundle: true,
   minify: true,
@@ -13,4 +13,4 @@ await esbuild.build({
   legalComments: 'linked',
   logLevel: 'warning',
 });
-console.log('bundled editor.js, diagram.js and their CSS into webapp/static/dist');
+console.log('bundled editor.js, diagram.js (with their CSS) and taskforms.js into webapp/static/dist');

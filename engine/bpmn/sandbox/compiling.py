@@ -27,6 +27,27 @@ class _Compiled(NamedTuple):
     code: CodeType | None
     traced: bool
     problems: tuple[tuple[str, int | None], ...]  # (message, line)
+    # The global names the code may read, set or delete: the only task data an evaluator needs to be sent.
+    names: frozenset[str] = frozenset()
+    constant: tuple | None = None  # (value,) when the expression is a plain literal: nothing to evaluate
+
+
+_LITERAL_TYPES = (str, int, float, bool, type(None))
+
+
+def _global_names(code: CodeType) -> frozenset[str]:
+    names = set(code.co_names)  # every global a code object loads, stores or deletes is named here
+    for constant in code.co_consts:
+        if isinstance(constant, CodeType):  # functions, lambdas and comprehensions inside
+            names |= _global_names(constant)
+    return frozenset(name for name in names if not name.startswith("_"))  # "_" names are refused or guards
+
+
+def _literal(tree: ast.AST) -> tuple | None:
+    body = getattr(tree, "body", None)
+    if isinstance(body, ast.Constant) and type(body.value) in _LITERAL_TYPES:
+        return (body.value,)
+    return None
 
 
 def _sentence(text: str) -> str:
@@ -74,4 +95,4 @@ def _compile(source: str, mode: str) -> _Compiled:
         return _failed("The script is nested too deeply")
     if result.errors:
         return _Compiled(None, traced, tuple(_problem(error) for error in result.errors))
-    return _Compiled(result.code, traced, ())
+    return _Compiled(result.code, traced, (), _global_names(result.code), _literal(tree))

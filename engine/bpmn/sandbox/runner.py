@@ -1,4 +1,5 @@
-"""`Sandbox`: evaluates conditions and runs script tasks, turning what goes wrong into ScriptError."""
+"""`InProcessSandbox`: evaluates conditions and runs script tasks in the calling thread, turning what goes
+wrong into ScriptError. The evaluator processes run it; the server itself uses `Sandbox` (sandbox.front)."""
 
 from collections.abc import Callable
 from typing import Any
@@ -39,8 +40,31 @@ def _write_back(namespace: dict, data: dict, context: dict) -> None:
             context[name] = value
 
 
-class Sandbox:
-    """Evaluates conditions and runs script tasks; holds no per-call state, so threads can share one."""
+def compile_problems(source: str, mode: str) -> list[str]:
+    """The problems compiling finds ([] when fine); never raises."""
+    if mode not in ("eval", "exec"):
+        return [f'Unknown mode "{mode}"; use "eval" or "exec".']
+    if not isinstance(source, str):
+        return [f"The script must be text, not {type(source).__name__}."]
+    try:
+        return [message for message, _ in _compile(source, mode).problems]
+    except Exception as error:  # a bug of ours must not break the editor
+        return [f"The script could not be checked ({type(error).__name__})."]
+
+
+def compiled_or_refused(source: str, mode: str) -> _Compiled:
+    """The compiled code, or the first problem as a ScriptError naming its line."""
+    if not isinstance(source, str):
+        raise ScriptError(f"The script must be text, not {type(source).__name__}.")
+    compiled = _compile(source, mode)
+    if compiled.code is None:
+        raise ScriptError(*compiled.problems[0])
+    return compiled
+
+
+class InProcessSandbox:
+    """Evaluates conditions and runs script tasks in this thread; holds no per-call state, so threads can
+    share one. It cannot stop one long C operation (see the package docstring): only evaluators use it."""
 
     def __init__(self, *, time_limit: float = 1.0, functions: dict[str, Callable] | None = None):
         """`functions` are trusted helpers for scripts: they run untimed and must not catch BaseException."""
@@ -70,23 +94,9 @@ class Sandbox:
 
     def check(self, source: str, *, mode: str) -> list[str]:
         """Problems the process editor should show ([] when fine), found by compiling only; never raises."""
-        if mode not in ("eval", "exec"):
-            return [f'Unknown mode "{mode}"; use "eval" or "exec".']
-        if not isinstance(source, str):
-            return [f"The script must be text, not {type(source).__name__}."]
-        try:
-            return [message for message, _ in _compile(source, mode).problems]
-        except Exception as error:  # a bug of ours must not break the editor
-            return [f"The script could not be checked ({type(error).__name__})."]
+        return compile_problems(source, mode)
 
-    @staticmethod
-    def _compiled(source: str, mode: str) -> _Compiled:
-        if not isinstance(source, str):
-            raise ScriptError(f"The script must be text, not {type(source).__name__}.")
-        compiled = _compile(source, mode)
-        if compiled.code is None:
-            raise ScriptError(*compiled.problems[0])
-        return compiled
+    _compiled = staticmethod(compiled_or_refused)
 
     def _run(self, compiled: _Compiled, namespace: dict) -> Any:
         run = object()  # tells this run's stop from that of an outer run (a helper may call a sandbox)
@@ -97,9 +107,11 @@ class Sandbox:
         except _Stop as stop:
             if stop.args[0] is not run:
                 raise
-            message = f"The script ran longer than {self._time_limit} s and was stopped."
+            message = f"The script ran longer than {self._time_limit:g} s and was stopped."
             raise ScriptTimeout(message, _script_line(stop)) from None
         except _Untraced as untraced:
             raise _script_error(untraced.args[0]) from None
+        except MemoryError:
+            raise  # uncaught by the script: the evaluator process knows its memory limit and says so
         except Exception as error:
             raise _script_error(error) from None

@@ -2,6 +2,12 @@
 // The same FEEL subset as engine/forms/feel.py: = != < <= > >=, and, or, not(...), parentheses, strings,
 // numbers, true/false/null and field names; a field is hidden only when its expression is exactly true.
 // Without this script every field shows, and the server drops the hidden ones.
+// Patterns (data-pattern, never the native backtracking `pattern` attribute) are checked with re2js, RE2's
+// JavaScript port, with the server's semantics (engine/forms/patterns.py): the whole stripped value must
+// match; a blank value is not checked; a pattern re2js cannot read is left to the server.
+// Bundled by webapp/frontend/build.mjs into webapp/static/dist/taskforms.js.
+import { RE2JS } from "re2js";
+
 (function () {
   "use strict";
 
@@ -139,9 +145,57 @@
     apply();
   }
 
+  // The server's message for a value the pattern refuses, shown where the server would show it.
+  function patternMessage(pattern) { return "Must match the pattern " + pattern + "."; }
+
+  function showPatternError(input, message) {
+    var field = input.closest("[data-key]");
+    var key = field.getAttribute("data-key");
+    var shown = field.querySelector("[data-pattern-error]");
+    if (!message) {
+      if (shown) shown.remove();
+      if (!field.querySelector("[data-error-for]")) input.removeAttribute("aria-invalid");
+      return;
+    }
+    if (!shown) {
+      shown = document.createElement("p");
+      shown.className = "error-text";
+      shown.setAttribute("data-error-for", key);
+      shown.setAttribute("data-pattern-error", "");
+      shown.id = "pattern-error-" + key;
+      input.insertAdjacentElement("afterend", shown);
+    }
+    shown.textContent = message;
+    input.setAttribute("aria-invalid", "true");
+  }
+
+  function checkPatterns(form) {
+    var inputs = form.querySelectorAll("[data-pattern]"), first = null;
+    for (var k = 0; k < inputs.length; k++) {
+      var input = inputs[k], compiled = input.sfPattern, value = input.value.trim();
+      if (compiled === undefined) {
+        try { compiled = RE2JS.compile(input.getAttribute("data-pattern")); } catch (err) { compiled = null; }
+        input.sfPattern = compiled;
+      }
+      var refused = compiled !== null && !input.disabled && value !== "" && !compiled.matches(value);
+      showPatternError(input, refused ? patternMessage(input.getAttribute("data-pattern")) : "");
+      if (refused && first === null) first = input;
+    }
+    return first;
+  }
+
+  function guardPatterns(form) {
+    if (!form.querySelector("[data-pattern]")) return;
+    form.addEventListener("change", function () { checkPatterns(form); });
+    form.addEventListener("submit", function (event) {
+      var refused = checkPatterns(form);
+      if (refused) { event.preventDefault(); refused.focus(); }
+    });
+  }
+
   function start() {
     var forms = document.querySelectorAll("form[data-taskform]");
-    for (var k = 0; k < forms.length; k++) enhance(forms[k]);
+    for (var k = 0; k < forms.length; k++) { enhance(forms[k]); guardPatterns(forms[k]); }
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
