@@ -254,7 +254,7 @@ def test_a_checkbox_takes_json_booleans_and_false_answers_a_required_one():
     form = form_of({"type": "checkbox", "key": "accepted", "validate": {"required": True}})
     assert form.validate({"accepted": False}) == {"accepted": False}
     assert form.validate({"accepted": True}) == {"accepted": True}
-    assert errors_of(form, {}) == {"accepted": ["This field is required."]}
+    assert errors_of(form, {}) == {"accepted": ["Choose Yes or No."]}  # a Yes/No question asks for a choice
 
 
 @pytest.mark.parametrize("value", ["yes", "true", 1, 0, [True]])

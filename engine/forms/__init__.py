@@ -7,7 +7,8 @@ against a marshmallow schema built from the form. Decisions, so API clients know
 - textfield/textarea: JSON strings, stripped; maxLength defaults to 200 / 10,000 (never above 100,000).
 - number: JSON numbers only (no strings, booleans, NaN or infinities). Integral values become int
   (3.0 -> 3), others stay float; "decimalDigits": n refuses more than n decimals (0 = whole numbers).
-- checkbox: JSON true/false only; "required" means an answer must be given, and false is an answer.
+- checkbox: JSON true/false only; "required" means an answer must be given ("Choose Yes or No."), and false is
+  an answer. The shipped forms give no defaultValue: the person chooses.
 - select/radio: one of values[].value, compared exactly. datetime (subtype "date"): "YYYY-MM-DD" only.
 - conditional.hide is a FEEL subset (see `parse_hide_expression`); as in form-js a field is hidden only
   when the expression is exactly true. A hidden field is never required and is silently dropped from the

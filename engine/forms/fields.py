@@ -12,7 +12,7 @@ from marshmallow import validate as checks
 
 from engine.forms.components import FormField
 
-__all__ = ["DEFAULT_MAX_LENGTH", "is_blank", "marshmallow_field"]
+__all__ = ["DEFAULT_MAX_LENGTH", "is_blank", "marshmallow_field", "required_message"]
 
 DEFAULT_MAX_LENGTH = {"textfield": 200, "textarea": 10_000}
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -123,6 +123,11 @@ def _range(field: FormField) -> list[checks.Validator]:
     if field.min is None and field.max is None:
         return []
     return [checks.Range(min=field.min, max=field.max)]
+
+
+def required_message(field: FormField) -> str:
+    """What a required field that was not given says; a Yes/No question asks for a choice."""
+    return "Choose Yes or No." if field.type == "checkbox" else "This field is required."
 
 
 def is_blank(value: Any) -> bool:

@@ -163,16 +163,22 @@ def test_the_triage_form_renders_its_options_and_conditional_fields(app, desk):
     assert '<li data-kind="ticket_created"' in html and "/static/taskforms.js" in html
 
 
-def test_yes_no_fields_are_radio_pairs_with_their_default(app, desk):
+def test_yes_no_fields_are_radio_pairs_with_no_answer_chosen(app, desk):
     key = desk.submit()["key"]
     desk.complete(key, "triage", "support", category="question", priority="normal", outcome="answer",
                   answer="Restart the printer.")
     task = desk.task(key, "confirm_answer", "customer")
-    html = browser(app, "customer").get(f"/tasks/{task['id']}").get_data(as_text=True)
+    client = browser(app, "customer")
+    html = client.get(f"/tasks/{task['id']}").get_data(as_text=True)
     solved = field_html(html, "solved")
     assert '<input type="radio" name="solved" value="true"> Yes' in solved
-    assert '<input type="radio" name="solved" value="false" checked> No' in solved
-    assert "<legend>The answer solves my problem" in solved
+    assert '<input type="radio" name="solved" value="false"> No' in solved and "checked" not in solved
+    assert "<legend>Does the answer solve your problem?" in solved
+    response = post_task(client, task["id"], key, comment="Thanks!")  # no answer chosen
+    assert response.status_code == 422
+    assert re.search(r'data-error-for="solved"[^>]*>Choose Yes or No\.', field_html(response.get_data(as_text=True),
+                                                                                 "solved"))
+    assert desk.open_tasks(key) == ["confirm_answer"]
 
 
 # --- the task page: completing -----------------------------------------------------------------------------
