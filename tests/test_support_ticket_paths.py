@@ -79,6 +79,28 @@ def test_duplicate_of_an_unknown_ticket_is_refused_and_changes_nothing(desk):
     before = desk.ticket(key)
     errors = desk.complete(key, "triage", "support", expect=422, category="bug", priority="normal",
                            outcome="duplicate", duplicate_of="SUP-999")
-    assert "duplicate_of" in errors["errors"]
+    assert errors["errors"] == {"duplicate_of": ["There is no ticket SUP-999 of Acme."]}
     after = desk.ticket(key)
     assert (after["status"], after["events"], desk.open_tasks(key)) == (before["status"], before["events"], ["triage"])
+
+
+def test_a_duplicate_of_another_organisations_ticket_is_refused_without_revealing_it(desk):
+    acme = desk.submit(title="Login broken")["key"]
+    globex = desk.submit(as_="customer2", title="Cannot log in")["key"]
+    errors = desk.complete(globex, "triage", "support", expect=422, category="bug", priority="normal",
+                           outcome="duplicate", duplicate_of=acme)
+    # the same words as for a ticket that does not exist: Acme's ticket is not revealed
+    assert errors["errors"] == {"duplicate_of": [f"There is no ticket {acme} of Globex."]}
+    assert desk.status(globex) == ("new", None) and desk.open_tasks(globex) == ["triage"]
+    assert desk.ticket(globex)["links"] == [] and desk.outbox(globex) == []
+
+
+def test_a_duplicate_key_reads_in_any_case_and_a_wrong_one_is_explained(desk):
+    original = desk.submit(title="Login broken")["key"]
+    key = desk.submit(title="Cannot log in")["key"]
+    triage = {"category": "bug", "priority": "normal", "outcome": "duplicate"}
+    errors = desk.complete(key, "triage", "support", expect=422, **triage, duplicate_of="ticket one")
+    assert errors["errors"] == {"duplicate_of": ["Enter a ticket key like SUP-12."]}
+    ticket = desk.complete(key, "triage", "support", **triage, duplicate_of=original.lower())
+    assert ticket["links"] == [{"kind": "duplicate_of", "target": original}]
+    assert f"already being handled as {original};" in desk.messages(key)[0]["body"]

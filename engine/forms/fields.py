@@ -3,7 +3,7 @@
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -87,6 +87,7 @@ class _TextRules:
     max_length: int
     pattern: str | None
     validation_type: str | None
+    pattern_message: str = "This does not have the expected form."
 
     def __call__(self, value: str) -> None:
         if len(value) > self.max_length:
@@ -95,7 +96,7 @@ class _TextRules:
         if self.min_length is not None and len(value) < self.min_length:
             problems.append(f"Shorter than the minimum length of {self.min_length}.")
         if self.pattern is not None and not re.search(self.pattern, value):
-            problems.append(f"Must match the pattern {self.pattern}.")
+            problems.append(self.pattern_message)
         if self.validation_type == "email" and not _EMAIL.fullmatch(value):
             problems.append("Must be an email address.")
         if self.validation_type == "phone" and not _PHONE.fullmatch(value):
@@ -109,6 +110,9 @@ def marshmallow_field(field: FormField) -> fields.Field:
     common = {"attribute": field.key, "data_key": field.key, "allow_none": True}
     if field.type in DEFAULT_MAX_LENGTH:
         rules = _TextRules(field.min_length, field.max_length, field.pattern, field.validation_type)
+        if isinstance(field.description, str) and not is_blank(field.description):
+            # A pattern means nothing to people: the field's description says what form it expects.
+            rules = replace(rules, pattern_message=field.description.strip())
         return _TextField(validate=rules, **common)
     if field.type == "number":
         return _NumberField(decimal_digits=field.decimal_digits, validate=_range(field), **common)
