@@ -113,7 +113,8 @@ def test_one_timer_run_31_days_later_fires_reminder_then_expiry(desk):
 
 def test_reminder_after_14_days_and_abandoned_after_30(desk):
     key = desk.submit()["key"]
-    desk.complete(key, "triage", "support", category="bug", priority="normal", outcome="need_info")
+    desk.complete(key, "triage", "support", category="bug", priority="normal", outcome="need_info",
+                  question="Which steps lead to the error?")
     desk.later(days=14, seconds=1)
     assert desk.outbox(key) == ["info_requested", "reminder"]
     assert desk.status(key) == ("waiting_for_customer", None)

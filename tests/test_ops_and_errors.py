@@ -40,7 +40,8 @@ def test_a_failing_condition_rolls_the_step_back_and_is_recorded(desk):
     assert instance["version"] == 2
     before = desk.ticket(key)
     answer = desk.complete(key, "triage", "support", expect=500, category="bug", priority="high",
-                           outcome="need_info")
+                           outcome="need_info",
+                  question="Which steps lead to the error?")
     assert "division by zero" in answer["error"].lower() and answer["element"]
     after = desk.ticket(key)
     # nothing of the step stayed: not the priority change, not the status, not the task
@@ -65,7 +66,8 @@ def test_retry_runs_the_failed_step_again(desk):
                              expect=201)
     key = desk.submit()["key"]
     instance_id = instance_of(desk, key)["id"]
-    desk.complete(key, "triage", "support", expect=500, category="bug", priority="high", outcome="need_info")
+    desk.complete(key, "triage", "support", expect=500, category="bug", priority="high", outcome="need_info",
+                  question="Which steps lead to the error?")
     ops = desk.as_("ops")
     assert "division by zero" in ops.post(f"/instances/{instance_id}/retry", expect=500)["error"].lower()
     assert ops.get(f"/instances/{instance_id}")["status"] == "error"
@@ -107,7 +109,8 @@ def test_ops_repairs_the_data_of_a_failed_step_then_retries_it(desk):
     desk.as_("process").post("/processes", data=xml, content_type="application/xml", expect=201)
     key = desk.submit()["key"]
     instance_id = instance_of(desk, key)["id"]
-    desk.complete(key, "triage", "support", expect=500, category="bug", priority="high", outcome="need_info")
+    desk.complete(key, "triage", "support", expect=500, category="bug", priority="high", outcome="need_info",
+                  question="Which steps lead to the error?")
     ops = desk.as_("ops")
     edited = ops.post(f"/instances/{instance_id}/data", {"changes": {"escalation_level": 1, "priority": "low"},
                                                          "reason": "The level was never set for old tickets."})

@@ -32,7 +32,8 @@ def test_the_error_inbox_groups_failures_by_element(desk):
                              expect=201)
     keys = [desk.submit()["key"] for _ in range(2)]
     for key in keys:
-        desk.complete(key, "triage", "support", expect=500, category="bug", priority="high", outcome="need_info")
+        desk.complete(key, "triage", "support", expect=500, category="bug", priority="high", outcome="need_info",
+                      question="Which steps lead to the error?")
     [group] = desk.as_("ops").get("/instances/errors")
     assert group["count"] == 2 and group["process_id"] == "support_ticket" and group["element"]
     assert sorted(i["ticket_key"] for i in group["instances"]) == sorted(keys)
@@ -42,7 +43,8 @@ def test_the_error_inbox_groups_failures_by_element(desk):
 
 def test_ops_fires_a_pending_timer_now(desk):
     key = desk.submit()["key"]
-    desk.complete(key, "triage", "support", category="bug", priority="normal", outcome="need_info")
+    desk.complete(key, "triage", "support", category="bug", priority="normal", outcome="need_info",
+                      question="Which steps lead to the error?")
     instance = desk.as_("ops").get(f"/instances/{instance_of(desk, key)['id']}")
     timeout = next(t for t in pending_timers(desk, instance["id"]) if t["element"] == "provide_information_timeout")
     detail = desk.as_("ops").post(f"/instances/{instance['id']}/timers/{timeout['task_id']}/fire")

@@ -44,7 +44,8 @@ def test_question_not_solved_goes_back_to_triage(desk):
 def test_need_info_loop_twice(desk):
     key = desk.submit()["key"]
     for round_ in range(2):
-        ticket = desk.complete(key, "triage", "support", category="bug", priority="high", outcome="need_info")
+        ticket = desk.complete(key, "triage", "support", category="bug", priority="high", outcome="need_info",
+                               question=f"Which steps lead there? (round {round_})")
         assert (ticket["status"], desk.open_tasks(key)) == ("waiting_for_customer", ["provide_information"])
         assert ticket["priority"] == "high"
         ticket = desk.complete(key, "provide_information", "customer", information=f"Steps, round {round_}")
@@ -52,6 +53,20 @@ def test_need_info_loop_twice(desk):
     assert desk.outbox(key) == ["info_requested", "info_requested"]
     desk.complete(key, "triage", "support", **TRIAGE_ANSWER)
     assert desk.status(key) == ("waiting_for_customer", None)
+
+
+def test_need_info_asks_a_question_the_customer_reads_in_the_mail_and_on_the_ticket(desk):
+    key = desk.submit()["key"]
+    need_info = {"category": "bug", "priority": "high", "outcome": "need_info"}
+    errors = desk.complete(key, "triage", "support", expect=422, **need_info)
+    assert errors["errors"] == {"question": ["This field is required."]}
+    assert desk.open_tasks(key) == ["triage"] and desk.outbox(key) == []
+    question = "Which printer model do you use, and does a test page print?"
+    desk.complete(key, "triage", "support", **need_info, question=question)
+    [mail] = desk.messages(key)
+    assert mail["template"] == "info_requested" and question in mail["body"]
+    trail = desk.ticket(key, as_="customer")["events"]
+    assert [e["detail"]["body"] for e in trail if e["kind"] == "notify_customer"] == [mail["body"]]
 
 
 def test_someday_closes_as_wont_fix_with_a_friendly_reply(desk):

@@ -131,6 +131,12 @@ class Runtime:
         ]
 
     @staticmethod
+    def task_data(workflow: BpmnWorkflow, task_id: str) -> dict:
+        """The data one task holds (what its form's texts may show); empty when the task is gone."""
+        task = _find_task(workflow, task_id)
+        return dict(task.data) if task is not None else {}
+
+    @staticmethod
     def current_data(workflow: BpmnWorkflow) -> dict:
         """The data the instance works with now: that of its waiting tasks, else of its last task."""
         for task in _all_tasks(workflow):

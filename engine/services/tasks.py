@@ -30,12 +30,26 @@ def _visible_task(conn, actor: Actor, task_id: str) -> dict:
 
 
 def task_view(sf: Supportflow, actor: Actor, task_id: str) -> dict:
-    """One task the actor may see (NotFound otherwise), open or not: `state` says which, and
-    `yours` whether the actor's roles fit its lane."""
+    """One task the actor may see (NotFound otherwise), open or not: `state` says which, `yours` whether the
+    actor's roles fit its lane, and `shown_data` the process variables its form's texts show ({{ name }})."""
     with sf.db.read() as conn:
         row = _visible_task(conn, actor, task_id)
         assignees = account_store.usernames(conn, {row["assignee_id"]} - {None})
-    return {**views.task(sf, row, assignees), "state": row["state"], "yours": row["role"] in actor.roles}
+        shown = _shown_data(sf, conn, row) if row["state"] == "open" else {}
+    return {**views.task(sf, row, assignees), "state": row["state"], "yours": row["role"] in actor.roles,
+            "shown_data": shown}
+
+
+def _shown_data(sf: Supportflow, conn, row: dict) -> dict:
+    """The variables the task's form texts name, from the task's own data; only those are read out."""
+    element = sf.definitions.deployed(row["process_version_id"]).element(row["element"])
+    names = {name for text in (element.form.texts if element and element.form else []) for name in text.data_names}
+    if not names:
+        return {}  # the common case: no workflow is loaded for the page
+    head = store.instance_head(conn, row["instance_id"])
+    bundle = sf.definitions.bundle(head["process_id"], head["pinned_versions"])
+    data = sf.runtime.task_data(sf.runtime.load(bundle, store.instance_state(conn, head["id"])), row["id"])
+    return {name: data[name] for name in sorted(names) if isinstance(data.get(name), str | int | float | bool)}
 
 
 def _check_fits(actor: Actor, row: dict) -> None:

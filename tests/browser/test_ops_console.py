@@ -131,7 +131,8 @@ def test_the_instance_page_and_the_heatmap_draw_tokens_and_heat(live_server, new
     key = api_ticket(page.request, base, "customer", title="Login fails after the update", category="question")
     support.complete(key, "triage", **answer)
     customer.complete(key, "confirm_answer", solved=False, comment="Still the same error.")
-    support.complete(key, "triage", category="bug", priority="high", outcome="need_info")
+    support.complete(key, "triage", category="bug", priority="high", outcome="need_info",
+                     question="Which steps lead to the error?")
     instance_id = Api(page.request, base, "ops").instance(key)["id"]
 
     page.goto(f"{base}/ops/instances/{instance_id}")

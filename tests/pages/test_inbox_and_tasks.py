@@ -7,7 +7,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from engine.errors import NotFound
-from engine.services import accounts, offers
+from engine.services import accounts, offers, tasks
 from tests.pages.test_signin import sign_in
 from webapp.pages import taskforms
 
@@ -105,7 +105,8 @@ def test_an_overdue_task_stands_out_and_sorts_by_due_date(app, desk, sf, clock):
     # A support master who is also a customer of Acme sees Acme's customer tasks, which have deadlines.
     accounts.create_user(sf, "hybrid", "demo", ["support_master", "customer"], organisation="Acme")
     waiting = desk.submit()["key"]
-    desk.complete(waiting, "triage", "support", category="bug", priority="normal", outcome="need_info")
+    desk.complete(waiting, "triage", "support", category="bug", priority="normal", outcome="need_info",
+                  question="Which steps lead to the error?")
     fresh = desk.submit()["key"]
     clock.advance(days=31)  # past provide_information's 30 days; its timer has not run yet
     html = browser(app, "hybrid").get("/inbox?sort=due").get_data(as_text=True)
@@ -159,6 +160,8 @@ def test_the_triage_form_renders_its_options_and_conditional_fields(app, desk):
     assert 'data-hide="=outcome != &#34;answer&#34;"' in field_html(html, "answer")
     assert '<textarea id="field-answer" name="answer"' in html
     assert 'data-hide="=outcome != &#34;duplicate&#34;"' in field_html(html, "duplicate_of")
+    assert 'data-hide="=outcome != &#34;need_info&#34;"' in field_html(html, "question")
+    assert '<textarea id="field-question" name="question"' in html
     assert ">Complete task</button>" in html and 'name="csrf_token"' in html
     assert '<li data-kind="ticket_created"' in html and "/static/taskforms.js" in html
 
@@ -179,6 +182,28 @@ def test_yes_no_fields_are_radio_pairs_with_no_answer_chosen(app, desk):
     assert re.search(r'data-error-for="solved"[^>]*>Choose Yes or No\.', field_html(response.get_data(as_text=True),
                                                                                  "solved"))
     assert desk.open_tasks(key) == ["confirm_answer"]
+
+
+def test_the_customer_reads_the_support_teams_question_on_the_task(app, desk, sf):
+    key = desk.submit()["key"]
+    desk.complete(key, "triage", "support", category="bug", priority="high", outcome="need_info",
+                  question="Which printer **model**?\n<script>alert(1)</script>")
+    task = desk.task(key, "provide_information", "customer")
+    html = browser(app, "customer").get(f"/tasks/{task['id']}").get_data(as_text=True)
+    start = html.index('<div class="form-text"')
+    text = html[start:html.index("</div>", start)]
+    assert "The support team needs more information" in text
+    assert "Which printer **model**?<br>&lt;script&gt;alert(1)&lt;/script&gt;" in text  # escaped, as typed
+    assert "<script>alert" not in html
+    # only what the form's texts name is read from the task's data, nothing else of it
+    view = tasks.task_view(sf, accounts.actor_by_username(sf, "customer"), task["id"])
+    assert view["shown_data"] == {"question": "Which printer **model**?\n<script>alert(1)</script>"}
+
+
+def test_a_text_shows_the_data_it_names_and_nothing_else():
+    form = {"components": [{"type": "text", "text": "**Asked:** {{ question }}\n\nUnknown: {{nothing}}."}]}
+    [text] = taskforms.widgets(form, shown_data={"question": "a **b** <i>"})
+    assert str(text.text) == "<p><strong>Asked:</strong> a **b** &lt;i&gt;</p><p>Unknown: .</p>"
 
 
 # --- the task page: completing -----------------------------------------------------------------------------

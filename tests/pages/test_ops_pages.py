@@ -14,7 +14,7 @@ from webapp.pages import ops
 
 FORWARD_BUG = {"category": "bug", "priority": "high", "outcome": "forward"}
 SOMEDAY = {"category": "bug", "priority": "low", "outcome": "someday"}
-NEED_INFO = {"category": "bug", "priority": "high", "outcome": "need_info"}
+NEED_INFO = {"category": "bug", "priority": "high", "outcome": "need_info", "question": "Which steps?"}
 
 
 def post(client, path: str, page: str = "/ops/instances", **fields):

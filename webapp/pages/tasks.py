@@ -45,7 +45,7 @@ def _page(task: dict, *, posted: MultiDict | None = None, errors: dict | None = 
     return render_template(
         "tasks/show.html", task=task, ticket=ticket, offer=offer, events=events, comments=comments, names=names,
         older_events=ticket["event_count"] - len(events) if ticket else 0,
-        widgets=taskforms.widgets(task["form"], posted, prefill), errors=errors or {})
+        widgets=taskforms.widgets(task["form"], posted, prefill, task["shown_data"]), errors=errors or {})
 
 
 @bp.get("/tasks/<task_id>")
