@@ -13,6 +13,7 @@ from engine.errors import (
     NotFound,
     StepFailed,
     SupportflowError,
+    TaskHeld,
     TooManyAttempts,
     Unauthorized,
 )
@@ -42,6 +43,8 @@ def _engine_error(err: SupportflowError):
     body = {"error": str(err)}
     if isinstance(err, InvalidInput | InvalidDefinition):
         body["errors"] = err.errors
+    if isinstance(err, TaskHeld):
+        body["assignee"] = err.assignee
     if isinstance(err, StepFailed):
         body.update(element=err.element, line=err.line,
                     detail="Nothing was saved; the task stays open and the error is recorded on the instance.")

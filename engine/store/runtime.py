@@ -117,8 +117,13 @@ def task_row(conn: Connection, task_id: str) -> dict | None:
     return dict(row) if row else None
 
 
-def claim_task(conn: Connection, task_id: str, user_id: int | None) -> None:
-    conn.execute(update(tasks).where(tasks.c.id == task_id).values(assignee_id=user_id))
+def claim_task(conn: Connection, task_id: str, user_id: int | None, *, held_by: int | None) -> bool:
+    """Hand an open task to `user_id` (None: to nobody) if `held_by` still holds it; False otherwise. The check
+    is in the statement, so that a claim never lands on a task a concurrent step completed or passed on."""
+    holder = tasks.c.assignee_id.is_(None) if held_by is None else tasks.c.assignee_id == held_by
+    result = conn.execute(update(tasks).where(tasks.c.id == task_id, tasks.c.state == "open", holder)
+                          .values(assignee_id=user_id))
+    return result.rowcount == 1
 
 
 def tasks_of_instance(conn: Connection, instance_id: int) -> list[dict]:

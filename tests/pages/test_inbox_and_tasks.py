@@ -134,11 +134,50 @@ def test_claim_and_release(app, desk, sf):
     response = other.post(f"/inbox/tasks/{task['id']}/claim",
                           data={"csrf_token": csrf(other), "back": "https://evil.example/"})
     assert response.headers["Location"] == "/inbox"
-    assert "Someone else claimed this task already." in other.get("/inbox").get_data(as_text=True)
+    assert "This task is held by Sam Support already." in other.get("/inbox").get_data(as_text=True)
     client.post(f"/inbox/tasks/{task['id']}/unclaim", data={"csrf_token": csrf(client)})
     html = client.get("/inbox").get_data(as_text=True)
     assert "You released" in html and "data-assignee" not in html and inbox_rows(html) == [(key, "triage")]
     assert client.post(f"/inbox/tasks/{task['id']}/claim").status_code == 400  # no CSRF token
+
+
+def test_the_task_page_says_who_holds_it_and_support_masters_assign_it(app, desk, sf):
+    accounts.create_user(sf, "support2", "demo", ["support_master"], display_name="Sue Second")
+    key = desk.submit()["key"]
+    task = desk.task(key, "triage", "support")
+    client = browser(app, "support")
+    html = client.get(f"/tasks/{task['id']}").get_data(as_text=True)
+    assert '<p class="task-holder" data-holder="">Nobody holds this task yet.</p>' in html
+    options = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', html[html.index('name="username"'):])
+    assert options[:3] == [("", "Nobody"), ("support", "Sam Support"), ("support2", "Sue Second")]
+    response = client.post(f"/tasks/{task['id']}/assign", data={"csrf_token": csrf(client), "username": "support2"})
+    assert response.status_code == 302 and response.headers["Location"] == f"/tasks/{task['id']}"
+    html = client.get(f"/tasks/{task['id']}").get_data(as_text=True)
+    assert "“Triage the ticket” is now held by Sue Second." in html
+    assert '<p class="task-holder" data-holder="support2">Held by <strong>Sue Second</strong>.</p>' in html
+    assert desk.task(key, "triage", "support")["assignee"] == "support2"
+    trail = client.get(f"/tickets/{key}").get_data(as_text=True)
+    assert "<strong>Sam Support</strong> assigned <em>Triage the ticket</em> to Sue Second." in trail
+    # the developer's own task page has no assign control: only support masters pass tasks on
+    desk.complete(key, "triage", "support2", category="bug", priority="high", outcome="forward")
+    analysis = desk.task(key, "analyze_bug", "developer")
+    assert 'name="username"' not in browser(app, "developer").get(f"/tasks/{analysis['id']}").get_data(as_text=True)
+
+
+def test_completing_a_task_someone_else_holds_names_them_and_keeps_the_input(app, desk, sf):
+    accounts.create_user(sf, "support2", "demo", ["support_master"], display_name="Sue Second")
+    key = desk.submit()["key"]
+    task = desk.task(key, "triage", "support")
+    other = browser(app, "support2")
+    assert other.get(f"/tasks/{task['id']}").status_code == 200  # the form is open in the browser …
+    desk.as_("support").post(f"/tasks/{task['id']}/claim")  # … when someone else claims the task
+    response = post_task(other, task["id"], key, category="question", priority="low", outcome="answer",
+                         answer="Use the PDF printer.")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "This task is held by Sam Support; your input was not saved." in html
+    assert ">Use the PDF printer.</textarea>" in html and ">Complete task</button>" in html
+    assert desk.open_tasks(key) == ["triage"] and desk.status(key) == ("new", None)
 
 
 # --- the task page: rendering ------------------------------------------------------------------------------

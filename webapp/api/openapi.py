@@ -5,13 +5,15 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app
 
 from engine.services.instances import InstanceFilterSchema
+from engine.services.tasks import AssignRequest
 from engine.services.tickets import NewTicketSchema, TicketFilterSchema
 from webapp.api import api
 from webapp.api import schemas as s
 
 _ERRORS = {
     "401": "No or a bad bearer token.", "403": "The caller's roles do not allow this.",
-    "404": "Not found, or not visible to the caller.", "409": "The state moved on (already completed, suspended).",
+    "404": "Not found, or not visible to the caller.",
+    "409": "The state moved on (already completed, suspended), or someone else holds the task (`assignee`).",
     "422": "Invalid input; `errors` says which.",
 }
 
@@ -42,6 +44,7 @@ def build_spec() -> dict:
                  "ProcessVersion", "Deployed"):
         spec.components.schema(name, schema=getattr(s, name))
     spec.components.schema("NewTicket", schema=NewTicketSchema)
+    spec.components.schema("AssignRequest", schema=AssignRequest)
     array = lambda name: {"type": "array", "items": {"$ref": f"#/components/schemas/{name}"}}  # noqa: E731
     secured = [{"bearer": []}]
     task_id, instance_id = _path_param("task_id"), _path_param("instance_id", "integer")
@@ -87,6 +90,10 @@ def build_spec() -> dict:
         "/tasks/{task_id}/unclaim": {"post": {"summary": "Release a task", "security": secured,
                                               "parameters": [task_id],
                                               "responses": _responses("200", "Task", "401", "403", "404", "409")}},
+        "/tasks/{task_id}/assign": {"post": {
+            "summary": "Hand a task to someone who holds its role, or to nobody (support masters; audited)",
+            "security": secured, "parameters": [task_id], "requestBody": _json_body("AssignRequest"),
+            "responses": _responses("200", "Task", "401", "403", "404", "409", "422")}},
         "/tasks/{task_id}/complete": {"post": {
             "summary": "Complete a task with its form data", "security": secured, "parameters": [task_id],
             "requestBody": _json_body("CompleteRequest"),

@@ -27,6 +27,7 @@ class TerminateRequest(Schema):
 class Error(Schema):
     error = fields.String(required=True)
     errors = fields.Raw(metadata={"description": "{field: [messages]} or [{element, message}]"})
+    assignee = fields.String(metadata={"description": "409 for a task someone else holds: their user name"})
 
 
 class Event(Schema):
