@@ -3,16 +3,13 @@ POST /tasks/<id>/assign, audited on the ticket's trail."""
 
 import pytest
 
-from engine.services import accounts
-
 ANSWER = {"category": "question", "priority": "normal", "outcome": "answer", "answer": "Restart the printer."}
 
 
 @pytest.fixture
 def desk(desk):
-    accounts.create_user(desk.sf, "support2", "demo", ["support_master"], display_name="Sue Second")
-    accounts.create_user(desk.sf, "colleague", "demo", ["customer"], display_name="Carl Colleague",
-                         organisation="Acme")
+    desk.user("support2", ["support_master"], "Sue Second")
+    desk.user("colleague", ["customer"], "Carl Colleague", organisation="Acme")
     return desk
 
 

@@ -54,8 +54,7 @@ def test_a_customers_latest_entries_are_the_latest_they_may_see(desk):
 
 
 def test_a_colleague_is_named_and_their_answers_are_part_of_the_conversation(desk):
-    accounts.create_user(desk.sf, "colleague", "demo", ["customer"], display_name="Carl Colleague",
-                         organisation="Acme")
+    desk.user("colleague", ["customer"], "Carl Colleague", organisation="Acme")
     key = desk.submit(as_="colleague")["key"]
     desk.complete(key, "triage", "support", category="bug", priority="high", outcome="need_info",
                   question="Which printer?")

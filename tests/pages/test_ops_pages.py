@@ -325,6 +325,20 @@ def test_the_heatmap_page_shows_instances_runs_and_time_in_tasks(app, desk, cloc
     assert signed_in(app, "process").get("/ops/processes/support_ticket/versions/9/heatmap").status_code == 404
 
 
+def test_a_called_process_shows_its_running_instances_and_the_heatmap_leads_to_them(app, desk):
+    key = bug_under_review(desk)
+    instance_id = instance_of(desk, key)["id"]
+    ops_client = signed_in(app, "ops")
+    page = ops_client.get("/processes").get_data(as_text=True)
+    row = re.search(r'data-process="bug_fix".*?<tr data-version="1">(.*?)</tr>', page, re.S).group(1)
+    assert '<a href="/ops/instances?process=bug_fix&amp;version=1">1</a>' in row
+    heatmap = ops_client.get("/ops/processes/bug_fix/versions/1/heatmap").get_data(as_text=True)
+    link = html.unescape(re.search(r'<a href="([^"]+)">Instances in this version</a>', heatmap).group(1))
+    assert link == "/ops/instances?process=bug_fix&version=1"
+    assert listed(ops_client.get(link)) == [(instance_id, "waiting")]
+    assert listed(ops_client.get("/ops/instances?process=feature_request")) == []
+
+
 @pytest.mark.parametrize(("seconds", "text"), [
     (None, "—"), (42, "42 s"), (600, "10 min"), (3 * 3600, "3 h"), (5400, "1 h 30 min"), (50 * 3600, "2 d 2 h"),
     (3 * 86400, "3 d")])
