@@ -33,6 +33,9 @@ CUSTOMER_RESOLUTION_TEXT = {
 MAX_ID = 2**63 - 1
 MAX_VERSION = 2**31 - 1
 
+# The data every support_ticket instance starts with (engine.services.tickets): what diagrams may read from the start.
+START_DATA = ("title", "description", "category", "priority", "system", "ticket_key")
+
 # Submitted task data with these keys updates the ticket's own columns (triage reclassifies).
 TICKET_FIELDS_FROM_TASKS = ("category", "priority", "system")
 

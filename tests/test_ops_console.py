@@ -32,7 +32,7 @@ def test_the_error_inbox_groups_failures_by_element(desk):
                              expect=201)
     keys = [desk.submit()["key"] for _ in range(2)]
     for key in keys:
-        desk.complete(key, "triage", "support", expect=500, category="bug", priority="high", outcome="need_info",
+        desk.complete(key, "triage", "support", expect=503, category="bug", priority="high", outcome="need_info",
                       question="Which steps lead to the error?")
     [group] = desk.as_("ops").get("/instances/errors")
     assert group["count"] == 2 and group["process_id"] == "support_ticket" and group["element"]
@@ -189,7 +189,7 @@ def test_the_error_inbox_names_the_called_process_that_failed(desk):
     desk.complete(key, "triage", "support", category="bug", priority="high", outcome="forward")
     desk.complete(key, "analyze_bug", "developer", is_bug=True, analysis="Null font in PDF export")
     desk.complete(key, "fix_bug", "developer", fix_summary="Embedded the font")
-    desk.complete(key, "review_on_d", "owner", expect=500, ok=False, remarks="Still broken")
+    desk.complete(key, "review_on_d", "owner", expect=503, ok=False, remarks="Still broken")
     [group] = desk.as_("ops").get("/instances/errors")
     assert (group["process_id"], group["element"], group["count"]) == ("acceptance_dqp", "mark_rejected", 1)
     assert group["instances"][0]["ticket_key"] == key

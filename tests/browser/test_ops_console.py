@@ -46,7 +46,7 @@ def test_a_failing_script_is_fixed_by_the_process_owner_and_retried_by_ops(live_
     support.complete(key, "triage", category="bug", priority="high", outcome="forward")
     developer.complete(key, "analyze_bug", is_bug=True, analysis="The click handler is never bound.")
     developer.complete(key, "fix_bug", fix_summary="Bind the handler on load.")
-    failed = product.complete(key, "review_on_d", expect=500, ok=False, remarks="Still nothing on D.")
+    failed = product.complete(key, "review_on_d", expect=503, ok=False, remarks="Still nothing on D.")
     assert failed["element"] == "mark_rejected"
     instance_id = ops.instance(key)["id"]
 

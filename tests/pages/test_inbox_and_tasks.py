@@ -9,6 +9,7 @@ from werkzeug.datastructures import MultiDict
 from engine.errors import NotFound
 from engine.services import accounts, offers, tasks
 from tests.pages.test_signin import sign_in
+from tests.test_ops_and_errors import bug_fix_reading_an_undefined_name
 from webapp.pages import taskforms
 
 
@@ -296,6 +297,23 @@ def test_a_task_completed_meanwhile_is_said_plainly(app, desk):
     page = client.get(f"/tasks/{task['id']}")  # from any link, the task itself says it is done
     assert page.status_code == 409 and "This task is no longer open" in page.get_data(as_text=True)
     assert desk.open_tasks(key) == ["analyze_bug"]
+
+
+def test_a_failed_step_keeps_what_was_typed_and_says_operations_were_told(app, desk):
+    desk.as_("process").post("/processes", data=bug_fix_reading_an_undefined_name(),
+                             content_type="application/xml", expect=201)
+    key = desk.submit()["key"]
+    desk.complete(key, "triage", "support", category="bug", priority="high", outcome="forward")
+    task = desk.task(key, "analyze_bug", "developer")
+    response = post_task(browser(app, "developer"), task["id"], key, is_bug="false", analysis="A wish, not a bug.")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert "Nothing was saved: the process cannot go on from this step" in html and "Operations were told" in html
+    assert "NameError" not in html and "severity" not in html  # what failed is for operations
+    assert ">A wish, not a bug.</textarea>" in html
+    assert '<input type="radio" name="is_bug" value="false" checked>' in html and ">Complete task</button>" in html
+    assert desk.open_tasks(key) == ["analyze_bug"]
+    assert [g["instances"][0]["ticket_key"] for g in desk.as_("ops").get("/instances/errors")] == [key]
 
 
 def test_a_suspended_instance_refuses_plainly_and_keeps_nothing(app, desk):

@@ -270,7 +270,7 @@ def test_the_error_inbox_groups_failures_and_retry_recovers_after_the_fix(app, d
     owner.post("/processes", data=broken_support_ticket(), content_type="application/xml", expect=201)
     keys = [desk.submit()["key"] for _ in range(2)]
     for key in keys:
-        desk.complete(key, "triage", "support", expect=500, **NEED_INFO)
+        desk.complete(key, "triage", "support", expect=503, **NEED_INFO)
     ids = sorted(instance_of(desk, key)["id"] for key in keys)
     client = signed_in(app, "ops")
     inbox = client.get("/ops/errors")

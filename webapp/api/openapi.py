@@ -152,7 +152,8 @@ def build_spec() -> dict:
         "requestBody": {"required": True, "content": {"application/xml": {"schema": {"type": "string"}}}},
         "responses": _responses("200", {"type": "object", "properties": {
             "valid": {"type": "boolean"}, "process_id": {"type": "string", "nullable": True},
-            "problems": {"type": "array", "items": obj}}}, "401", "403")}}
+            "problems": {"type": "array", "items": obj}, "warnings": {"type": "array", "items": obj}}},
+            "401", "403")}}
     paths["/processes/{process_id}/diff"] = {"get": {
         "summary": "Elements and flows added, removed and changed between two versions", "security": secured,
         "parameters": [_path_param("process_id"),

@@ -60,6 +60,9 @@ class TicketSummary(Schema):
     priority = fields.String()
     status = fields.String()
     resolution = fields.String(allow_none=True)
+    status_text = fields.String(metadata={"description": "The status in words, as the caller reads it"})
+    resolution_text = fields.String(allow_none=True, metadata={
+        "description": "The resolution in words; customers read it as their reply named it"})
     organisation = fields.String()
     labels = fields.List(fields.String())
     created_at = fields.String()
@@ -141,6 +144,9 @@ class Deployed(Schema):
     process_id = fields.String()
     version = fields.Integer()
     created = fields.Boolean()
+    warnings = fields.List(fields.Dict(), metadata={
+        "description": "[{element, message}]: what deploys but fails when it runs (a condition reading a name "
+                       "nothing provides)"})
 
 
 class DiffQuery(Schema):

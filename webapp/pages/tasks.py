@@ -5,8 +5,9 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from werkzeug.datastructures import MultiDict
 
 from engine.domain import TICKET_FIELDS_FROM_TASKS
-from engine.errors import Conflict, Forbidden, InvalidInput, TaskHeld
+from engine.errors import Conflict, Forbidden, InvalidInput, StepFailed, TaskHeld
 from engine.services import offers, organisations, tasks, tickets
+from webapp.errors import STEP_FAILED
 from webapp.pages import current_engine, signed_in, taskforms
 from webapp.pages.signin import home_for
 from webapp.pages.tickets import error_text
@@ -75,6 +76,8 @@ def complete(task_id: str):
         return _page(task, posted=request.form, errors=err.errors), 422
     except TaskHeld as err:  # the task stays open: the form stays, with what was typed
         return _page(tasks.task_view(current_engine(), g.actor, task_id), posted=request.form, notice=str(err)), 409
+    except StepFailed:  # recorded on the instance for operations; the person keeps what they typed
+        return _page(task, posted=request.form, notice=STEP_FAILED), 503
     except Conflict as err:
         return _gone(task, "Not saved", str(err))
     flash(f"Done: {task['name']} on {task['ticket_key']}.", "success")
