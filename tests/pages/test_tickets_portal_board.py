@@ -175,6 +175,8 @@ def test_someday_maybe_reads_as_the_reply_said_to_the_customer_and_as_wont_fix_t
         'data-value="wont_fix"', "")
     staff = signed_in(app, "support").get(f"/tickets/{key}").get_data(as_text=True)
     assert re.search(r'data-field="resolution" data-value="wont_fix">Won&#39;t fix<', staff)
+    portal = signed_in(app, "customer").get("/portal").get_data(as_text=True)
+    assert "Noted for later (someday/maybe)" in portal and "wont fix" not in portal
 
 
 def test_a_customer_is_shown_the_latest_of_what_they_may_see_and_never_a_hidden_count(app, desk):
