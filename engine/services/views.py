@@ -46,10 +46,10 @@ def customer_event(row: dict, organisation_id: int) -> dict:
     view = event(row, customer=True)
     if not (row["actor"] and row["actor_organisation_id"] == organisation_id):
         view["actor"] = SUPPORT_TEAM
-    if row["kind"] == "ticket_created":
-        view["detail"] = {k: v for k, v in view["detail"].items() if k != "path"}
-    elif row["kind"] == "task_completed":
+    if row["kind"] == "task_completed":
         view["detail"] = {k: v for k, v in view["detail"].items() if k in ("task", "role", "data")}
+    else:  # the elements a step passed are internal steps too
+        view["detail"] = {k: v for k, v in view["detail"].items() if k != "path"}
     return view
 
 

@@ -9,11 +9,13 @@ _INSERT_EVENTS = insert(audit_events)
 
 
 def _seen_by_customers():
-    """What a customer sees of a trail: the ticket's creation and changes, messages to them, links, their own
-    organisation's answers (customer tasks) and the public comments and files. Decided here, in SQL, so that
+    """What a customer sees of a trail: the ticket's creation and changes, messages to them, links, a reopen
+    (a message delivered to the process) and its follow-up ticket, their own organisation's answers (customer
+    tasks) and the public comments and files. Decided here, in SQL, so that
     "the latest n" and the count are of what they see."""
     kind, detail = audit_events.c.kind, audit_events.c.detail
-    return or_(kind.in_(("ticket_created", "ticket_changed", "notify_customer", "link_ticket")),
+    return or_(kind.in_(("ticket_created", "ticket_changed", "notify_customer", "link_ticket", "message_delivered",
+                         "follow_up_opened")),
                and_(kind == "task_completed", detail["role"].as_string() == "customer"),
                and_(kind.in_(("comment_added", "attachment_added")), detail["internal"].as_boolean().isnot(True)))
 
