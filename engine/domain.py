@@ -8,13 +8,50 @@ RESOLUTIONS = ("answered", "fixed", "delivered", "declined", "wont_fix", "duplic
 CATEGORIES = ("bug", "feature", "change", "question")
 PRIORITIES = ("low", "normal", "high", "critical")
 
+# Statuses and resolutions in words, for pages and API alike (`status_text`, `resolution_text`). Customers read
+# them as they concern them; staff keep the desk's own terms (seed 002's "Wird nicht behoben": Won't fix).
+STATUS_TEXT = {
+    "new": "New", "captured": "Captured", "in_progress": "In progress",
+    "waiting_for_customer": "Waiting for the customer", "review": "In review", "reopened": "Reopened",
+    "closed": "Closed",
+}
+CUSTOMER_STATUS_TEXT = {
+    **STATUS_TEXT, "new": "Received", "captured": "Received", "waiting_for_customer": "Waiting for your answer",
+}
+RESOLUTION_TEXT = {
+    "answered": "Answered", "fixed": "Fixed", "delivered": "Delivered", "declined": "Offer declined",
+    "wont_fix": "Won't fix", "duplicate": "Duplicate", "abandoned": "Abandoned: no answer from the customer",
+    "withdrawn": "Withdrawn",
+}
+CUSTOMER_RESOLUTION_TEXT = {
+    **RESOLUTION_TEXT, "wont_fix": "Noted for later (someday/maybe)", "duplicate": "Duplicate of another ticket",
+    "abandoned": "Closed without your answer",
+}
+
 # The largest numbers a row id (BIGINT) and a version number (INTEGER) can be: input past them is refused, it
 # never reaches the database (where it would overflow).
 MAX_ID = 2**63 - 1
 MAX_VERSION = 2**31 - 1
 
+# The data every support_ticket instance starts with (engine.services.tickets): what diagrams may read from the start.
+START_DATA = ("title", "description", "category", "priority", "system", "ticket_key")
+
 # Submitted task data with these keys updates the ticket's own columns (triage reclassifies).
 TICKET_FIELDS_FROM_TASKS = ("category", "priority", "system")
+
+
+def status_text(status: str | None, *, customer: bool = False) -> str | None:
+    """A ticket status in words; an unknown one as written."""
+    if status is None:
+        return None
+    return (CUSTOMER_STATUS_TEXT if customer else STATUS_TEXT).get(status, status)
+
+
+def resolution_text(resolution: str | None, *, customer: bool = False) -> str | None:
+    """A resolution in words, as its reply to the customer names it; an unknown one as written."""
+    if resolution is None:
+        return None
+    return (CUSTOMER_RESOLUTION_TEXT if customer else RESOLUTION_TEXT).get(resolution, resolution)
 
 
 def role_for_lane(lane_name: str | None) -> str | None:

@@ -60,3 +60,11 @@ class StepFailed(SupportflowError):
         super().__init__(message)
         self.element = element
         self.line = line
+
+
+class TaskHeld(Conflict):
+    """The task is held (claimed or assigned) by someone else; `assignee` is their user name."""
+
+    def __init__(self, message: str, assignee: str):
+        super().__init__(message)
+        self.assignee = assignee

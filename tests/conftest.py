@@ -14,9 +14,9 @@ from engine.store.database import Database
 from tests.desk import Desk
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-RUNTIME_TABLES = ("sign_in_failures", "attachment_contents", "attachments", "comments", "ticket_links", "invoices",
-                  "outbox", "timers", "audit_events", "tasks", "instances", "tickets", "api_tokens",
-                  "worker_heartbeats")
+RUNTIME_TABLES = ("instance_processes", "sign_in_failures", "attachment_contents", "attachments", "comments",
+                  "ticket_links", "invoices", "outbox", "timers", "audit_events", "tasks", "instances", "tickets",
+                  "api_tokens", "worker_heartbeats")
 BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 

@@ -1,6 +1,6 @@
 """Drives supportflow through its JSON API the way the roles do, for the end-to-end tests."""
 
-from engine.services import timers
+from engine.services import accounts, timers
 from engine.store import history
 
 
@@ -49,6 +49,13 @@ class Desk:
         body = {"title": "Printing fails", "description": "The invoice PDF is empty.", "category": "bug",
                 "priority": "normal", **fields}
         return self.as_(as_).post("/tickets", body, expect=expect)
+
+    def user(self, username: str, roles: list[str], display_name: str, organisation: str | None = None) -> None:
+        """A user beside the demo ones (password "demo"), unless an earlier test on the same database made it:
+        PostgreSQL keeps users between tests."""
+        if not accounts.user_exists(self.sf, username):
+            accounts.create_user(self.sf, username, "demo", roles, display_name=display_name,
+                                 organisation=organisation)
 
     def ticket(self, key: str, as_: str = "support") -> dict:
         return self.as_(as_).get(f"/tickets/{key}")

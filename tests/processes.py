@@ -49,7 +49,8 @@ def tickets_waiting_for_information(sf: Supportflow, count: int) -> list[str]:
     support = accounts.actor_by_username(sf, "support")
     keys = []
     for key, task_id in tickets_at_triage(sf, count):
-        tasks.complete(sf, support, task_id, {"category": "bug", "priority": "normal", "outcome": "need_info"})
+        tasks.complete(sf, support, task_id, {"category": "bug", "priority": "normal", "outcome": "need_info",
+                                                 "question": "Which steps lead to the error?"})
         keys.append(key)
     return keys
 

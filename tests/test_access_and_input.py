@@ -60,7 +60,7 @@ def test_invalid_form_data_is_422_and_changes_nothing(desk):
 def test_completing_a_completed_task_is_409(desk):
     key = desk.submit()["key"]
     task = desk.task(key, "triage", "support")
-    data = {"category": "bug", "priority": "normal", "outcome": "need_info"}
+    data = {"category": "bug", "priority": "normal", "outcome": "need_info", "question": "Which steps?"}
     desk.as_("support").post(f"/tasks/{task['id']}/complete", {"data": data})
     answer = desk.as_("support").post(f"/tasks/{task['id']}/complete", {"data": data}, expect=409)
     assert "already completed" in answer["error"]

@@ -9,7 +9,8 @@ from engine.store.tables import instances, tasks, tickets
 
 def test_a_walked_path_is_consistent_and_tampering_is_named(desk):
     key = desk.submit()["key"]
-    desk.complete(key, "triage", "support", category="bug", priority="normal", outcome="need_info")
+    desk.complete(key, "triage", "support", category="bug", priority="normal", outcome="need_info",
+                  question="Which steps lead to the error?")
     desk.complete(key, "provide_information", "customer", information="Steps to reproduce")
     other = desk.submit()["key"]
     desk.complete(other, "triage", "support", category="feature", priority="low", outcome="someday")

@@ -49,6 +49,14 @@ def test_bug_fixed_after_rejections_on_d_q_and_p(desk):
     assert completed.count("fix_bug") == 4 and completed.count("confirm_on_p") == 2
 
 
+def test_a_yes_no_question_left_unanswered_is_refused_and_changes_nothing(desk):
+    key = desk.submit(category="bug")["key"]
+    desk.complete(key, "triage", "support", **FORWARD_BUG)
+    answer = desk.complete(key, "analyze_bug", "developer", expect=422, analysis="Null font in PDF export")
+    assert answer["errors"] == {"is_bug": ["Choose Yes or No."]}
+    assert desk.open_tasks(key) == ["analyze_bug"] and desk.status(key) == ("in_progress", None)
+
+
 def test_not_a_bug_goes_on_as_a_feature_request(desk):
     key = desk.submit(category="bug")["key"]
     desk.complete(key, "triage", "support", **FORWARD_BUG)
@@ -105,7 +113,8 @@ def test_one_timer_run_31_days_later_fires_reminder_then_expiry(desk):
 
 def test_reminder_after_14_days_and_abandoned_after_30(desk):
     key = desk.submit()["key"]
-    desk.complete(key, "triage", "support", category="bug", priority="normal", outcome="need_info")
+    desk.complete(key, "triage", "support", category="bug", priority="normal", outcome="need_info",
+                  question="Which steps lead to the error?")
     desk.later(days=14, seconds=1)
     assert desk.outbox(key) == ["info_requested", "reminder"]
     assert desk.status(key) == ("waiting_for_customer", None)

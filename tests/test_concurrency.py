@@ -20,7 +20,8 @@ def test_concurrent_completion_has_exactly_one_winner(desk):
     def complete(outcome):
         barrier.wait()
         try:
-            tasks.complete(sf, support, task_id, {"category": "bug", "priority": "normal", "outcome": outcome})
+            tasks.complete(sf, support, task_id, {"category": "bug", "priority": "normal", "outcome": outcome,
+                                                  "question": "Which steps lead to the error?"})
             results.append(("ok", outcome))
         except Conflict:
             results.append(("conflict", outcome))

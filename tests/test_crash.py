@@ -135,7 +135,8 @@ def test_twenty_clients_race_for_two_hundred_tasks_one_winner_each(postgres_only
         barrier.wait()
         for _, task_id in work:  # all in the same order: they collide on every task
             status, _ = processes.request(port, "POST", f"/api/v1/tasks/{task_id}/complete",
-                                          {"data": {**TRIAGE, "outcome": outcome}}, support, conn)
+                                          {"data": {**TRIAGE, "outcome": outcome, "question": "Which steps?"}},
+                                          support, conn)
             results[task_id].append((status, outcome))
         conn.close()
 

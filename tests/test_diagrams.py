@@ -238,6 +238,17 @@ def test_user_tasks_have_forms_with_unique_keys(diagram):
             check_component(tid, comp)
 
 
+def test_yes_no_questions_start_unanswered_and_are_asked_as_questions(diagram):
+    """A preselected "No" sends a critical bug down the feature path when nobody looks: the person must choose."""
+    for task in diagram.of_kind("userTask"):
+        schema = json.loads(task.find("bpmn:extensionElements/sf:form", NS).text)
+        for comp in schema["components"]:
+            if comp.get("type") == "checkbox":
+                assert "defaultValue" not in comp, (task.get("id"), comp["key"])
+                assert comp["label"].endswith("?"), (task.get("id"), comp["label"])
+                assert comp.get("validate", {}).get("required") is True, (task.get("id"), comp["key"])
+
+
 def test_tasks_have_one_outgoing_flow_and_gateways_a_default(diagram):
     for nid, node in diagram.nodes.items():
         outgoing = diagram.outgoing(nid)

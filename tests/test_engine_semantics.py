@@ -87,9 +87,9 @@ def test_an_uncaught_error_end_event_puts_the_instance_in_the_error_inbox(desk):
     deploy(desk, diagrams.FAILS_WITH_AN_ERROR)
     key = desk.submit()["key"]
     instance_id = instance_of(desk, key)["id"]
-    answer = desk.complete(key, "look", "support", expect=500, note="done")
-    assert "'Give up'" in answer["error"] and "'E42'" in answer["error"]
+    desk.complete(key, "look", "support", expect=503, note="done")
     detail = desk.as_("ops").get(f"/instances/{instance_id}")
+    assert "'Give up'" in detail["last_error"]["message"] and "'E42'" in detail["last_error"]["message"]
     assert detail["status"] == "error"
     error = detail["last_error"]
     assert error["element"] == "broken_end" and error["step"] == "task_completed"
@@ -111,7 +111,7 @@ def test_a_loop_that_never_waits_fails_into_the_error_inbox(desk):
     assert error["element"] in ("count", "again") and ("'Count'" in error["message"] or "'Again?'" in error["message"])
     assert [e["kind"] for e in desk.ticket(ticket["key"])["events"]] == ["ticket_created", "step_failed"]
     ops = desk.as_("ops")
-    assert "without waiting" in ops.post(f"/instances/{instance_id}/retry", expect=500)["error"]
+    assert "without waiting" in ops.post(f"/instances/{instance_id}/retry", expect=503)["problem"]
     assert ops.get(f"/instances/{instance_id}")["status"] == "error"
 
 

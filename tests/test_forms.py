@@ -190,8 +190,15 @@ def test_string_lengths_and_patterns_are_enforced():
                     "validate": {"minLength": 3, "maxLength": 8, "pattern": "^[A-Z]+$"}})
     assert form.validate({"code": " ABCD "}) == {"code": "ABCD"}
     assert errors_of(form, {"code": "ab"}) == {"code": [
-        "Shorter than the minimum length of 3.", "Must match the pattern ^[A-Z]+$."]}
+        "Shorter than the minimum length of 3.", "This does not have the expected form."]}
     assert errors_of(form, {"code": "ABCDEFGHI"}) == {"code": ["Longer than the maximum length of 8."]}
+
+
+def test_a_pattern_mismatch_says_what_the_field_expects_never_the_pattern():
+    """The field's description says what form it expects; the pattern itself means nothing to people."""
+    form = form_of({"type": "textfield", "key": "code", "description": "Enter a code of capital letters.",
+                    "validate": {"pattern": "^[A-Z]+$"}})
+    assert errors_of(form, {"code": "abc"}) == {"code": ["Enter a code of capital letters."]}
 
 
 def test_text_fields_are_capped_even_without_max_length():
@@ -293,7 +300,7 @@ def test_a_checkbox_takes_json_booleans_and_false_answers_a_required_one():
     form = form_of({"type": "checkbox", "key": "accepted", "validate": {"required": True}})
     assert form.validate({"accepted": False}) == {"accepted": False}
     assert form.validate({"accepted": True}) == {"accepted": True}
-    assert errors_of(form, {}) == {"accepted": ["This field is required."]}
+    assert errors_of(form, {}) == {"accepted": ["Choose Yes or No."]}  # a Yes/No question asks for a choice
 
 
 @pytest.mark.parametrize("value", ["yes", "true", 1, 0, [True]])
@@ -363,7 +370,7 @@ def test_a_field_becomes_required_when_it_is_shown(triage):
     assert errors_of(triage, {"outcome": "duplicate", "duplicate_of": "  "}) == {
         "duplicate_of": ["This field is required."]}
     assert errors_of(triage, {"outcome": "duplicate", "duplicate_of": "#12"}) == {
-        "duplicate_of": ["Must match the pattern ^SUP-[0-9]+$."]}
+        "duplicate_of": ["This does not have the expected form."]}
     assert triage.validate({"outcome": "duplicate", "duplicate_of": "SUP-12"}) == {
         "outcome": "duplicate", "duplicate_of": "SUP-12"}
 

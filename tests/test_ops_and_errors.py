@@ -13,9 +13,39 @@ def broken_support_ticket() -> str:
     return broken
 
 
+def bug_fix_reading_an_undefined_name() -> str:
+    """bug_fix whose "not a bug" condition also reads `severity`, which nothing provides."""
+    xml = (SHIPPED / "bug_fix.bpmn").read_text()
+    changed = xml.replace(">is_bug == False<", ">is_bug == False and severity &gt; 2<")
+    assert changed != xml
+    return changed
+
+
 def instance_of(desk, key: str) -> dict:
     [instance] = desk.as_("ops").get(f"/instances?ticket={key}")
     return instance
+
+
+STEP_FAILED = ("Nothing was saved: the process cannot go on from this step because of a problem in its "
+               "definition. Operations were told, and they can repeat your step with what you entered once it is "
+               "fixed.")
+
+
+def test_a_failed_step_says_in_words_that_nothing_was_saved_and_keeps_the_input_for_ops(desk):
+    desk.as_("process").post("/processes", data=bug_fix_reading_an_undefined_name(), content_type="application/xml",
+                             expect=201)
+    key = desk.submit()["key"]
+    desk.complete(key, "triage", "support", category="bug", priority="high", outcome="forward")
+    answer = desk.complete(key, "analyze_bug", "developer", expect=503, is_bug=False, analysis="A wish, not a bug")
+    assert answer == {"error": STEP_FAILED}  # no Python error, no element ids: those are for operations
+    assert desk.open_tasks(key) == ["analyze_bug"] and desk.status(key) == ("in_progress", None)
+    [group] = desk.as_("ops").get("/instances/errors")
+    assert (group["process_id"], group["element"]) == ("bug_fix", "is_bug_gateway")
+    assert group["instances"][0]["ticket_key"] == key and "severity" in group["instances"][0]["message"]
+    detail = desk.as_("ops").get(f"/instances/{group['instances'][0]['id']}")
+    assert detail["last_error"]["retry"]["data"] == {"is_bug": False, "analysis": "A wish, not a bug"}
+    retried = desk.as_("ops").post(f"/instances/{detail['id']}/retry", expect=503)
+    assert retried["error"] == STEP_FAILED and "severity" in retried["problem"]  # ops read what failed
 
 
 def test_ops_lists_and_inspects_instances(desk):
@@ -39,9 +69,9 @@ def test_a_failing_condition_rolls_the_step_back_and_is_recorded(desk):
     instance = instance_of(desk, key)
     assert instance["version"] == 2
     before = desk.ticket(key)
-    answer = desk.complete(key, "triage", "support", expect=500, category="bug", priority="high",
-                           outcome="need_info")
-    assert "division by zero" in answer["error"].lower() and answer["element"]
+    answer = desk.complete(key, "triage", "support", expect=503, category="bug", priority="high",
+                           outcome="need_info", question="Which steps lead to the error?")
+    assert answer == {"error": STEP_FAILED}
     after = desk.ticket(key)
     # nothing of the step stayed: not the priority change, not the status, not the task
     assert (after["status"], after["priority"], desk.open_tasks(key)) == ("new", "normal", ["triage"])
@@ -50,7 +80,7 @@ def test_a_failing_condition_rolls_the_step_back_and_is_recorded(desk):
     detail = desk.as_("ops").get(f"/instances/{instance['id']}")
     assert detail["status"] == "error"
     assert "division by zero" in detail["last_error"]["message"].lower()
-    assert detail["last_error"]["element"] == answer["element"]
+    assert detail["last_error"]["element"] == "triage_outcome"
     errored = desk.as_("ops").get("/instances?status=error")
     assert [i["ticket_key"] for i in errored] == [key]
     # the same task can still be done another way, and the instance recovers
@@ -65,9 +95,10 @@ def test_retry_runs_the_failed_step_again(desk):
                              expect=201)
     key = desk.submit()["key"]
     instance_id = instance_of(desk, key)["id"]
-    desk.complete(key, "triage", "support", expect=500, category="bug", priority="high", outcome="need_info")
+    desk.complete(key, "triage", "support", expect=503, category="bug", priority="high", outcome="need_info",
+                  question="Which steps lead to the error?")
     ops = desk.as_("ops")
-    assert "division by zero" in ops.post(f"/instances/{instance_id}/retry", expect=500)["error"].lower()
+    assert "division by zero" in ops.post(f"/instances/{instance_id}/retry", expect=503)["problem"].lower()
     assert ops.get(f"/instances/{instance_id}")["status"] == "error"
     ops.post(f"/instances/{instance_id}/suspend")
     ops.post(f"/instances/{instance_id}/retry", expect=409)
@@ -109,7 +140,8 @@ def test_ops_repairs_the_data_of_a_failed_step_then_retries_it(desk):
     desk.as_("process").post("/processes", data=xml, content_type="application/xml", expect=201)
     key = desk.submit()["key"]
     instance_id = instance_of(desk, key)["id"]
-    desk.complete(key, "triage", "support", expect=500, category="bug", priority="high", outcome="need_info")
+    desk.complete(key, "triage", "support", expect=503, category="bug", priority="high", outcome="need_info",
+                  question="Which steps lead to the error?")
     ops = desk.as_("ops")
     edited = ops.post(f"/instances/{instance_id}/data", {"changes": {"escalation_level": 1, "priority": "low"},
                                                          "reason": "The level was never set for old tickets."})

@@ -33,7 +33,8 @@ def test_the_error_inbox_groups_failures_by_element(desk):
                              expect=201)
     keys = [desk.submit()["key"] for _ in range(2)]
     for key in keys:
-        desk.complete(key, "triage", "support", expect=500, category="bug", priority="high", outcome="need_info")
+        desk.complete(key, "triage", "support", expect=503, category="bug", priority="high", outcome="need_info",
+                      question="Which steps lead to the error?")
     [group] = desk.as_("ops").get("/instances/errors")
     assert group["count"] == 2 and group["process_id"] == "support_ticket" and group["element"]
     assert sorted(i["ticket_key"] for i in group["instances"]) == sorted(keys)
@@ -43,7 +44,8 @@ def test_the_error_inbox_groups_failures_by_element(desk):
 
 def test_ops_fires_a_pending_timer_now(desk):
     key = desk.submit()["key"]
-    desk.complete(key, "triage", "support", category="bug", priority="normal", outcome="need_info")
+    desk.complete(key, "triage", "support", category="bug", priority="normal", outcome="need_info",
+                      question="Which steps lead to the error?")
     instance = desk.as_("ops").get(f"/instances/{instance_of(desk, key)['id']}")
     timeout = next(t for t in pending_timers(desk, instance["id"]) if t["element"] == "provide_information_timeout")
     detail = desk.as_("ops").post(f"/instances/{instance['id']}/timers/{timeout['task_id']}/fire")
@@ -191,7 +193,60 @@ def test_the_error_inbox_names_the_called_process_that_failed(desk):
     desk.complete(key, "triage", "support", category="bug", priority="high", outcome="forward")
     desk.complete(key, "analyze_bug", "developer", is_bug=True, analysis="Null font in PDF export")
     desk.complete(key, "fix_bug", "developer", fix_summary="Embedded the font")
-    desk.complete(key, "review_on_d", "owner", expect=500, ok=False, remarks="Still broken")
+    desk.complete(key, "review_on_d", "owner", expect=503, ok=False, remarks="Still broken")
     [group] = desk.as_("ops").get("/instances/errors")
     assert (group["process_id"], group["element"], group["count"]) == ("acceptance_dqp", "mark_rejected", 1)
     assert group["instances"][0]["ticket_key"] == key
+
+
+def running(desk) -> dict[str, int]:
+    """{process id: instances running in its version 1} as the Processes page counts them."""
+    return {row["process_id"]: row["running_instances"] for row in desk.as_("process").get("/processes")
+            if row["version"] == 1}
+
+
+def in_process(desk, process_id: str, **filters) -> list[str]:
+    query = "&".join(f"{key}={value}" for key, value in {"process": process_id, **filters}.items())
+    return [row["ticket_key"] for row in desk.as_("ops").get(f"/instances?{query}")]
+
+
+def test_an_instance_inside_a_called_process_is_counted_and_found_there(desk):
+    """An instance is "in" a process while that process runs in it: as its main process, or called (and
+    calling, down to the task it waits in). Counts, the ops filter and the migration all agree."""
+    key = desk.submit(category="bug")["key"]
+    assert running(desk) == {"support_ticket": 1, "bug_fix": 0, "feature_request": 0, "acceptance_dqp": 0}
+    desk.complete(key, "triage", "support", category="bug", priority="high", outcome="forward")
+    assert running(desk) == {"support_ticket": 1, "bug_fix": 1, "feature_request": 0, "acceptance_dqp": 0}
+    assert in_process(desk, "bug_fix") == in_process(desk, "bug_fix", version=1) == [key]
+    assert desk.as_("ops").get("/instances/counts?process=bug_fix")["waiting"] == 1
+    desk.complete(key, "analyze_bug", "developer", is_bug=True, analysis="Null font in PDF export")
+    desk.complete(key, "fix_bug", "developer", fix_summary="Embedded the font")
+    # waiting in review_on_d: inside acceptance_dqp, called from bug_fix, called from support_ticket
+    assert running(desk) == {"support_ticket": 1, "bug_fix": 1, "feature_request": 0, "acceptance_dqp": 1}
+    assert in_process(desk, "acceptance_dqp") == in_process(desk, "bug_fix") == [key]
+    assert in_process(desk, "feature_request") == []
+
+
+def test_an_instance_that_left_a_called_process_is_no_longer_in_it(desk):
+    key = desk.submit(category="bug")["key"]
+    desk.complete(key, "triage", "support", category="bug", priority="high", outcome="forward")
+    bug_fix_v1 = (SHIPPED / "bug_fix.bpmn").read_text()
+    bug_fix_v2 = bug_fix_v1.replace('<bpmn:userTask id="fix_bug" name="', '<bpmn:userTask id="fix_bug" name="v2: ')
+    assert bug_fix_v2 != bug_fix_v1
+    desk.as_("process").post("/processes", data=bug_fix_v2, content_type="application/xml", expect=201)
+    dry = desk.as_("ops").post("/processes/bug_fix/migrate", {"from": 1, "to": 2})
+    assert [item["ticket_key"] for item in dry["instances"]] == [key]
+    desk.complete(key, "analyze_bug", "developer", is_bug=False, analysis="A wish: export as CSV")
+    assert desk.open_tasks(key) == ["estimate_effort"]
+    assert running(desk) == {"support_ticket": 1, "bug_fix": 0, "feature_request": 1, "acceptance_dqp": 0}
+    assert in_process(desk, "bug_fix") == [] and in_process(desk, "feature_request") == [key]
+    assert desk.as_("ops").get("/instances/counts?process=bug_fix")["waiting"] == 0
+    assert desk.as_("ops").post("/processes/bug_fix/migrate", {"from": 1, "to": 2})["instances"] == []
+    # a finished ticket is still found by the process it started on
+    desk.complete(key, "estimate_effort", "developer", hours=2, cost=200, delivery_date="2026-04-01")
+    desk.complete(key, "approve_offer", "owner", approved=True, offer_text="CSV export")
+    desk.complete(key, "decide_offer", "customer", accept=False)
+    assert desk.status(key) == ("closed", "declined")
+    desk.later(days=31)  # past any window in which a closed ticket's process still waits (to be reopened)
+    assert in_process(desk, "support_ticket", status="completed") == [key]
+    assert in_process(desk, "feature_request") == [] and running(desk)["support_ticket"] == 0

@@ -5,7 +5,11 @@ import re
 
 import pytest
 
-from tests.test_ops_and_errors import SHIPPED
+from engine.bpmn.documents import read_document
+from engine.bpmn.validation import condition_warnings
+from engine.bpmn.xml import parse_bpmn
+from engine.domain import START_DATA
+from tests.test_ops_and_errors import SHIPPED, bug_fix_reading_an_undefined_name
 
 DEFS = ('<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
         'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" {ns} id="d" targetNamespace="http://x">{body}'
@@ -99,7 +103,7 @@ def test_a_valid_file_from_another_tool_deploys(desk):
     owner = desk.as_("process")
     camunda = MINIMAL.replace('id="d"', 'id="d" exporter="Camunda Modeler" exporterVersion="5.0.0"')
     assert owner.post("/processes", data=camunda, content_type="application/xml", expect=201) == {
-        "process_id": "tiny", "version": 1, "created": True}
+        "process_id": "tiny", "version": 1, "created": True, "warnings": []}
     assert owner.post("/processes", data=camunda, content_type="application/xml", expect=200)["created"] is False
     assert owner.get("/processes/tiny/versions/1/bpmn") == camunda
     owner.get("/processes/tiny/versions/9/bpmn", expect=404)
@@ -136,3 +140,45 @@ def test_a_form_pattern_re2_cannot_check_is_refused_naming_the_field(desk):
     assert problem["message"].endswith("the pattern 'a{99999999999}' repeats a part 99999999999 times; the most "
                                        "a pattern may repeat is 1,000 times.")
     assert owner.get("/processes") == before
+
+
+def test_validate_warns_of_a_condition_reading_a_name_nothing_provides(desk):
+    owner = desk.as_("process")
+    answer = owner.post("/processes/validate", data=bug_fix_reading_an_undefined_name(),
+                        content_type="application/xml")
+    assert answer["valid"] is True and answer["problems"] == []  # it deploys: a warning does not block
+    [warning] = answer["warnings"]
+    assert warning["element"] == "flow_not_a_bug"
+    assert warning["message"].startswith("The condition reads 'severity', which no form field")
+    deployed = owner.post("/processes", data=bug_fix_reading_an_undefined_name(), content_type="application/xml",
+                          expect=201)
+    assert deployed["version"] == 2 and deployed["warnings"] == [warning]
+
+
+def test_the_shipped_processes_read_only_what_they_provide_each_other(desk):
+    """Conditions read form fields, start data, script results of the processes they call or are called
+    from (support_ticket reads bug_fix's is_bug; bug_fix reads acceptance_dqp's accepted): no warning."""
+    owner = desk.as_("process")
+    for path in sorted(SHIPPED.glob("*.bpmn")):
+        answer = owner.post("/processes/validate", data=path.read_text(), content_type="application/xml")
+        assert (answer["valid"], answer["warnings"]) == (True, []), path.name
+
+
+def test_the_start_data_the_warnings_count_on_is_what_a_ticket_starts_with(desk):
+    key = desk.submit(system="ERP")["key"]
+    [instance] = desk.as_("ops").get(f"/instances?ticket={key}")
+    assert set(desk.as_("ops").get(f"/instances/{instance['id']}")["data"]) == set(START_DATA)
+
+
+def test_a_condition_may_read_script_results_and_its_own_bound_names():
+    document = read_document(parse_bpmn(bpmn(
+        '<bpmn:process id="names" isExecutable="true"><bpmn:startEvent id="s"/>'
+        '<bpmn:scriptTask id="set_limit"><bpmn:script>limit = 3</bpmn:script></bpmn:scriptTask>'
+        '<bpmn:exclusiveGateway id="g" default="other"/><bpmn:endEvent id="e"/>'
+        '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="set_limit"/>'
+        '<bpmn:sequenceFlow id="f2" sourceRef="set_limit" targetRef="g"/>'
+        '<bpmn:sequenceFlow id="many" sourceRef="g" targetRef="e"><bpmn:conditionExpression>'
+        'any(x &gt; limit for x in values) or (lambda n: n &gt; 1)(len(title))</bpmn:conditionExpression>'
+        '</bpmn:sequenceFlow><bpmn:sequenceFlow id="other" sourceRef="g" targetRef="e"/></bpmn:process>')))
+    [warning] = condition_warnings(document, {})
+    assert warning["element"] == "many" and warning["message"].startswith("The condition reads 'values',")

@@ -44,7 +44,8 @@ def test_question_not_solved_goes_back_to_triage(desk):
 def test_need_info_loop_twice(desk):
     key = desk.submit()["key"]
     for round_ in range(2):
-        ticket = desk.complete(key, "triage", "support", category="bug", priority="high", outcome="need_info")
+        ticket = desk.complete(key, "triage", "support", category="bug", priority="high", outcome="need_info",
+                               question=f"Which steps lead there? (round {round_})")
         assert (ticket["status"], desk.open_tasks(key)) == ("waiting_for_customer", ["provide_information"])
         assert ticket["priority"] == "high"
         ticket = desk.complete(key, "provide_information", "customer", information=f"Steps, round {round_}")
@@ -52,6 +53,20 @@ def test_need_info_loop_twice(desk):
     assert desk.outbox(key) == ["info_requested", "info_requested"]
     desk.complete(key, "triage", "support", **TRIAGE_ANSWER)
     assert desk.status(key) == ("waiting_for_customer", None)
+
+
+def test_need_info_asks_a_question_the_customer_reads_in_the_mail_and_on_the_ticket(desk):
+    key = desk.submit()["key"]
+    need_info = {"category": "bug", "priority": "high", "outcome": "need_info"}
+    errors = desk.complete(key, "triage", "support", expect=422, **need_info)
+    assert errors["errors"] == {"question": ["This field is required."]}
+    assert desk.open_tasks(key) == ["triage"] and desk.outbox(key) == []
+    question = "Which printer model do you use, and does a test page print?"
+    desk.complete(key, "triage", "support", **need_info, question=question)
+    [mail] = desk.messages(key)
+    assert mail["template"] == "info_requested" and question in mail["body"]
+    trail = desk.ticket(key, as_="customer")["events"]
+    assert [e["detail"]["body"] for e in trail if e["kind"] == "notify_customer"] == [mail["body"]]
 
 
 def test_someday_closes_as_wont_fix_with_a_friendly_reply(desk):
@@ -79,6 +94,28 @@ def test_duplicate_of_an_unknown_ticket_is_refused_and_changes_nothing(desk):
     before = desk.ticket(key)
     errors = desk.complete(key, "triage", "support", expect=422, category="bug", priority="normal",
                            outcome="duplicate", duplicate_of="SUP-999")
-    assert "duplicate_of" in errors["errors"]
+    assert errors["errors"] == {"duplicate_of": ["There is no ticket SUP-999 of Acme."]}
     after = desk.ticket(key)
     assert (after["status"], after["events"], desk.open_tasks(key)) == (before["status"], before["events"], ["triage"])
+
+
+def test_a_duplicate_of_another_organisations_ticket_is_refused_without_revealing_it(desk):
+    acme = desk.submit(title="Login broken")["key"]
+    globex = desk.submit(as_="customer2", title="Cannot log in")["key"]
+    errors = desk.complete(globex, "triage", "support", expect=422, category="bug", priority="normal",
+                           outcome="duplicate", duplicate_of=acme)
+    # the same words as for a ticket that does not exist: Acme's ticket is not revealed
+    assert errors["errors"] == {"duplicate_of": [f"There is no ticket {acme} of Globex."]}
+    assert desk.status(globex) == ("new", None) and desk.open_tasks(globex) == ["triage"]
+    assert desk.ticket(globex)["links"] == [] and desk.outbox(globex) == []
+
+
+def test_a_duplicate_key_reads_in_any_case_and_a_wrong_one_is_explained(desk):
+    original = desk.submit(title="Login broken")["key"]
+    key = desk.submit(title="Cannot log in")["key"]
+    triage = {"category": "bug", "priority": "normal", "outcome": "duplicate"}
+    errors = desk.complete(key, "triage", "support", expect=422, **triage, duplicate_of="ticket one")
+    assert errors["errors"] == {"duplicate_of": ["Enter a ticket key like SUP-12."]}
+    ticket = desk.complete(key, "triage", "support", **triage, duplicate_of=original.lower())
+    assert ticket["links"] == [{"kind": "duplicate_of", "target": original}]
+    assert f"already being handled as {original};" in desk.messages(key)[0]["body"]

@@ -19,7 +19,8 @@ from engine.store import runtime as runtime_store
 from tests import processes
 from webapp.cli import main
 
-TRIAGE_NEED_INFO = {"category": "bug", "priority": "normal", "outcome": "need_info"}
+TRIAGE_NEED_INFO = {"category": "bug", "priority": "normal", "outcome": "need_info",
+                    "question": "Which steps lead to the error?"}
 
 
 class RecordingSender:

@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from engine.amounts import megabytes
@@ -14,16 +14,23 @@ from engine.errors import (
     NotFound,
     StepFailed,
     SupportflowError,
+    TaskHeld,
     TooManyAttempts,
     Unauthorized,
 )
 
 log = logging.getLogger(__name__)
 
+# A failed step is the diagram's fault, not the input's: the service cannot go on there until it is repaired.
 _STATUS = {Unauthorized: 401, Forbidden: 403, NotFound: 404, Conflict: 409, InvalidInput: 422,
-           InvalidDefinition: 422, TooManyAttempts: 429, StepFailed: 500}
+           InvalidDefinition: 422, TooManyAttempts: 429, StepFailed: 503}
 _TITLES = {400: "Bad request", 401: "Please sign in", 403: "Not allowed", 404: "Not found", 409: "Already changed",
-           413: "Too large", 422: "Not valid", 429: "Too many attempts", 500: "Something went wrong"}
+           413: "Too large", 422: "Not valid", 429: "Too many attempts", 500: "Something went wrong",
+           503: "Not saved"}
+# What a failed step tells whoever asked for it; what failed, and where, is for the people who repair it.
+STEP_FAILED = ("Nothing was saved: the process cannot go on from this step because of a problem in its definition. "
+               "Operations were told, and they can repeat your step with what you entered once it is fixed.")
+_REPAIRERS = {"ops", "process_owner"}
 
 
 def _wants_json() -> bool:
@@ -38,18 +45,29 @@ def _engine_error(err: SupportflowError):
     status = next((code for cls, code in _STATUS.items() if isinstance(err, cls)), 400)
     if isinstance(err, StepFailed):
         log.warning("step failed: %s", err)
+        return _step_failed(err, status)
     if not _wants_json():
         return _page(status, str(err))
     body = {"error": str(err)}
     if isinstance(err, InvalidInput | InvalidDefinition):
         body["errors"] = err.errors
-    if isinstance(err, StepFailed):
-        body.update(element=err.element, line=err.line,
-                    detail="Nothing was saved; the task stays open and the error is recorded on the instance.")
+    if isinstance(err, TaskHeld):
+        body["assignee"] = err.assignee
     response = jsonify(body)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="supportflow"'
     return response, status
+
+
+def _step_failed(err: StepFailed, status: int):
+    """In words for everyone; the failure itself (recorded on the instance) also for those who repair it."""
+    if not _wants_json():
+        return _page(status, STEP_FAILED)
+    body = {"error": STEP_FAILED}
+    actor = getattr(g, "actor", None)
+    if actor is not None and actor.roles & _REPAIRERS:
+        body.update(problem=str(err), element=err.element, line=err.line)
+    return jsonify(body), status
 
 
 def _too_large(_err: RequestEntityTooLarge):

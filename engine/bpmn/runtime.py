@@ -164,6 +164,20 @@ class Runtime:
         ]
 
     @staticmethod
+    def running_processes(workflow: BpmnWorkflow) -> set[str]:
+        """The processes (and embedded subprocesses) running in the workflow now: its own until it finishes,
+        and each called one that has not finished."""
+        if workflow.completed:
+            return set()
+        return {workflow.spec.name} | {sub.spec.name for sub in workflow.subprocesses.values() if not sub.completed}
+
+    @staticmethod
+    def task_data(workflow: BpmnWorkflow, task_id: str) -> dict:
+        """The data one task holds (what its form's texts may show); empty when the task is gone."""
+        task = _find_task(workflow, task_id)
+        return dict(task.data) if task is not None else {}
+
+    @staticmethod
     def current_data(workflow: BpmnWorkflow) -> dict:
         """The data the instance works with now: that of its waiting tasks, else of its last task."""
         for task in _all_tasks(workflow):

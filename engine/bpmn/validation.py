@@ -1,6 +1,9 @@
 """Our own checks on a process document, beyond SpiffWorkflow's: roles, forms, statuses, expressions
 compiled in the sandbox, timers, call targets, service operations. Each problem names its element."""
 
+import ast
+import builtins
+
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
@@ -8,7 +11,7 @@ from engine.bpmn.documents import ProcessDocument
 from engine.bpmn.sandbox import Sandbox
 from engine.bpmn.scripting import SERVICE_OPERATIONS
 from engine.bpmn.xml import NSMAP
-from engine.domain import RESOLUTIONS, ROLES, STATUSES, role_for_lane
+from engine.domain import RESOLUTIONS, ROLES, START_DATA, STATUSES, role_for_lane
 from engine.errors import ScriptError, ScriptTimeout
 
 
@@ -138,3 +141,76 @@ def _check_services(doc: ProcessDocument) -> list[dict]:
         elif missing := sorted(SERVICE_OPERATIONS[name] - params):
             problems.append(_problem(node.get("id"), f"The operation {name!r} needs {', '.join(missing)}."))
     return problems
+
+
+# --- warnings: valid BPMN that will fail when it runs ------------------------------------------------
+
+
+def condition_warnings(doc: ProcessDocument, deployed: dict[str, ProcessDocument]) -> list[dict]:
+    """Conditions that read a name nothing provides: no form field, start datum, script assignment or service
+    result of this process or of the processes in its call family (call activities pass all data both ways).
+    Such a flow fails with a NameError when it is reached, after the person's input was taken."""
+    family = [doc, *_call_family(doc, deployed)]
+    provided = set(START_DATA) | set(dir(builtins))
+    for member in family:
+        provided |= _provided_names(member)
+    warnings = []
+    for expr in doc.root.xpath("//bpmn:sequenceFlow/bpmn:conditionExpression", namespaces=NSMAP):
+        for name in sorted(_names_read((expr.text or "").strip()) - provided):
+            warnings.append(_problem(_owner_id(expr), (
+                f"The condition reads {name!r}, which no form field, start datum, script or service task "
+                "provides, here or in the processes this one calls or is called from; it fails when the flow "
+                "is reached.")))
+    return warnings
+
+
+def _call_family(doc: ProcessDocument, deployed: dict[str, ProcessDocument]) -> list[ProcessDocument]:
+    """The deployed processes joined to this one by calls, either way and transitively."""
+    documents = {**deployed, doc.process_id: doc}
+    neighbours: dict[str, set[str]] = {pid: set() for pid in documents}
+    for pid, member in documents.items():
+        for called in member.called_processes:
+            if called in documents:
+                neighbours[pid].add(called)
+                neighbours[called].add(pid)
+    seen, todo = {doc.process_id}, [doc.process_id]
+    while todo:
+        for other in neighbours[todo.pop()] - seen:
+            seen.add(other)
+            todo.append(other)
+    return [documents[pid] for pid in sorted(seen - {doc.process_id})]
+
+
+def _provided_names(doc: ProcessDocument) -> set[str]:
+    names = {field.key for task in doc.user_tasks() if task.form for field in task.form.fields}
+    for script in doc.root.xpath("//bpmn:scriptTask/bpmn:script", namespaces=NSMAP):
+        names |= _names(script.text or "", "exec")[1]
+    for operator in doc.root.xpath("//bpmn:serviceTask/bpmn:extensionElements/spiffworkflow:serviceTaskOperator",
+                                   namespaces=NSMAP):
+        if operator.get("resultVariable"):
+            names.add(operator.get("resultVariable"))
+    return names
+
+
+def _names_read(source: str) -> set[str]:
+    """Names an expression reads from the task data (not those it binds itself, as a comprehension does)."""
+    read, bound = _names(source, "eval")
+    return read - bound
+
+
+def _names(source: str, mode: str) -> tuple[set[str], set[str]]:
+    """(names read, names bound) in Python source; nothing for source that does not parse (the compile check
+    reports that). Parsed only, never run."""
+    try:
+        tree = ast.parse(source, mode=mode)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return set(), set()
+    read, bound = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, ast.FunctionDef | ast.ClassDef):
+            bound.add(node.name)
+    return read, bound

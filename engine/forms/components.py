@@ -1,8 +1,12 @@
 """The components of a form as read from its form-js schema: input fields and display-only texts."""
 
+import re
 from dataclasses import dataclass
 
-__all__ = ["FormField", "FormText"]
+__all__ = ["PLACEHOLDER", "FormField", "FormText"]
+
+# {{ name }} in a text: the value of that process variable, shown to whoever does the task.
+PLACEHOLDER = re.compile(r"\{\{\s*([^\W\d]\w*)\s*\}\}")
 
 
 @dataclass(frozen=True)
@@ -31,3 +35,8 @@ class FormText:
 
     text: str
     hide_expression: str | None = None
+
+    @property
+    def data_names(self) -> frozenset[str]:
+        """The process variables the text shows ({{ name }})."""
+        return frozenset(PLACEHOLDER.findall(self.text))

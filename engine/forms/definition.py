@@ -15,7 +15,7 @@ from marshmallow import Schema, ValidationError
 from engine.errors import InvalidDefinition, InvalidInput
 from engine.forms.components import FormField, FormText
 from engine.forms.feel import KEYWORDS, FeelSyntaxError, HideExpression, parse_hide_expression
-from engine.forms.fields import DEFAULT_MAX_LENGTH, is_blank, marshmallow_field
+from engine.forms.fields import DEFAULT_MAX_LENGTH, is_blank, marshmallow_field, required_message
 from engine.forms.patterns import pattern_problem
 
 __all__ = ["FormDefinition"]
@@ -84,7 +84,7 @@ class FormDefinition:
                 errors.pop(field.key, None)
             elif field.key not in errors:
                 if loaded.get(field.key) is None and field.required:
-                    errors[field.key] = ["This field is required."]
+                    errors[field.key] = [required_message(field)]
                 cleaned[field.key] = loaded.get(field.key)
         if errors:
             raise InvalidInput(errors)

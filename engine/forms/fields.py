@@ -3,7 +3,7 @@
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +13,7 @@ from marshmallow import validate as checks
 from engine.forms.components import FormField
 from engine.forms.patterns import matches
 
-__all__ = ["DEFAULT_MAX_LENGTH", "is_blank", "marshmallow_field"]
+__all__ = ["DEFAULT_MAX_LENGTH", "is_blank", "marshmallow_field", "required_message"]
 
 DEFAULT_MAX_LENGTH = {"textfield": 200, "textarea": 10_000}
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -88,6 +88,7 @@ class _TextRules:
     max_length: int
     pattern: str | None
     validation_type: str | None
+    pattern_message: str = "This does not have the expected form."
 
     def __call__(self, value: str) -> None:
         if len(value) > self.max_length:
@@ -96,7 +97,7 @@ class _TextRules:
         if self.min_length is not None and len(value) < self.min_length:
             problems.append(f"Shorter than the minimum length of {self.min_length}.")
         if self.pattern is not None and not matches(self.pattern, value):
-            problems.append(f"Must match the pattern {self.pattern}.")
+            problems.append(self.pattern_message)
         if self.validation_type == "email" and not _EMAIL.fullmatch(value):
             problems.append("Must be an email address.")
         if self.validation_type == "phone" and not _PHONE.fullmatch(value):
@@ -110,6 +111,9 @@ def marshmallow_field(field: FormField) -> fields.Field:
     common = {"attribute": field.key, "data_key": field.key, "allow_none": True}
     if field.type in DEFAULT_MAX_LENGTH:
         rules = _TextRules(field.min_length, field.max_length, field.pattern, field.validation_type)
+        if isinstance(field.description, str) and not is_blank(field.description):
+            # A pattern means nothing to people: the field's description says what form it expects.
+            rules = replace(rules, pattern_message=field.description.strip())
         return _TextField(validate=rules, **common)
     if field.type == "number":
         return _NumberField(decimal_digits=field.decimal_digits, validate=_range(field), **common)
@@ -124,6 +128,11 @@ def _range(field: FormField) -> list[checks.Validator]:
     if field.min is None and field.max is None:
         return []
     return [checks.Range(min=field.min, max=field.max)]
+
+
+def required_message(field: FormField) -> str:
+    """What a required field that was not given says; a Yes/No question asks for a choice."""
+    return "Choose Yes or No." if field.type == "checkbox" else "This field is required."
 
 
 def is_blank(value: Any) -> bool:

@@ -1,6 +1,7 @@
 """Applying what service tasks asked for, inside the step's transaction: outbox messages, labels,
 links, invoices. A bad value that came from a form field is that field's validation error."""
 
+from dataclasses import replace
 from datetime import datetime
 
 from engine.bpmn.scripting import Effect
@@ -16,9 +17,14 @@ def apply_effects(sf: Supportflow, conn, ticket: dict, effects: list[Effect], no
                   changes: dict) -> list[dict]:
     """Apply effects in order; returns their audit events. Ticket column changes go into `changes`."""
     events = []
+    canonical = {}  # form fields a link read a ticket key from, as that key reads (sup-1 -> SUP-1)
     for effect in effects:
+        if canonical:
+            effect = replace(effect, data={**effect.data, **canonical})
         handler = _HANDLERS[effect.operation]
         detail = handler(conn, ticket, effect, now, changes)
+        if effect.operation == "link_ticket" and effect.sources.get("target", "").isidentifier():
+            canonical[effect.sources["target"]] = detail["target"]
         events.append({"at": now, "ticket_id": ticket["id"], "actor_id": None, "kind": effect.operation,
                        "element": effect.element, "detail": detail})
     return events
@@ -49,13 +55,15 @@ def _add_label(_conn, ticket, effect: Effect, _now, changes) -> dict:
 def _link(conn, ticket, effect: Effect, now, _changes) -> dict:
     target_key = str(effect.params["target"] or "").strip().upper()
     number = ticket_number(target_key)
+    target = ticket_store.ticket_row(conn, number) if number is not None else None
     problem = None
     if number is None:
         problem = f"{target_key or 'An empty value'} is not a ticket key like SUP-12."
     elif number == ticket["id"]:
         problem = "A ticket cannot be linked to itself."
-    elif not ticket_store.ticket_exists(conn, number):
-        problem = f"There is no ticket {target_key}."
+    elif target is None or target["organisation_id"] != ticket["organisation_id"]:
+        # Another organisation's ticket reads as no ticket at all: its key must not reach this customer.
+        problem = f"There is no ticket {target_key} of {ticket['organisation']}."
     if problem:
         source = effect.sources.get("target", "")
         field = source if source.isidentifier() else "target"

@@ -21,9 +21,10 @@ INSTANCE_STATUSES = ("running", "waiting", "completed", "error", "suspended", "t
 class InstanceFilterSchema(Schema):
     status = fields.String(load_default=None, validate=validate.OneOf(INSTANCE_STATUSES))
     ticket = fields.String(load_default=None, validate=validate.Length(max=30))
-    process = fields.String(load_default=None, validate=validate.Length(max=200))
+    process = fields.String(load_default=None, validate=validate.Length(max=200), metadata={
+        "description": "instances started on this process, or running in it now (called by their process)"})
     version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_VERSION),
-                             metadata={"description": "with process: only instances started on this version"})
+                             metadata={"description": "with process: only those on this version of it"})
     created_after = fields.AwareDateTime(load_default=None, default_timezone=UTC)
     created_before = fields.AwareDateTime(load_default=None, default_timezone=UTC)
     updated_after = fields.AwareDateTime(load_default=None, default_timezone=UTC)
@@ -301,6 +302,7 @@ def _set_status(sf: Supportflow, actor: Actor, instance_id: int, allowed: tuple,
             open_ids = sorted(store.open_task_ids(conn, instance_id))
             store.close_tasks(conn, open_ids, "cancelled", now, actor.id)
             store.replace_timers(conn, instance_id, [])
+            store.set_running_processes(conn, instance_id, {})
         history.append_events(conn, [{"at": now, "ticket_id": head["ticket_id"], "instance_id": instance_id,
                                       "actor_id": actor.id, "kind": f"instance_{kind}", "element": None,
                                       "detail": detail}])

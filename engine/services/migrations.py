@@ -31,9 +31,10 @@ def migrate_instances(sf: Supportflow, actor: Actor, process_id: str, data) -> d
         versions = [definition_store.version_by_number(conn, process_id, n) for n in (request["from_"], request["to"])]
         if None in versions:
             raise NotFound(f"Both versions {request['from_']} and {request['to']} of {process_id!r} must exist.")
-        heads = [h for h in store.running_instance_heads(conn, process_id)
-                 if h["pinned_versions"][process_id] == versions[0]["id"]
-                 and (request["instances"] is None or h["id"] in request["instances"])]
+        # The instances that run in the from-version now, as the Processes page counts them: one that left a
+        # called process (or has not reached it) has nothing in it to move.
+        heads = [h for h in store.running_instance_heads(conn, process_id, versions[0]["id"])
+                 if request["instances"] is None or h["id"] in request["instances"]]
     results = [_one(sf, actor, head, process_id, versions, request["dry_run"]) for head in heads]
     return {"process_id": process_id, "from": request["from_"], "to": request["to"], "dry_run": request["dry_run"],
             "instances": results}
@@ -66,6 +67,8 @@ def _move(sf: Supportflow, actor: Actor, head: dict, pinned: dict, bundle, proce
             raise Conflict("The instance moved on while it was migrated; run the migration again.")
         for task in sf.runtime.ready_tasks(workflow):
             store.retarget_task(conn, task.id, pinned[task.process_id], task.name)
+        store.set_running_processes(conn, head["id"], {pid: pinned[pid] for pid in sf.runtime.running_processes(
+            workflow) if pid in pinned})
         history.append_events(conn, [{
             "at": now, "ticket_id": head["ticket_id"], "instance_id": head["id"], "actor_id": actor.id,
             "kind": "instance_migrated", "element": None,

@@ -9,8 +9,8 @@ SIGNATURE = "Kind regards,\nYour support team"
 TEMPLATES: dict[str, tuple[str, str]] = {
     "info_requested": (
         "{key}: we need a little more information",
-        "Hello,\n\nthank you for your request \"{title}\". To work on it we need more information from you. "
-        "Please add it to the ticket in the portal.\n\n{signature}",
+        "Hello,\n\nthank you for your request \"{title}\". To work on it we need more information from you:"
+        "\n\n{question}\n\nPlease add it to the ticket in the portal.\n\n{signature}",
     ),
     "answer": (
         "{key}: an answer to your question",

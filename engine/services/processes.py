@@ -1,6 +1,7 @@
 """What process owners do with definitions through the API: list, upload a new version, download."""
 
 from engine.bpmn.diff import diff_documents
+from engine.bpmn.validation import condition_warnings
 from engine.errors import Forbidden, InvalidDefinition, NotFound
 from engine.services.accounts import Actor
 from engine.services.context import Supportflow
@@ -56,17 +57,29 @@ def version_name(sf: Supportflow, actor: Actor, process_id: str, number: int) ->
 def upload(sf: Supportflow, actor: Actor, xml: bytes) -> tuple[dict, bool]:
     require_roles(actor, {"process_owner"}, "deploy process definitions")
     row, created = sf.definitions.deploy(xml, deployed_by=actor.id, now=sf.clock.now())
-    return {"process_id": row["process_id"], "version": row["version"], "created": created}, created
+    warnings = _warnings(sf, sf.definitions.deployed(row["id"]).document)
+    return {"process_id": row["process_id"], "version": row["version"], "created": created,
+            "warnings": warnings}, created
 
 
 def validate(sf: Supportflow, actor: Actor, xml: bytes) -> dict:
-    """Every problem a deploy of this file would refuse, without deploying it: {valid, process_id, problems}."""
+    """Every problem a deploy of this file would refuse, without deploying it, and the warnings about what
+    would deploy but fail when it runs: {valid, process_id, problems, warnings}."""
     require_roles(actor, {"process_owner"}, "validate process definitions")
     try:
         document = sf.definitions.validate(xml)
     except InvalidDefinition as err:
-        return {"valid": False, "process_id": None, "problems": err.errors}
-    return {"valid": True, "process_id": document.process_id, "problems": []}
+        return {"valid": False, "process_id": None, "problems": err.errors, "warnings": []}
+    return {"valid": True, "process_id": document.process_id, "problems": [], "warnings": _warnings(sf, document)}
+
+
+def _warnings(sf: Supportflow, document) -> list[dict]:
+    """Warnings about a document, judged with the newest deployed version of every other process."""
+    with sf.db.read() as conn:
+        latest = definition_store.latest_version_ids(conn)
+    deployed = {pid: sf.definitions.deployed(vid).document for pid, vid in latest.items()
+                if pid != document.process_id}
+    return condition_warnings(document, deployed)
 
 
 def download(sf: Supportflow, actor: Actor, process_id: str, number: int) -> str:

@@ -104,6 +104,7 @@ def _advance(sf: Supportflow, step: Step | Callable, respond: Callable | None, s
             if not saved:
                 raise Conflict("Someone else changed this ticket's process at the same moment; "
                                "nothing was saved. Reload and try again.")
+            _track_processes(sf, conn, head, workflow)
             applied = Applied(head["ticket_id"], outcome, _apply(sf, conn, head, step, outcome, now))
             if respond is not None:
                 applied.answer = respond(conn, applied)
@@ -148,6 +149,7 @@ def start_instance(sf: Supportflow, conn, *, process_id: str, ticket_id: int | N
             conn, process_id=process_id, version_id=pinned[process_id], pinned_versions=pinned,
             ticket_id=ticket_id, status="error", last_error=error, state=unstarted, revision=1, step_count=1,
             created_at=now, updated_at=now)
+        store.set_running_processes(conn, instance_id, {process_id: pinned[process_id]})  # unstarted: in its own
         head = {"id": instance_id, "ticket_id": ticket_id}
         history.append_events(conn, [
             _event(head, actor_id, now, "ticket_created", None, {**detail, "path": []}),
@@ -158,10 +160,18 @@ def start_instance(sf: Supportflow, conn, *, process_id: str, ticket_id: int | N
         ticket_id=ticket_id, status="completed" if outcome.finished else "waiting",
         state=sf.runtime.dump(workflow), revision=1, step_count=1, created_at=now, updated_at=now)
     head = {"id": instance_id, "pinned_versions": pinned, "ticket_id": ticket_id, "process_id": process_id}
+    _track_processes(sf, conn, head, workflow)
     _apply(sf, conn, head, Step(instance_id, lambda *_: None, "ticket_created", actor_id, data=data,
                                 detail=detail), outcome, now)
     sf.workflows.put(instance_id, 1, workflow)
     return instance_id
+
+
+def _track_processes(sf: Supportflow, conn, head: dict, workflow) -> None:
+    """Which processes run in the instance now, for the counts and filters by process (read without workflows)."""
+    pinned = head["pinned_versions"]
+    store.set_running_processes(conn, head["id"], {process_id: pinned[process_id] for process_id
+                                                   in sf.runtime.running_processes(workflow) if process_id in pinned})
 
 
 def _apply(sf: Supportflow, conn, head: dict, step: Step, outcome: StepOutcome, now: datetime) -> dict | None:

@@ -1,13 +1,17 @@
-"""The inbox: open user tasks offered to the caller's roles; claiming and completing them."""
+"""The inbox: open user tasks offered to the caller's roles; claiming, assigning and completing them. A task
+someone holds (claimed, or assigned by a support master) is theirs: only they complete or release it."""
+
+from marshmallow import Schema, fields, validate
 
 from engine.domain import ticket_key
-from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
+from engine.errors import Conflict, Forbidden, InvalidInput, NotFound, TaskHeld
 from engine.services import steps, views
 from engine.services.accounts import Actor
 from engine.services.context import Supportflow
-from engine.services.inputs import check_input
+from engine.services.inputs import check_input, load_input
 from engine.services.tickets import render_ticket
 from engine.store import accounts as account_store
+from engine.store import history
 from engine.store import runtime as store
 
 ANSWER_EVENTS = 20
@@ -31,17 +35,53 @@ def _visible_task(conn, actor: Actor, task_id: str) -> dict:
 
 
 def task_view(sf: Supportflow, actor: Actor, task_id: str) -> dict:
-    """One task the actor may see (NotFound otherwise), open or not: `state` says which, and
-    `yours` whether the actor's roles fit its lane."""
+    """One task the actor may see (NotFound otherwise), open or not: `state` says which, `yours` whether the
+    actor's roles fit its lane, and `shown_data` the process variables its form's texts show ({{ name }})."""
     with sf.db.read() as conn:
         row = _visible_task(conn, actor, task_id)
         assignees = account_store.usernames(conn, {row["assignee_id"]} - {None})
-    return {**views.task(sf, row, assignees), "state": row["state"], "yours": row["role"] in actor.roles}
+        shown = _shown_data(sf, conn, row) if row["state"] == "open" else {}
+    return {**views.task(sf, row, assignees), "state": row["state"], "yours": row["role"] in actor.roles,
+            "shown_data": shown}
+
+
+def _shown_data(sf: Supportflow, conn, row: dict) -> dict:
+    """The variables the task's form texts name, from the task's own data; only those are read out."""
+    element = sf.definitions.deployed(row["process_version_id"]).element(row["element"])
+    names = {name for text in (element.form.texts if element and element.form else []) for name in text.data_names}
+    if not names:
+        return {}  # the common case: no workflow is loaded for the page
+    head = store.instance_head(conn, row["instance_id"])
+    bundle = sf.definitions.bundle(head["process_id"], head["pinned_versions"])
+    data = sf.runtime.task_data(sf.runtime.load(bundle, store.instance_state(conn, head["id"])), row["id"])
+    return {name: data[name] for name in sorted(names) if isinstance(data.get(name), str | int | float | bool)}
 
 
 def _check_fits(actor: Actor, row: dict) -> None:
     if row["role"] not in actor.roles:
         raise Forbidden(f"The task {row['name']!r} is for the role {row['role']}; you do not hold it.")
+
+
+# What a task held by someone else answers, per action; {holder} is the holder's display name.
+_HELD = {
+    "claim": "This task is held by {holder} already.",
+    "release": "This task is held by {holder}; only they can release it.",
+    "complete": "This task is held by {holder}; your input was not saved. Ask them, or a support master, to "
+                "pass it on to you.",
+}
+
+
+class AssignRequest(Schema):
+    username = fields.String(required=True, allow_none=True, validate=validate.Length(min=1, max=100),
+                             metadata={"description": "Who is to hold the task; null: nobody"})
+
+
+def _check_holder(conn, actor: Actor, row: dict, action: str) -> None:
+    """Refuse when someone else holds the task (a claim protects it), naming them."""
+    if row["assignee_id"] in (None, actor.id):
+        return
+    holder = account_store.user_by_id(conn, row["assignee_id"])
+    raise TaskHeld(_HELD[action].format(holder=holder["display_name"]), holder["username"])
 
 
 def claim(sf: Supportflow, actor: Actor, task_id: str, *, release: bool = False) -> dict:
@@ -50,22 +90,64 @@ def claim(sf: Supportflow, actor: Actor, task_id: str, *, release: bool = False)
         _check_fits(actor, row)
         if row["state"] != "open":
             raise Conflict("This task is no longer open.")
-        if release:
-            if row["assignee_id"] not in (None, actor.id):
-                raise Conflict("Someone else holds this task; only they can release it.")
-            store.claim_task(conn, task_id, None)
-        else:
-            if row["assignee_id"] not in (None, actor.id):
-                raise Conflict("Someone else claimed this task already.")
-            store.claim_task(conn, task_id, actor.id)
+        _check_holder(conn, actor, row, "release" if release else "claim")
+        if not store.claim_task(conn, task_id, None if release else actor.id, held_by=row["assignee_id"]):
+            raise Conflict("This task changed at the same moment; reload and try again.")
         row = store.task_row(conn, task_id)
         assignees = account_store.usernames(conn, {row["assignee_id"]} - {None})
     return views.task(sf, row, assignees)
 
 
+def assign(sf: Supportflow, actor: Actor, task_id: str, data) -> dict:
+    """A support master hands an open task to someone who may do it (or to nobody); audited on the ticket."""
+    with sf.db.write() as conn:
+        row = _visible_task(conn, actor, task_id)
+        if "support_master" not in actor.roles:
+            raise Forbidden("Only support masters assign tasks.")
+        if row["state"] != "open":
+            raise Conflict("This task is no longer open.")
+        username = load_input(AssignRequest(), data)["username"]
+        target = _assignee(conn, row, username) if username is not None else None
+        if not store.claim_task(conn, task_id, target and target["id"], held_by=row["assignee_id"]):
+            raise Conflict("This task changed at the same moment; reload and try again.")
+        before = account_store.usernames(conn, {row["assignee_id"]} - {None}).get(row["assignee_id"])
+        history.append_events(conn, [{
+            "at": sf.clock.now(), "ticket_id": row["ticket_id"], "instance_id": row["instance_id"],
+            "actor_id": actor.id, "kind": "task_assigned", "element": row["element"],
+            "detail": {"task": row["name"], "from": before, "to": username}}])
+        row = store.task_row(conn, task_id)
+    return views.task(sf, row, {target["id"]: username} if target else {})
+
+
+def _assignee(conn, row: dict, username: str) -> dict:
+    """The user a task may be assigned to: holding its role, and for a customer's task of its organisation."""
+    user = account_store.user_by_username(conn, username)
+    if user is None or not user["active"]:
+        raise InvalidInput({"username": [f"There is no user {username}."]})
+    if row["role"] not in user["roles"]:
+        role = (row["role"] or "").replace("_", " ")
+        raise InvalidInput({"username": [f"{username} does not hold the role {role}."]})
+    if row["role"] == "customer" and user["organisation_id"] != row["organisation_id"]:
+        raise InvalidInput({"username": [f"{username} does not belong to the ticket's organisation."]})
+    return user
+
+
+def assignable_users(sf: Supportflow, actor: Actor, task_id: str) -> list[dict]:
+    """[{username, name}] of everyone an open task may be assigned to; empty for anyone but support masters."""
+    if "support_master" not in actor.roles:
+        return []
+    with sf.db.read() as conn:
+        row = _visible_task(conn, actor, task_id)
+        if row["state"] != "open" or not row["role"]:
+            return []
+        organisation = row["organisation_id"] if row["role"] == "customer" else None
+        users = account_store.users_with_role(conn, row["role"], organisation)
+    return [{"username": user["username"], "name": user["display_name"]} for user in users]
+
+
 def complete(sf: Supportflow, actor: Actor, task_id: str, data) -> dict:
     """Complete a task with its form data; the answer is the ticket (with its newest events only: a
-    ticket's trail grows, a step's cost must not)."""
+    ticket's trail grows, a step's cost must not). A task someone else holds is theirs to complete."""
     check_input(data)  # storable text and bounded depth, as for every input; the form then checks its rules
 
     def build(conn) -> steps.Step:
@@ -73,6 +155,7 @@ def complete(sf: Supportflow, actor: Actor, task_id: str, data) -> dict:
         _check_fits(actor, row)
         if row["state"] != "open":
             raise Conflict("This task was already completed; your input was not saved.")
+        _check_holder(conn, actor, row, "complete")
         element = sf.definitions.deployed(row["process_version_id"]).element(row["element"])
         if element is None or element.form is None:
             raise InvalidInput({"_schema": ["This task has no form to complete."]})
@@ -86,6 +169,9 @@ def complete(sf: Supportflow, actor: Actor, task_id: str, data) -> dict:
         )
 
     def respond(conn, applied: steps.Applied) -> dict:
+        # Checked again now that the step closed the row (which locks it): a claim that landed while the step
+        # ran wins, and this step rolls back.
+        _check_holder(conn, actor, store.task_row(conn, task_id), "complete")
         # The task was visible to the actor, so its ticket is: no second look-up.
         return render_ticket(conn, sf, actor, ticket_key(applied.ticket_id), latest_events=ANSWER_EVENTS,
                              row=applied.ticket)

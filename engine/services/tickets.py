@@ -92,13 +92,15 @@ def visible_ticket(conn, actor: Actor, key: str) -> dict:
 def ticket_view(sf: Supportflow, actor: Actor, key: str, latest_events: int | None = None) -> dict:
     """The ticket with its trail (whole, or its `latest_events` newest events; `event_count` says how many
     there are), its open tasks, and the comments and attachments the actor may see."""
+    customer_org = None if actor.is_staff else actor.organisation_id  # whose people a customer reads by name
     with sf.db.read() as conn:
         view = render_ticket(conn, sf, actor, key, latest_events=latest_events)
         number = ticket_number(key)
-        view["event_count"] = history.count_events_of_ticket(conn, number)
-        view["comments"] = [views.comment_view(r) for r in conversation_store.comments_of_ticket(conn, number)
+        view["event_count"] = history.count_events_of_ticket(conn, number, for_customer=not actor.is_staff)
+        view["comments"] = [views.comment_view(r, customer_org)
+                            for r in conversation_store.comments_of_ticket(conn, number)
                             if actor.is_staff or not r["internal"]]
-        view["attachments"] = [views.attachment_view(r)
+        view["attachments"] = [views.attachment_view(r, customer_org)
                                for r in conversation_store.attachments_of_ticket(conn, number)
                                if actor.is_staff or not r["internal"]]
     return view
@@ -110,16 +112,16 @@ def render_ticket(conn, sf: Supportflow, actor: Actor, key: str, *, latest_event
     `row` is the ticket as the caller already holds it (after checking the actor may see it)."""
     row = row or visible_ticket(conn, actor, key)
     links = store.links_of(conn, row["id"])
-    events = history.events_of_ticket(conn, row["id"], latest_events)
+    events = history.events_of_ticket(conn, row["id"], latest_events, for_customer=not actor.is_staff)
     open_tasks = runtime_store.open_tasks_of_ticket(conn, row["id"])
     invoice = store.invoice_of(conn, row["id"])
     assignees = account_store.usernames(conn, {t["assignee_id"] for t in open_tasks if t["assignee_id"]})
-    view = views.ticket_summary(row)
+    view = views.ticket_summary(row, customer=not actor.is_staff)
     view.update(
         description=row["description"], system=row["system"], channel=row["channel"],
         links=[{"kind": link["kind"], "target": ticket_key(link["target_id"])} for link in links],
-        events=[views.event(e) if actor.is_staff else views.customer_event(e)
-                for e in events if views.event_visible_to(actor, e)],
+        events=[views.event(e) if actor.is_staff else views.customer_event(e, row["organisation_id"])
+                for e in events],
         open_tasks=[views.task(sf, t, assignees) for t in open_tasks
                     if actor.is_staff or t["role"] == "customer"],
         invoice=views.invoice(invoice),
@@ -154,4 +156,4 @@ def list_tickets(sf: Supportflow, actor: Actor, filters) -> list[dict]:
     with sf.db.read() as conn:
         rows = store.list_tickets(conn, organisation_id=None if actor.is_staff else actor.organisation_id,
                                   **options)
-    return [views.ticket_summary(row) for row in rows]
+    return [views.ticket_summary(row, customer=not actor.is_staff) for row in rows]

@@ -1,49 +1,55 @@
 """Plain-dict views of rows, as the API and the pages show them."""
 
-from engine.domain import ticket_key
-from engine.services.accounts import Actor
+from engine.domain import resolution_text, status_text, ticket_key
 
-# What a customer sees of the trail: nothing of internal work but its name.
-_CUSTOMER_EVENT_KINDS = {"ticket_created", "ticket_changed", "task_completed", "notify_customer", "link_ticket"}
-_CUSTOMER_TICKET_FIELDS = {"status", "resolution", "priority", "category"}
+# How customers read whoever acts for the agency (staff or the system): never a staff member's name.
+SUPPORT_TEAM = "Support team"
+_WORDED_FIELDS = {"status": status_text, "resolution": resolution_text}
 
 
 def _iso(value):
     return value.isoformat() if value is not None else None
 
 
-def ticket_summary(row: dict) -> dict:
+def ticket_summary(row: dict, *, customer: bool = False) -> dict:
+    """The ticket's own fields; `status_text` and `resolution_text` in words, as its reader reads them."""
     return {
         "key": ticket_key(row["id"]), "title": row["title"], "category": row["category"],
         "priority": row["priority"], "status": row["status"], "resolution": row["resolution"],
+        "status_text": status_text(row["status"], customer=customer),
+        "resolution_text": resolution_text(row["resolution"], customer=customer),
         "organisation": row["organisation"], "labels": list(row["labels"] or []),
         "created_at": _iso(row["created_at"]), "updated_at": _iso(row["updated_at"]),
     }
 
 
-def event_visible_to(actor: Actor, event: dict) -> bool:
-    if actor.is_staff:
-        return True
-    if event["kind"] in ("comment_added", "attachment_added"):
-        return not event["detail"].get("internal")
-    return event["kind"] in _CUSTOMER_EVENT_KINDS
-
-
-def event(row: dict) -> dict:
+def event(row: dict, *, customer: bool = False) -> dict:
+    detail = row["detail"]
+    if row["kind"] == "ticket_changed":
+        detail = {field: _worded(field, change, customer) for field, change in detail.items()}
     return {"at": _iso(row["at"]), "actor": row["actor"] or "system", "kind": row["kind"],
-            "element": row["element"], "detail": row["detail"]}
+            "element": row["element"], "detail": detail}
 
 
-def customer_event(row: dict) -> dict:
-    view = event(row)
-    detail = dict(row["detail"])
-    if row["kind"] == "task_completed" and detail.get("role") != "customer":
-        detail = {"task": detail.get("task")}
-    elif row["kind"] == "ticket_changed":
-        detail = {k: v for k, v in detail.items() if k in _CUSTOMER_TICKET_FIELDS}
-    elif row["kind"] == "ticket_created":
-        detail = {k: v for k, v in detail.items() if k != "path"}
-    view["detail"] = detail
+def _worded(field: str, change, customer: bool):
+    """A status or resolution change with the words for both values (`from_text`, `to_text`)."""
+    words = _WORDED_FIELDS.get(field)
+    if words is None or not isinstance(change, dict):
+        return change
+    return {**change, "from_text": words(change.get("from"), customer=customer),
+            "to_text": words(change.get("to"), customer=customer)}
+
+
+def customer_event(row: dict, organisation_id: int) -> dict:
+    """An event of the customer's trail (engine.store.history decides which they see): their own
+    organisation's people by name, anyone else as the support team; a step's path and staff data left out."""
+    view = event(row, customer=True)
+    if not (row["actor"] and row["actor_organisation_id"] == organisation_id):
+        view["actor"] = SUPPORT_TEAM
+    if row["kind"] == "task_completed":
+        view["detail"] = {k: v for k, v in view["detail"].items() if k in ("task", "role", "data")}
+    else:  # the elements a step passed are internal steps too
+        view["detail"] = {k: v for k, v in view["detail"].items() if k != "path"}
     return view
 
 
@@ -65,12 +71,21 @@ def invoice(row: dict | None) -> dict | None:
             "delivery_date": row["delivery_date"], "created_at": _iso(row["created_at"])}
 
 
-def comment_view(row: dict) -> dict:
-    return {"id": row["id"], "author": row["author"], "body": row["body"], "internal": row["internal"],
+def _person(username: str, organisation_id: int | None, shown_to_organisation: int | None) -> str:
+    """A user name as a reader sees it: customers (shown_to_organisation) read only their own people's."""
+    if shown_to_organisation is None or organisation_id == shown_to_organisation:
+        return username
+    return SUPPORT_TEAM
+
+
+def comment_view(row: dict, shown_to_organisation: int | None = None) -> dict:
+    author = _person(row["author"], row.get("author_organisation_id"), shown_to_organisation)
+    return {"id": row["id"], "author": author, "body": row["body"], "internal": row["internal"],
             "created_at": _iso(row["created_at"])}
 
 
-def attachment_view(row: dict) -> dict:
+def attachment_view(row: dict, shown_to_organisation: int | None = None) -> dict:
+    uploader = _person(row["uploaded_by"], row.get("uploader_organisation_id"), shown_to_organisation)
     return {"id": row["id"], "filename": row["filename"], "content_type": row["content_type"],
-            "size": row["size"], "internal": row["internal"], "uploaded_by": row["uploaded_by"],
+            "size": row["size"], "internal": row["internal"], "uploaded_by": uploader,
             "created_at": _iso(row["created_at"])}

@@ -50,6 +50,16 @@ def emails_of_organisation(conn: Connection, org_id: int) -> list[str]:
     return list(conn.scalars(query).all())
 
 
+def users_with_role(conn: Connection, role: str, organisation_id: int | None = None) -> list[dict]:
+    """Active users holding `role` (of one organisation when given), by display name."""
+    query = (select(users.c.id, users.c.username, users.c.display_name)
+             .join(user_roles, user_roles.c.user_id == users.c.id)
+             .where(user_roles.c.role == role, users.c.active.is_(True)).order_by(users.c.display_name))
+    if organisation_id is not None:
+        query = query.where(users.c.organisation_id == organisation_id)
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
 def usernames(conn: Connection, user_ids: set[int]) -> dict[int, str]:
     if not user_ids:
         return {}

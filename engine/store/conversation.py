@@ -6,9 +6,9 @@ from engine.store.tables import attachment_contents, attachments, comments, user
 
 _ATTACHMENT = (attachments.c.id, attachments.c.ticket_id, attachments.c.filename, attachments.c.content_type,
                attachments.c.size, attachments.c.sha256, attachments.c.internal, attachments.c.created_at,
-               users.c.username.label("uploaded_by"))
+               users.c.username.label("uploaded_by"), users.c.organisation_id.label("uploader_organisation_id"))
 _COMMENTS = (select(comments.c.id, comments.c.body, comments.c.internal, comments.c.created_at,
-                    users.c.username.label("author"))
+                    users.c.username.label("author"), users.c.organisation_id.label("author_organisation_id"))
              .join(users, users.c.id == comments.c.author_id)
              .where(comments.c.ticket_id == bindparam("tid")).order_by(comments.c.id))
 _ATTACHMENTS = (select(*_ATTACHMENT).join(users, users.c.id == attachments.c.uploaded_by)

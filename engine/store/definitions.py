@@ -4,7 +4,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, func, insert, select
 
-from engine.store.tables import instances, process_versions
+from engine.store.tables import instance_processes, instances, process_versions
 
 _SUMMARY = (process_versions.c.id, process_versions.c.process_id, process_versions.c.version,
             process_versions.c.name, process_versions.c.sha256, process_versions.c.called_processes,
@@ -49,9 +49,11 @@ def latest_version_ids(conn: Connection) -> dict[str, int]:
 
 
 def all_versions(conn: Connection) -> list[dict]:
-    running = (select(instances.c.version_id, func.count().label("n"))
+    """Every version with `running_instances`: the unfinished instances it runs in now, as main or called."""
+    running = (select(instance_processes.c.version_id, func.count().label("n"))
+               .join(instances, instances.c.id == instance_processes.c.instance_id)
                .where(instances.c.status.notin_(("completed", "terminated")))
-               .group_by(instances.c.version_id).subquery())
+               .group_by(instance_processes.c.version_id).subquery())
     query = (select(*_SUMMARY, func.coalesce(running.c.n, 0).label("running_instances"))
              .outerjoin(running, running.c.version_id == process_versions.c.id)
              .order_by(process_versions.c.process_id, process_versions.c.version))

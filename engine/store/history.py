@@ -1,15 +1,34 @@
 """The append-only audit trail and the outbox of customer notifications."""
 
 
-from sqlalchemy import Connection, bindparam, func, insert, select
+from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select
 
 from engine.store.tables import audit_events, instances, outbox, users
 
 _INSERT_EVENTS = insert(audit_events)
-_TICKET_EVENTS = (select(audit_events, users.c.username.label("actor"))
+
+
+def _seen_by_customers():
+    """What a customer sees of a trail: the ticket's creation and changes, messages to them, links, a reopen
+    (a message delivered to the process) and its follow-up ticket, their own organisation's answers (customer
+    tasks) and the public comments and files. Decided here, in SQL, so that
+    "the latest n" and the count are of what they see."""
+    kind, detail = audit_events.c.kind, audit_events.c.detail
+    return or_(kind.in_(("ticket_created", "ticket_changed", "notify_customer", "link_ticket", "message_delivered",
+                         "follow_up_opened")),
+               and_(kind == "task_completed", detail["role"].as_string() == "customer"),
+               and_(kind.in_(("comment_added", "attachment_added")), detail["internal"].as_boolean().isnot(True)))
+
+
+_TICKET_EVENTS = (select(audit_events, users.c.username.label("actor"),
+                         users.c.organisation_id.label("actor_organisation_id"))
                   .outerjoin(users, users.c.id == audit_events.c.actor_id)
                   .where(audit_events.c.ticket_id == bindparam("tid")).order_by(audit_events.c.id.desc()))
-_LATEST_TICKET_EVENTS = _TICKET_EVENTS.limit(bindparam("latest"))
+_CUSTOMER_TICKET_EVENTS = _TICKET_EVENTS.where(_seen_by_customers())
+# Built once: a step's answer reads the latest events of its ticket.
+_LATEST = {False: _TICKET_EVENTS.limit(bindparam("latest")), True: _CUSTOMER_TICKET_EVENTS.limit(bindparam("latest"))}
+_COUNT_EVENTS = select(func.count()).select_from(audit_events).where(audit_events.c.ticket_id == bindparam("tid"))
+_COUNT_CUSTOMER_EVENTS = _COUNT_EVENTS.where(_seen_by_customers())
 
 
 def append_events(conn: Connection, events: list[dict]) -> None:
@@ -17,19 +36,21 @@ def append_events(conn: Connection, events: list[dict]) -> None:
         conn.execute(_INSERT_EVENTS, events)
 
 
-def events_of_ticket(conn: Connection, ticket_id: int, latest: int | None = None) -> list[dict]:
-    """The ticket's trail in order; only its `latest` events when given."""
+def events_of_ticket(conn: Connection, ticket_id: int, latest: int | None = None, *,
+                     for_customer: bool = False) -> list[dict]:
+    """The ticket's trail in order (what a customer sees of it, for_customer); only its `latest` events when
+    given. Each event carries the actor's user name and organisation."""
     if latest is None:
-        result = conn.execute(_TICKET_EVENTS, {"tid": ticket_id})
+        result = conn.execute(_CUSTOMER_TICKET_EVENTS if for_customer else _TICKET_EVENTS, {"tid": ticket_id})
     else:
-        result = conn.execute(_LATEST_TICKET_EVENTS, {"tid": ticket_id, "latest": latest})
+        result = conn.execute(_LATEST[for_customer], {"tid": ticket_id, "latest": latest})
     rows = [dict(row) for row in result.mappings()]
     rows.reverse()
     return rows
 
 
-def count_events_of_ticket(conn: Connection, ticket_id: int) -> int:
-    return conn.scalar(select(func.count()).select_from(audit_events).where(audit_events.c.ticket_id == ticket_id))
+def count_events_of_ticket(conn: Connection, ticket_id: int, *, for_customer: bool = False) -> int:
+    return conn.scalar(_COUNT_CUSTOMER_EVENTS if for_customer else _COUNT_EVENTS, {"tid": ticket_id})
 
 
 def events_of_instance(conn: Connection, instance_id: int) -> list[dict]:

@@ -2,9 +2,9 @@
 
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, union, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, union, update
 
-from engine.store.tables import instances, tasks, tickets, timers
+from engine.store.tables import instance_processes, instances, tasks, tickets, timers
 
 _HEAD = (instances.c.id, instances.c.process_id, instances.c.version_id, instances.c.pinned_versions,
          instances.c.ticket_id, instances.c.status, instances.c.revision, instances.c.last_error,
@@ -60,8 +60,7 @@ def list_instances(conn: Connection, *, status: str | None = None, ticket_id: in
     conditions = [
         (status, lambda: instances.c.status == status),
         (ticket_id, lambda: instances.c.ticket_id == ticket_id),
-        (process_id, lambda: instances.c.process_id == process_id),
-        (version_id, lambda: instances.c.version_id == version_id),
+        (process_id, lambda: in_process(process_id, version_id)),
         (created_after, lambda: instances.c.created_at >= created_after),
         (created_before, lambda: instances.c.created_at < created_before),
         (updated_after, lambda: instances.c.updated_at >= updated_after),
@@ -73,11 +72,40 @@ def list_instances(conn: Connection, *, status: str | None = None, ticket_id: in
     return [dict(row) for row in conn.execute(query).mappings()]
 
 
+def in_process(process_id: str, version_id: int | None = None):
+    """Instances started on the process (version), or running in it now as a called process."""
+    started = [instances.c.process_id == process_id]
+    running = [instance_processes.c.process_id == process_id]
+    if version_id is not None:
+        started.append(instances.c.version_id == version_id)
+        running.append(instance_processes.c.version_id == version_id)
+    return or_(and_(*started), instances.c.id.in_(select(instance_processes.c.instance_id).where(*running)))
+
+
 def counts_by_status(conn: Connection, process_id: str | None = None) -> dict[str, int]:
     query = select(instances.c.status, func.count()).group_by(instances.c.status)
     if process_id:
-        query = query.where(instances.c.process_id == process_id)
+        query = query.where(in_process(process_id))
     return {status: count for status, count in conn.execute(query)}
+
+
+_RUNNING_PROCESSES = select(instance_processes.c.process_id, instance_processes.c.version_id).where(
+    instance_processes.c.instance_id == bindparam("iid"))
+
+
+def set_running_processes(conn: Connection, instance_id: int, running: dict[str, int]) -> None:
+    """Record {process id: version id} of the processes running in the instance now; writes only changes."""
+    before = dict(conn.execute(_RUNNING_PROCESSES, {"iid": instance_id}).all())
+    if before == running:
+        return
+    gone = [pid for pid in before if before[pid] != running.get(pid)]
+    if gone:
+        conn.execute(delete(instance_processes).where(instance_processes.c.instance_id == instance_id,
+                                                      instance_processes.c.process_id.in_(gone)))
+    new = [{"instance_id": instance_id, "process_id": pid, "version_id": vid}
+           for pid, vid in running.items() if before.get(pid) != vid]
+    if new:
+        conn.execute(insert(instance_processes), new)
 
 
 def instances_in_error(conn: Connection, limit: int = 1000) -> list[dict]:
@@ -117,8 +145,13 @@ def task_row(conn: Connection, task_id: str) -> dict | None:
     return dict(row) if row else None
 
 
-def claim_task(conn: Connection, task_id: str, user_id: int | None) -> None:
-    conn.execute(update(tasks).where(tasks.c.id == task_id).values(assignee_id=user_id))
+def claim_task(conn: Connection, task_id: str, user_id: int | None, *, held_by: int | None) -> bool:
+    """Hand an open task to `user_id` (None: to nobody) if `held_by` still holds it; False otherwise. The check
+    is in the statement, so that a claim never lands on a task a concurrent step completed or passed on."""
+    holder = tasks.c.assignee_id.is_(None) if held_by is None else tasks.c.assignee_id == held_by
+    result = conn.execute(update(tasks).where(tasks.c.id == task_id, tasks.c.state == "open", holder)
+                          .values(assignee_id=user_id))
+    return result.rowcount == 1
 
 
 def tasks_of_instance(conn: Connection, instance_id: int) -> list[dict]:
@@ -189,10 +222,13 @@ def force_instance_status(conn: Connection, instance_id: int, status: str, at: d
         status=status, updated_at=at, revision=instances.c.revision + 1, **values))
 
 
-def running_instance_heads(conn: Connection, process_pinned: str) -> list[dict]:
-    """Heads of the instances not finished that may run `process_pinned` (pinned, as main or called)."""
-    query = select(*_HEAD).where(instances.c.status.notin_(("completed", "terminated"))).order_by(instances.c.id)
-    return [dict(row) for row in conn.execute(query).mappings() if process_pinned in row["pinned_versions"]]
+def running_instance_heads(conn: Connection, process_id: str, version_id: int) -> list[dict]:
+    """Heads of the unfinished instances in which that version of the process runs now (as main or called)."""
+    running = select(instance_processes.c.instance_id).where(instance_processes.c.process_id == process_id,
+                                                             instance_processes.c.version_id == version_id)
+    query = (select(*_HEAD).where(instances.c.status.notin_(("completed", "terminated")),
+                                  instances.c.id.in_(running)).order_by(instances.c.id))
+    return [dict(row) for row in conn.execute(query).mappings()]
 
 
 def retarget_task(conn: Connection, task_id: str, process_version_id: int, name: str) -> None:

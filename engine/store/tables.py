@@ -287,3 +287,15 @@ worker_heartbeats = Table(
     Column("timers_fired", BigInteger, nullable=False),
     Column("messages_sent", BigInteger, nullable=False),
 )
+
+
+# The processes running in an instance now: its main process until it finishes, and each called one while it
+# runs (pinned version). Every step keeps it, so that counts and filters by process never read workflow state.
+instance_processes = Table(
+    "instance_processes", metadata,
+    Column("instance_id", Id, ForeignKey("instances.id"), primary_key=True),
+    Column("process_id", String(200), primary_key=True),
+    Column("version_id", Id, ForeignKey("process_versions.id"), nullable=False),
+    Index("ix_instance_processes_process", "process_id", "version_id", "instance_id"),
+    Index("ix_instance_processes_version", "version_id"),
+)

@@ -24,10 +24,6 @@ def ticket_row(conn: Connection, number: int) -> dict | None:
     return dict(row) if row else None
 
 
-def ticket_exists(conn: Connection, number: int) -> bool:
-    return conn.scalar(select(tickets.c.id).where(tickets.c.id == number)) is not None
-
-
 def update_ticket(conn: Connection, number: int, **values) -> None:
     conn.execute(_UPDATE_TICKET, {"tid": number, **values})
 

@@ -159,6 +159,21 @@ def test_an_invalid_diagram_is_refused_with_its_elements_marked(live_server, pag
     asked.value.accept()
 
 
+def test_a_condition_reading_an_unknown_name_is_a_warning_that_does_not_block_deploying(live_server, page, shipped):
+    base, (version, _) = live_server, shipped
+    sign_in(page, base, "process")
+    status = open_editor(page, base, version)
+    select_by_id(page, "flow_outcome_answer")
+    condition = entry(page, "sf-condition")
+    condition.fill('outcome == "answer" and escalation_level > 1')
+    condition.press("Tab")
+    page.get_by_role("button", name="Validate").click()
+    status.filter(has_text="warning").wait_for()
+    warning = page.locator('[data-problems] li.problem-warning[data-element="flow_outcome_answer"]')
+    assert "The condition reads 'escalation_level'" in warning.inner_text()
+    assert page.get_by_role("button", name="Deploy new version").is_enabled()
+
+
 def test_migration_page_moves_a_waiting_instance_and_refuses_one_whose_task_is_gone(live_server, page, shipped):
     base, (old_version, xml) = live_server, shipped
     owner, support = Api(page.request, base, "process"), Api(page.request, base, "support")

@@ -7,8 +7,9 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from engine.errors import NotFound
-from engine.services import accounts, offers
+from engine.services import accounts, offers, tasks
 from tests.pages.test_signin import sign_in
+from tests.test_ops_and_errors import bug_fix_reading_an_undefined_name
 from webapp.pages import taskforms
 
 
@@ -105,7 +106,8 @@ def test_an_overdue_task_stands_out_and_sorts_by_due_date(app, desk, sf, clock):
     # A support master who is also a customer of Acme sees Acme's customer tasks, which have deadlines.
     accounts.create_user(sf, "hybrid", "demo", ["support_master", "customer"], organisation="Acme")
     waiting = desk.submit()["key"]
-    desk.complete(waiting, "triage", "support", category="bug", priority="normal", outcome="need_info")
+    desk.complete(waiting, "triage", "support", category="bug", priority="normal", outcome="need_info",
+                  question="Which steps lead to the error?")
     fresh = desk.submit()["key"]
     clock.advance(days=31)  # past provide_information's 30 days; its timer has not run yet
     html = browser(app, "hybrid").get("/inbox?sort=due").get_data(as_text=True)
@@ -117,7 +119,7 @@ def test_an_overdue_task_stands_out_and_sorts_by_due_date(app, desk, sf, clock):
 
 
 def test_claim_and_release(app, desk, sf):
-    accounts.create_user(sf, "support2", "demo", ["support_master"], display_name="Sue Second")
+    desk.user("support2", ["support_master"], "Sue Second")
     key = desk.submit()["key"]
     task = desk.task(key, "triage", "support")
     client = browser(app, "support")
@@ -133,11 +135,52 @@ def test_claim_and_release(app, desk, sf):
     response = other.post(f"/inbox/tasks/{task['id']}/claim",
                           data={"csrf_token": csrf(other), "back": "https://evil.example/"})
     assert response.headers["Location"] == "/inbox"
-    assert "Someone else claimed this task already." in other.get("/inbox").get_data(as_text=True)
+    assert "This task is held by Sam Support already." in other.get("/inbox").get_data(as_text=True)
     client.post(f"/inbox/tasks/{task['id']}/unclaim", data={"csrf_token": csrf(client)})
     html = client.get("/inbox").get_data(as_text=True)
     assert "You released" in html and "data-assignee" not in html and inbox_rows(html) == [(key, "triage")]
     assert client.post(f"/inbox/tasks/{task['id']}/claim").status_code == 400  # no CSRF token
+
+
+def test_the_task_page_says_who_holds_it_and_support_masters_assign_it(app, desk, sf):
+    desk.user("support2", ["support_master"], "Sue Second")
+    key = desk.submit()["key"]
+    task = desk.task(key, "triage", "support")
+    client = browser(app, "support")
+    html = client.get(f"/tasks/{task['id']}").get_data(as_text=True)
+    assert '<p class="task-holder" data-holder="">Nobody holds this task yet.</p>' in html
+    picker = html[html.index('name="username"'):]
+    options = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', picker[:picker.index("</select>")])
+    assert options[0] == ("", "Nobody") and {("support", "Sam Support"), ("support2", "Sue Second")} <= set(options)
+    assert "developer" not in dict(options) and "customer" not in dict(options)  # only holders of the role
+    response = client.post(f"/tasks/{task['id']}/assign", data={"csrf_token": csrf(client), "username": "support2"})
+    assert response.status_code == 302 and response.headers["Location"] == f"/tasks/{task['id']}"
+    html = client.get(f"/tasks/{task['id']}").get_data(as_text=True)
+    assert "“Triage the ticket” is now held by Sue Second." in html
+    assert '<p class="task-holder" data-holder="support2">Held by <strong>Sue Second</strong>.</p>' in html
+    assert desk.task(key, "triage", "support")["assignee"] == "support2"
+    trail = client.get(f"/tickets/{key}").get_data(as_text=True)
+    assert "<strong>Sam Support</strong> assigned <em>Triage the ticket</em> to Sue Second." in trail
+    # the developer's own task page has no assign control: only support masters pass tasks on
+    desk.complete(key, "triage", "support2", category="bug", priority="high", outcome="forward")
+    analysis = desk.task(key, "analyze_bug", "developer")
+    assert 'name="username"' not in browser(app, "developer").get(f"/tasks/{analysis['id']}").get_data(as_text=True)
+
+
+def test_completing_a_task_someone_else_holds_names_them_and_keeps_the_input(app, desk, sf):
+    desk.user("support2", ["support_master"], "Sue Second")
+    key = desk.submit()["key"]
+    task = desk.task(key, "triage", "support")
+    other = browser(app, "support2")
+    assert other.get(f"/tasks/{task['id']}").status_code == 200  # the form is open in the browser …
+    desk.as_("support").post(f"/tasks/{task['id']}/claim")  # … when someone else claims the task
+    response = post_task(other, task["id"], key, category="question", priority="low", outcome="answer",
+                         answer="Use the PDF printer.")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "This task is held by Sam Support; your input was not saved." in html
+    assert ">Use the PDF printer.</textarea>" in html and ">Complete task</button>" in html
+    assert desk.open_tasks(key) == ["triage"] and desk.status(key) == ("new", None)
 
 
 # --- the task page: rendering ------------------------------------------------------------------------------
@@ -159,20 +202,50 @@ def test_the_triage_form_renders_its_options_and_conditional_fields(app, desk):
     assert 'data-hide="=outcome != &#34;answer&#34;"' in field_html(html, "answer")
     assert '<textarea id="field-answer" name="answer"' in html
     assert 'data-hide="=outcome != &#34;duplicate&#34;"' in field_html(html, "duplicate_of")
+    assert 'data-hide="=outcome != &#34;need_info&#34;"' in field_html(html, "question")
+    assert '<textarea id="field-question" name="question"' in html
     assert ">Complete task</button>" in html and 'name="csrf_token"' in html
     assert '<li data-kind="ticket_created"' in html and "/static/dist/taskforms.js" in html
 
 
-def test_yes_no_fields_are_radio_pairs_with_their_default(app, desk):
+def test_yes_no_fields_are_radio_pairs_with_no_answer_chosen(app, desk):
     key = desk.submit()["key"]
     desk.complete(key, "triage", "support", category="question", priority="normal", outcome="answer",
                   answer="Restart the printer.")
     task = desk.task(key, "confirm_answer", "customer")
-    html = browser(app, "customer").get(f"/tasks/{task['id']}").get_data(as_text=True)
+    client = browser(app, "customer")
+    html = client.get(f"/tasks/{task['id']}").get_data(as_text=True)
     solved = field_html(html, "solved")
     assert '<input type="radio" name="solved" value="true"> Yes' in solved
-    assert '<input type="radio" name="solved" value="false" checked> No' in solved
-    assert "<legend>The answer solves my problem" in solved
+    assert '<input type="radio" name="solved" value="false"> No' in solved and "checked" not in solved
+    assert "<legend>Does the answer solve your problem?" in solved
+    response = post_task(client, task["id"], key, comment="Thanks!")  # no answer chosen
+    assert response.status_code == 422
+    assert re.search(r'data-error-for="solved"[^>]*>Choose Yes or No\.', field_html(response.get_data(as_text=True),
+                                                                                 "solved"))
+    assert desk.open_tasks(key) == ["confirm_answer"]
+
+
+def test_the_customer_reads_the_support_teams_question_on_the_task(app, desk, sf):
+    key = desk.submit()["key"]
+    desk.complete(key, "triage", "support", category="bug", priority="high", outcome="need_info",
+                  question="Which printer **model**?\n<script>alert(1)</script>")
+    task = desk.task(key, "provide_information", "customer")
+    html = browser(app, "customer").get(f"/tasks/{task['id']}").get_data(as_text=True)
+    start = html.index('<div class="form-text"')
+    text = html[start:html.index("</div>", start)]
+    assert "The support team needs more information" in text
+    assert "Which printer **model**?<br>&lt;script&gt;alert(1)&lt;/script&gt;" in text  # escaped, as typed
+    assert "<script>alert" not in html
+    # only what the form's texts name is read from the task's data, nothing else of it
+    view = tasks.task_view(sf, accounts.actor_by_username(sf, "customer"), task["id"])
+    assert view["shown_data"] == {"question": "Which printer **model**?\n<script>alert(1)</script>"}
+
+
+def test_a_text_shows_the_data_it_names_and_nothing_else():
+    form = {"components": [{"type": "text", "text": "**Asked:** {{ question }}\n\nUnknown: {{nothing}}."}]}
+    [text] = taskforms.widgets(form, shown_data={"question": "a **b** <i>"})
+    assert str(text.text) == "<p><strong>Asked:</strong> a **b** &lt;i&gt;</p><p>Unknown: .</p>"
 
 
 # --- the task page: completing -----------------------------------------------------------------------------
@@ -224,6 +297,23 @@ def test_a_task_completed_meanwhile_is_said_plainly(app, desk):
     page = client.get(f"/tasks/{task['id']}")  # from any link, the task itself says it is done
     assert page.status_code == 409 and "This task is no longer open" in page.get_data(as_text=True)
     assert desk.open_tasks(key) == ["analyze_bug"]
+
+
+def test_a_failed_step_keeps_what_was_typed_and_says_operations_were_told(app, desk):
+    desk.as_("process").post("/processes", data=bug_fix_reading_an_undefined_name(),
+                             content_type="application/xml", expect=201)
+    key = desk.submit()["key"]
+    desk.complete(key, "triage", "support", category="bug", priority="high", outcome="forward")
+    task = desk.task(key, "analyze_bug", "developer")
+    response = post_task(browser(app, "developer"), task["id"], key, is_bug="false", analysis="A wish, not a bug.")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert "Nothing was saved: the process cannot go on from this step" in html and "Operations were told" in html
+    assert "NameError" not in html and "severity" not in html  # what failed is for operations
+    assert ">A wish, not a bug.</textarea>" in html
+    assert '<input type="radio" name="is_bug" value="false" checked>' in html and ">Complete task</button>" in html
+    assert desk.open_tasks(key) == ["analyze_bug"]
+    assert [g["instances"][0]["ticket_key"] for g in desk.as_("ops").get("/instances/errors")] == [key]
 
 
 def test_a_suspended_instance_refuses_plainly_and_keeps_nothing(app, desk):

@@ -14,7 +14,7 @@ from webapp.pages import ops
 
 FORWARD_BUG = {"category": "bug", "priority": "high", "outcome": "forward"}
 SOMEDAY = {"category": "bug", "priority": "low", "outcome": "someday"}
-NEED_INFO = {"category": "bug", "priority": "high", "outcome": "need_info"}
+NEED_INFO = {"category": "bug", "priority": "high", "outcome": "need_info", "question": "Which steps?"}
 
 
 def post(client, path: str, page: str = "/ops/instances", **fields):
@@ -272,7 +272,7 @@ def test_the_error_inbox_groups_failures_and_retry_recovers_after_the_fix(app, d
     owner.post("/processes", data=broken_support_ticket(), content_type="application/xml", expect=201)
     keys = [desk.submit()["key"] for _ in range(2)]
     for key in keys:
-        desk.complete(key, "triage", "support", expect=500, **NEED_INFO)
+        desk.complete(key, "triage", "support", expect=503, **NEED_INFO)
     ids = sorted(instance_of(desk, key)["id"] for key in keys)
     client = signed_in(app, "ops")
     inbox = client.get("/ops/errors")
@@ -325,6 +325,20 @@ def test_the_heatmap_page_shows_instances_runs_and_time_in_tasks(app, desk, cloc
     passed = [int(instances) for instances, _ in rows.values()]
     assert passed == sorted(passed, reverse=True) and passed[0] == 2  # the busiest first
     assert signed_in(app, "process").get("/ops/processes/support_ticket/versions/9/heatmap").status_code == 404
+
+
+def test_a_called_process_shows_its_running_instances_and_the_heatmap_leads_to_them(app, desk):
+    key = bug_under_review(desk)
+    instance_id = instance_of(desk, key)["id"]
+    ops_client = signed_in(app, "ops")
+    page = ops_client.get("/processes").get_data(as_text=True)
+    row = re.search(r'data-process="bug_fix".*?<tr data-version="1">(.*?)</tr>', page, re.S).group(1)
+    assert '<a href="/ops/instances?process=bug_fix&amp;version=1">1</a>' in row
+    heatmap = ops_client.get("/ops/processes/bug_fix/versions/1/heatmap").get_data(as_text=True)
+    link = html.unescape(re.search(r'<a href="([^"]+)">Instances in this version</a>', heatmap).group(1))
+    assert link == "/ops/instances?process=bug_fix&version=1"
+    assert listed(ops_client.get(link)) == [(instance_id, "waiting")]
+    assert listed(ops_client.get("/ops/instances?process=feature_request")) == []
 
 
 @pytest.mark.parametrize(("seconds", "text"), [

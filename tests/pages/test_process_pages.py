@@ -57,7 +57,7 @@ def test_a_page_calls_the_api_with_its_session_and_csrf_token(app):
     headers = {"Content-Type": "application/xml"}
     answer = client.post("/api/v1/processes/validate", data=xml, headers={**headers, "X-CSRF-Token": token})
     assert answer.status_code == 200 and answer.get_json() == {
-        "valid": True, "process_id": "support_ticket", "problems": []}
+        "valid": True, "process_id": "support_ticket", "problems": [], "warnings": []}
     for forged in ({}, {"X-CSRF-Token": "forged"}):  # another site can neither read nor write with the cookie
         refused = client.post("/api/v1/processes/validate", data=xml, headers={**headers, **forged})
         assert refused.status_code == 401

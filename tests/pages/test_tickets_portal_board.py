@@ -58,7 +58,7 @@ def test_customer_submits_a_ticket_with_a_screenshot_and_sees_it(app):
     page = client.get("/tickets/SUP-1")
     html = page.get_data(as_text=True)
     assert "SUP-1 submitted." in html
-    assert re.search(r'data-field="status"[^>]*>new<', html)
+    assert re.search(r'data-field="status"[^>]*>Received<', html)  # the status in the customer's words
     assert re.search(r'data-field="resolution"[^>]*>—<', html)
     assert "screen.png" in html and "ERP production" in html and "portal" in text_of(page)
     assert timeline_items(page, "ticket_created") and "Clara Customer submitted the ticket" in text_of(page)
@@ -136,14 +136,18 @@ def test_the_timeline_tells_what_happened(app, desk):
     desk.complete(key, "deploy_to_q", "developer", version="1.4.2")
 
     customer_page = signed_in(app, "customer").get(f"/tickets/{key}")
-    completed = timeline_items(customer_page, "task_completed")
-    assert completed[0].endswith("Sam Support completed Triage the ticket .")
-    assert any("status new → in progress" in item for item in timeline_items(customer_page, "ticket_changed"))
+    assert timeline_items(customer_page, "task_completed") == []  # the staff's steps are their own business
+    changes = timeline_items(customer_page, "ticket_changed")
+    assert changes[0].endswith("Priority: high. Status: In progress.") and changes[-1].endswith(
+        "Status: Waiting for your answer.")
     [message] = timeline_items(customer_page, "notify_customer")
     assert message.startswith("2026-03-02 09:00 Message to the customer: SUP-1: ready for your test")
     assert "installed on the Q system, version 1.4.2" in message  # the customer reads the message itself
-    assert "Null font in PDF export" not in customer_page.get_data(as_text=True)  # staff data stays with staff
+    html = customer_page.get_data(as_text=True)
+    for internal in ("Null font in PDF export", "Sam Support", "Otto Owner", "Dana Developer", "Review on D"):
+        assert internal not in html, internal
     assert "Test on Q" in text_of(customer_page)  # the customer's open task
+    assert "data-timeline-shown" not in html  # all they may see is shown: nothing hidden is counted
 
     staff_page = signed_in(app, "developer").get(f"/tickets/{key}")
     analysed = [item for item in timeline_items(staff_page, "task_completed") if "Analyse the bug" in item]
@@ -157,9 +161,35 @@ def test_a_duplicate_links_to_the_ticket_it_duplicates(app, desk):
     desk.complete(second, "triage", "support", category="bug", priority="normal", outcome="duplicate",
                   duplicate_of=first)
     html = signed_in(app, "customer").get(f"/tickets/{second}").get_data(as_text=True)
-    assert re.search(r'data-field="status"[^>]*>closed<', html)
-    assert re.search(r'data-field="resolution">duplicate<', html)
+    assert re.search(r'data-field="status"[^>]*>Closed<', html)
+    assert re.search(r'data-field="resolution" data-value="duplicate">Duplicate of another ticket<', html)
     assert f'duplicate of <a href="/tickets/{first}">{first}</a>' in html
+
+
+def test_someday_maybe_reads_as_the_reply_said_to_the_customer_and_as_wont_fix_to_staff(app, desk):
+    key = desk.submit(category="feature", title="Dark mode")["key"]
+    desk.complete(key, "triage", "support", category="feature", priority="low", outcome="someday")
+    customer = signed_in(app, "customer").get(f"/tickets/{key}").get_data(as_text=True)
+    assert re.search(r'data-field="resolution" data-value="wont_fix">Noted for later \(someday/maybe\)<', customer)
+    assert "Resolution: Noted for later (someday/maybe)." in customer and "wont" not in customer.replace(
+        'data-value="wont_fix"', "")
+    staff = signed_in(app, "support").get(f"/tickets/{key}").get_data(as_text=True)
+    assert re.search(r'data-field="resolution" data-value="wont_fix">Won&#39;t fix<', staff)
+    portal = signed_in(app, "customer").get("/portal").get_data(as_text=True)
+    assert "Noted for later (someday/maybe)" in portal and "wont fix" not in portal
+
+
+def test_a_customer_is_shown_the_latest_of_what_they_may_see_and_never_a_hidden_count(app, desk):
+    key = desk.submit()["key"]
+    support = signed_in(app, "support")
+    path = f"/tickets/{key}"
+    for number in range(3):
+        support.post(f"{path}/comments", data={"body": f"Internal note {number}", "internal": "true",
+                                               "csrf_token": csrf_of(support, path)})
+    customer = signed_in(app, "customer")
+    html = customer.get(path).get_data(as_text=True)
+    assert "data-timeline-shown" not in html and "Internal note" not in html
+    assert support.get(path).get_data(as_text=True).count('data-kind="comment_added"') == 3  # staff see all
 
 
 def test_support_captures_a_call_for_globex(app, desk):
@@ -175,7 +205,8 @@ def test_support_captures_a_call_for_globex(app, desk):
     globex = signed_in(app, "customer2")
     assert "Phone: invoices slow" in globex.get("/portal").get_data(as_text=True)
     page = globex.get("/tickets/SUP-1")
-    assert page.status_code == 200 and "Sam Support captured the ticket from a phone call" in text_of(page)
+    assert page.status_code == 200 and "Support team captured the ticket from a phone call" in text_of(page)
+    assert "Sam Support" not in page.get_data(as_text=True)  # the agency is the support team to customers
     assert signed_in(app, "customer").get("/tickets/SUP-1").status_code == 404
     assert signed_in(app, "customer").get("/capture").status_code == 403
     assert signed_in(app, "developer").get("/capture").status_code == 403

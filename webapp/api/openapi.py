@@ -6,13 +6,15 @@ from flask import current_app
 
 from engine.services.accounts import PasswordChangeSchema
 from engine.services.instances import InstanceFilterSchema
+from engine.services.tasks import AssignRequest
 from engine.services.tickets import NewTicketSchema, TicketFilterSchema
 from webapp.api import api
 from webapp.api import schemas as s
 
 _ERRORS = {
     "401": "No or a bad bearer token.", "403": "The caller's roles do not allow this.",
-    "404": "Not found, or not visible to the caller.", "409": "The state moved on (already completed, suspended).",
+    "404": "Not found, or not visible to the caller.",
+    "409": "The state moved on (already completed, suspended), or someone else holds the task (`assignee`).",
     "422": "Invalid input; `errors` says which.",
     "429": "Too many failed sign-ins from the caller's address; try again in 15 minutes.",
 }
@@ -51,6 +53,7 @@ def build_spec() -> dict:
         spec.components.schema(name, schema=getattr(s, name))
     spec.components.schema("NewTicket", schema=NewTicketSchema)
     spec.components.schema("PasswordChange", schema=PasswordChangeSchema)
+    spec.components.schema("AssignRequest", schema=AssignRequest)
     array = lambda name: {"type": "array", "items": {"$ref": f"#/components/schemas/{name}"}}  # noqa: E731
     secured = [{"bearer": []}]
     task_id, instance_id = _path_param("task_id"), _path_param("instance_id", "integer")
@@ -112,6 +115,10 @@ def build_spec() -> dict:
         "/tasks/{task_id}/unclaim": {"post": {"summary": "Release a task", "security": secured,
                                               "parameters": [task_id],
                                               "responses": _responses("200", "Task", "401", "403", "404", "409")}},
+        "/tasks/{task_id}/assign": {"post": {
+            "summary": "Hand a task to someone who holds its role, or to nobody (support masters; audited)",
+            "security": secured, "parameters": [task_id], "requestBody": _json_body("AssignRequest"),
+            "responses": _responses("200", "Task", "401", "403", "404", "409", "422")}},
         "/tasks/{task_id}/complete": {"post": {
             "summary": "Complete a task with its form data", "security": secured, "parameters": [task_id],
             "requestBody": _json_body("CompleteRequest"),
@@ -170,7 +177,8 @@ def build_spec() -> dict:
         "requestBody": {"required": True, "content": {"application/xml": {"schema": {"type": "string"}}}},
         "responses": _responses("200", {"type": "object", "properties": {
             "valid": {"type": "boolean"}, "process_id": {"type": "string", "nullable": True},
-            "problems": {"type": "array", "items": obj}}}, "401", "403")}}
+            "problems": {"type": "array", "items": obj}, "warnings": {"type": "array", "items": obj}}},
+            "401", "403")}}
     paths["/processes/{process_id}/diff"] = {"get": {
         "summary": "Elements and flows added, removed and changed between two versions", "security": secured,
         "parameters": [_path_param("process_id"),

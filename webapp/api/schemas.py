@@ -27,6 +27,7 @@ class TerminateRequest(Schema):
 class Error(Schema):
     error = fields.String(required=True)
     errors = fields.Raw(metadata={"description": "{field: [messages]} or [{element, message}]"})
+    assignee = fields.String(metadata={"description": "409 for a task someone else holds: their user name"})
 
 
 class Event(Schema):
@@ -59,6 +60,9 @@ class TicketSummary(Schema):
     priority = fields.String()
     status = fields.String()
     resolution = fields.String(allow_none=True)
+    status_text = fields.String(metadata={"description": "The status in words, as the caller reads it"})
+    resolution_text = fields.String(allow_none=True, metadata={
+        "description": "The resolution in words; customers read it as their reply named it"})
     organisation = fields.String()
     labels = fields.List(fields.String())
     created_at = fields.String()
@@ -144,6 +148,9 @@ class Deployed(Schema):
     process_id = fields.String()
     version = fields.Integer()
     created = fields.Boolean()
+    warnings = fields.List(fields.Dict(), metadata={
+        "description": "[{element, message}]: what deploys but fails when it runs (a condition reading a name "
+                       "nothing provides)"})
 
 
 class DiffQuery(Schema):

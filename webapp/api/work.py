@@ -23,6 +23,11 @@ def unclaim_task(task_id: str):
     return tasks.claim(engine(), g.actor, task_id, release=True)
 
 
+@api.post("/tasks/<task_id>/assign")
+def assign_task(task_id: str):
+    return tasks.assign(engine(), g.actor, task_id, json_body())
+
+
 @api.post("/tasks/<task_id>/complete")
 def complete_task(task_id: str):
     body = load_input(CompleteRequest(), json_body())

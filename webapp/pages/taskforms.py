@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
+from engine.forms import PLACEHOLDER
+
 INPUT_TYPES = ("textfield", "textarea", "number", "checkbox", "select", "radio", "datetime")
 _OMIT = object()  # a value the browser left empty: the key stays out of the data ("not given")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
@@ -40,11 +42,21 @@ def _input_components(form: dict | None) -> list[dict]:
     return [c for c in _components(form) if c.get("type") in INPUT_TYPES and isinstance(c.get("key"), str)]
 
 
-def text_html(text: str) -> Markup:
-    """A form's display text as paragraphs; **bold** is the only markup the shipped forms use."""
+def text_html(text: str, shown_data: Mapping[str, object] | None = None) -> Markup:
+    """A form's display text as paragraphs; **bold** is the only markup the shipped forms use. `{{ name }}`
+    shows that value of `shown_data` as it was typed (escaped, line breaks kept; nothing when absent)."""
+    values = shown_data or {}
+
+    def value_html(match: re.Match) -> str:
+        value = values.get(match.group(1))
+        return "" if value is None else str(escape(str(value))).replace("\n", "<br>")
+
+    def paragraph_html(part: str) -> Markup:
+        bold = _BOLD.sub(r"<strong>\1</strong>", str(escape(part)))
+        return Markup("<p>{}</p>").format(Markup(PLACEHOLDER.sub(value_html, bold)))
+
     paragraphs = [part.strip() for part in re.split(r"\n\s*\n", text or "") if part.strip()]
-    return Markup("").join(Markup("<p>{}</p>").format(Markup(_BOLD.sub(r"<strong>\1</strong>", str(escape(part)))))
-                           for part in paragraphs)
+    return Markup("").join(paragraph_html(part) for part in paragraphs)
 
 
 def _default(component: dict) -> str:
@@ -77,14 +89,16 @@ def _hide(component: dict) -> str | None:
 
 
 def widgets(form: dict | None, posted: Mapping[str, str] | None = None,
-            prefill: Mapping[str, str] | None = None) -> list[Widget]:
+            prefill: Mapping[str, str] | None = None, shown_data: Mapping[str, object] | None = None) -> list[Widget]:
     """The form's components in order. `posted` (the browser's strings) replaces the defaults when given;
-    `prefill` offers values for fields without a default (triage starts from the ticket's own category)."""
+    `prefill` offers values for fields without a default (triage starts from the ticket's own category);
+    `shown_data` fills the texts' {{ name }} placeholders."""
     result = []
     for component in _components(form):
         kind = component.get("type")
         if kind == "text":
-            result.append(Widget("text", text=text_html(str(component.get("text") or "")), hide=_hide(component)))
+            text = text_html(str(component.get("text") or ""), shown_data)
+            result.append(Widget("text", text=text, hide=_hide(component)))
         elif kind in INPUT_TYPES and isinstance(component.get("key"), str):
             key = component["key"]
             rules = component.get("validate") if isinstance(component.get("validate"), dict) else {}

@@ -1,16 +1,18 @@
 """The task page: the form of one open user task, rendered from its form-js schema, beside the ticket it
 belongs to; posting it completes the task. The engine validates; this page shows what it says."""
 
-from flask import Blueprint, flash, g, redirect, render_template, request
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from engine.domain import TICKET_FIELDS_FROM_TASKS
-from engine.errors import Conflict, Forbidden, InvalidInput
+from engine.errors import Conflict, Forbidden, InvalidInput, StepFailed, TaskHeld
 from engine.services import offers, organisations, tasks, tickets
+from webapp.errors import STEP_FAILED
 from webapp.pages import current_engine, signed_in, taskforms
 from webapp.pages.signin import home_for
+from webapp.pages.tickets import error_text
 
-bp = Blueprint("tasks", __name__)  # endpoints: tasks.show (GET), tasks.complete (POST)
+bp = Blueprint("tasks", __name__)  # endpoints: tasks.show (GET), tasks.complete (POST), tasks.assign (POST)
 
 LATEST_EVENTS = 8
 OFFER_TASKS = ("approve_offer", "decide_offer")  # the tasks whose page shows the estimate or offer
@@ -32,7 +34,9 @@ def _gone(task: dict, heading: str, message: str):
     return render_template("tasks/gone.html", ticket=ticket, heading=heading, message=message), 409
 
 
-def _page(task: dict, *, posted: MultiDict | None = None, errors: dict | None = None):
+def _page(task: dict, *, posted: MultiDict | None = None, errors: dict | None = None, notice: str | None = None):
+    """The task's page; on a refused post with what was typed (`posted`), the field `errors` or a `notice` for
+    the whole form."""
     sf = current_engine()
     key = task["ticket_key"]
     ticket = tickets.ticket_view(sf, g.actor, key, latest_events=LATEST_EVENTS) if key else None
@@ -41,11 +45,13 @@ def _page(task: dict, *, posted: MultiDict | None = None, errors: dict | None = 
     comments = ticket["comments"] if ticket else []
     # Fields that reclassify the ticket (triage) start from what the ticket says now.
     prefill = {field: ticket[field] for field in TICKET_FIELDS_FROM_TASKS if ticket and ticket.get(field)}
-    names = organisations.display_names(sf, {e["actor"] for e in events} | {c["author"] for c in comments})
+    names = organisations.display_names(sf, {e["actor"] for e in events} | {c["author"] for c in comments}
+                                        | {task["assignee"]})
     return render_template(
         "tasks/show.html", task=task, ticket=ticket, offer=offer, events=events, comments=comments, names=names,
         older_events=ticket["event_count"] - len(events) if ticket else 0,
-        widgets=taskforms.widgets(task["form"], posted, prefill), errors=errors or {})
+        widgets=taskforms.widgets(task["form"], posted, prefill, task["shown_data"]), errors=errors or {},
+        notice=notice, assignable=tasks.assignable_users(sf, g.actor, task["id"]))
 
 
 @bp.get("/tasks/<task_id>")
@@ -68,7 +74,28 @@ def complete(task_id: str):
         tasks.complete(current_engine(), g.actor, task_id, data)
     except InvalidInput as err:
         return _page(task, posted=request.form, errors=err.errors), 422
+    except TaskHeld as err:  # the task stays open: the form stays, with what was typed
+        return _page(tasks.task_view(current_engine(), g.actor, task_id), posted=request.form, notice=str(err)), 409
+    except StepFailed:  # recorded on the instance for operations; the person keeps what they typed
+        return _page(task, posted=request.form, notice=STEP_FAILED), 503
     except Conflict as err:
         return _gone(task, "Not saved", str(err))
     flash(f"Done: {task['name']} on {task['ticket_key']}.", "success")
     return redirect(home_for(g.actor))
+
+
+@bp.post("/tasks/<task_id>/assign")
+@signed_in
+def assign(task_id: str):
+    sf = current_engine()
+    try:
+        task = tasks.assign(sf, g.actor, task_id, {"username": request.form.get("username") or None})
+    except (InvalidInput, Conflict) as err:
+        flash(f"The task was not assigned: {error_text(err) if isinstance(err, InvalidInput) else err}", "error")
+        return redirect(url_for("tasks.show", task_id=task_id))
+    if task["assignee"]:
+        name = organisations.display_names(sf, {task["assignee"]}).get(task["assignee"], task["assignee"])
+        flash(f"“{task['name']}” is now held by {name}.", "success")
+    else:
+        flash(f"“{task['name']}” is now held by nobody.", "success")
+    return redirect(url_for("tasks.show", task_id=task_id))

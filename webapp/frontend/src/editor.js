@@ -29,6 +29,7 @@ class ProcessEditor {
     this.processId = root.dataset.processId;
     this.version = root.dataset.version;
     this.problems = [];      // from the server: [{element, message}]
+    this.warnings = [];      // from the server too: they do not block a deploy
     this.lintIssues = {};    // from bpmnlint: {elementId: [{message, category, rule}]}
     this.dirty = false;      // changed since it was opened or deployed
     this.overlayIds = [];
@@ -101,9 +102,13 @@ class ProcessEditor {
       contentType: 'application/xml' });
     this.clearServerProblems();
     this.problems = body.problems;
+    this.warnings = body.warnings || [];
     this.markServerProblems();
     const lint = this.lintErrors();
-    if (!this.problems.length && !lint.length) {
+    if (!this.problems.length && !lint.length && this.warnings.length) {
+      this.say(`Valid and ready to deploy, with ${this.warnings.length} warning(s) listed: they would fail when the `
+        + 'process runs there.', 'warning');
+    } else if (!this.problems.length && !lint.length) {
       this.say('Valid: SpiffWorkflow parses it and every supportflow check passes. Ready to deploy.', 'ok');
     } else {
       const count = this.problems.length + lint.length;
@@ -132,6 +137,8 @@ class ProcessEditor {
     this.version = String(body.version);
     this.root.dataset.version = this.version;
     this.dirty = false;
+    this.warnings = body.warnings || [];
+    this.render();
     window.history.replaceState(null, '', `/processes/${this.processId}/versions/${body.version}/edit`);
     this.say(body.created ? `Deployed as version ${body.version}. New tickets start on it; running ones stay on theirs.`
       : `Nothing changed: this is version ${body.version} already.`, 'ok');
@@ -158,6 +165,7 @@ class ProcessEditor {
       if (problem.element && registry.get(problem.element)) canvas.removeMarker(problem.element, 'sf-invalid');
     });
     this.problems = [];
+    this.warnings = [];
   }
 
   markServerProblems() {
@@ -191,7 +199,8 @@ class ProcessEditor {
   render() {
     const items = [...this.problems.map((p) => ({ ...p, source: 'supportflow' })),
       ...this.lintErrors().map((p) => ({ ...p, source: 'bpmnlint' }))];
-    this.problemList.replaceChildren(...items.map((problem) => {
+    const warnings = this.warnings.map((p) => ({ ...p, source: 'warning' }));  // listed, never blocking
+    this.problemList.replaceChildren(...[...items, ...warnings].map((problem) => {
       const item = document.createElement('li');
       item.className = `problem problem-${problem.source}`;
       if (problem.element) item.dataset.element = problem.element;
