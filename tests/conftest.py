@@ -9,6 +9,7 @@ import pytest
 
 from engine.clock import FixedClock
 from engine.services import setup
+from engine.services.context import DEFAULT_PROCESSES_DIR as SHIPPED_PROCESSES
 from engine.services.context import Supportflow
 from engine.store.database import Database
 from tests.desk import Desk
@@ -60,7 +61,9 @@ def _truncated(url: str) -> str:
     db = Database(url)
     with db.write() as conn:
         conn.exec_driver_sql(f"TRUNCATE {', '.join(RUNTIME_TABLES)} RESTART IDENTITY CASCADE")
-        conn.exec_driver_sql("DELETE FROM process_versions WHERE version > 1")  # uploads of earlier tests
+        # Uploads of earlier tests: later versions, and processes that are not shipped at all.
+        shipped = ", ".join(f"'{path.stem}'" for path in SHIPPED_PROCESSES.glob("*.bpmn"))
+        conn.exec_driver_sql(f"DELETE FROM process_versions WHERE version > 1 OR process_id NOT IN ({shipped})")
     db.dispose()
     return url
 

@@ -214,8 +214,8 @@ def test_text_fields_are_capped_even_without_max_length():
 def test_a_pattern_must_match_the_whole_value_as_in_html_and_form_js_pages():
     form = form_of({"type": "textfield", "key": "code", "validate": {"pattern": "[A-Z]+"}})
     assert form.validate({"code": "ABC"}) == {"code": "ABC"}
-    assert errors_of(form, {"code": "ABC1"}) == {"code": ["Must match the pattern [A-Z]+."]}
-    assert errors_of(form, {"code": "1ABC"}) == {"code": ["Must match the pattern [A-Z]+."]}
+    assert errors_of(form, {"code": "ABC1"}) == {"code": ["This does not have the expected form."]}
+    assert errors_of(form, {"code": "1ABC"}) == {"code": ["This does not have the expected form."]}
     either = form_of({"type": "textfield", "key": "code", "validate": {"pattern": "a|ab"}})
     assert either.validate({"code": "ab"}) == {"code": "ab"}  # the whole value, not the first alternative
 
@@ -230,7 +230,7 @@ def test_patterns_that_backtrack_exponentially_elsewhere_are_matched_in_linear_t
     worker.start()
     worker.join(60)
     assert not worker.is_alive(), "the pattern backtracks"
-    assert answers == {"refused": {"code": ["Must match the pattern ^(a+)+$."]}, "accepted": {"code": "a" * 100}}
+    assert answers == {"refused": {"code": ["This does not have the expected form."]}, "accepted": {"code": "a" * 100}}
 
 
 def form_errors(form: FormDefinition, data) -> dict[str, list[str]]:

@@ -22,8 +22,9 @@ against a marshmallow schema built from the form. Decisions, so API clients know
 from engine.forms.components import PLACEHOLDER, FormField, FormText
 from engine.forms.definition import FormDefinition
 from engine.forms.feel import FeelSyntaxError, HideExpression, parse_hide_expression
+from engine.forms.fields import pattern_message
 
 __all__ = [
     "PLACEHOLDER", "FeelSyntaxError", "FormDefinition", "FormField", "FormText", "HideExpression",
-    "parse_hide_expression",
+    "parse_hide_expression", "pattern_message",
 ]

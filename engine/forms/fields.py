@@ -3,7 +3,7 @@
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -88,7 +88,7 @@ class _TextRules:
     max_length: int
     pattern: str | None
     validation_type: str | None
-    pattern_message: str = "This does not have the expected form."
+    pattern_message: str = ""
 
     def __call__(self, value: str) -> None:
         if len(value) > self.max_length:
@@ -106,14 +106,20 @@ class _TextRules:
             raise ValidationError(problems)
 
 
+def pattern_message(description) -> str:
+    """What a value refused by a field's pattern is told; the page's own check shows the same words. A
+    pattern means nothing to people: the field's description says what form it expects."""
+    if isinstance(description, str) and not is_blank(description):
+        return description.strip()
+    return "This does not have the expected form."
+
+
 def marshmallow_field(field: FormField) -> fields.Field:
     # attribute/data_key keep keys such as "Meta" from colliding with the Schema class itself
     common = {"attribute": field.key, "data_key": field.key, "allow_none": True}
     if field.type in DEFAULT_MAX_LENGTH:
-        rules = _TextRules(field.min_length, field.max_length, field.pattern, field.validation_type)
-        if isinstance(field.description, str) and not is_blank(field.description):
-            # A pattern means nothing to people: the field's description says what form it expects.
-            rules = replace(rules, pattern_message=field.description.strip())
+        rules = _TextRules(field.min_length, field.max_length, field.pattern, field.validation_type,
+                           pattern_message(field.description))
         return _TextField(validate=rules, **common)
     if field.type == "number":
         return _NumberField(decimal_digits=field.decimal_digits, validate=_range(field), **common)

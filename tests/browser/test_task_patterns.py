@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 
 # (?i) is RE2 syntax that JavaScript's RegExp (and so a native pattern attribute) cannot read.
 PATTERN = "(?i)ref-[0-9]+"
-MESSAGE = f"Must match the pattern {PATTERN}."
+MESSAGE = "Enter a reference like REF-12."  # the field's description: the page says what the server says
 TRIAGE = {"category": "question", "priority": "normal", "outcome": "answer",
           "answer": "Open Settings > Printing and choose the PDF printer."}
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "sf": "urn:supportflow:bpmn:1"}
@@ -25,7 +25,7 @@ def with_reference_field(xml: str) -> str:
     [form] = root.xpath('//bpmn:userTask[@id="triage"]//sf:form', namespaces=NS)
     schema = json.loads(form.text)
     schema["components"].append({"type": "textfield", "key": "reference", "label": "Reference code",
-                                 "validate": {"pattern": PATTERN}})
+                                 "description": MESSAGE, "validate": {"pattern": PATTERN}})
     form.text = etree.CDATA(json.dumps(schema))
     return etree.tostring(root, encoding="unicode")
 

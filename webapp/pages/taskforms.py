@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
-from engine.forms import PLACEHOLDER
+from engine.forms import PLACEHOLDER, pattern_message
 
 INPUT_TYPES = ("textfield", "textarea", "number", "checkbox", "select", "radio", "datetime")
 _OMIT = object()  # a value the browser left empty: the key stays out of the data ("not given")
@@ -74,6 +74,7 @@ def _limits(component: dict) -> dict:
     limits = {html: rules[name] for name, html in names.items() if isinstance(rules.get(name), int | float)}
     if isinstance(rules.get("pattern"), str) and component.get("type") == "textfield":
         limits["pattern"] = rules["pattern"]
+        limits["data-pattern-message"] = pattern_message(component.get("description"))
     return limits
 
 

@@ -146,7 +146,7 @@ import { RE2JS } from "re2js";
   }
 
   // The server's message for a value the pattern refuses, shown where the server would show it.
-  function patternMessage(pattern) { return "Must match the pattern " + pattern + "."; }
+  function patternMessage(input) { return input.getAttribute("data-pattern-message"); }
 
   function showPatternError(input, message) {
     var field = input.closest("[data-key]");
@@ -178,7 +178,7 @@ import { RE2JS } from "re2js";
         input.sfPattern = compiled;
       }
       var refused = compiled !== null && !input.disabled && value !== "" && !compiled.matches(value);
-      showPatternError(input, refused ? patternMessage(input.getAttribute("data-pattern")) : "");
+      showPatternError(input, refused ? patternMessage(input) : "");
       if (refused && first === null) first = input;
     }
     return first;
