@@ -95,6 +95,22 @@ def test_moderately_deep_json_is_refused_before_it_reaches_the_workflow(desk):
     assert "note" not in desk.as_("ops").get(f"/instances/{instance['id']}")["data"]
 
 
+def test_nan_or_infinity_in_a_data_edit_or_an_answer_is_refused_and_changes_nothing(desk):
+    key = desk.submit()["key"]
+    [instance] = desk.as_("ops").get(f"/instances?ticket={key}")
+    for number in ("NaN", "Infinity", "-Infinity"):  # what Python's and Flask's JSON readers accept
+        body = '{"changes": {"score": %s}, "reason": "test"}' % number
+        answer = desk.as_("ops").call("POST", f"/instances/{instance['id']}/data", 422, data=body,
+                                      content_type="application/json")
+        assert answer["errors"] == {"changes": {"score": ["Numbers must be finite: NaN and Infinity cannot be "
+                                                          "stored."]}}
+    assert "score" not in desk.as_("ops").get(f"/instances/{instance['id']}")["data"]
+    task = desk.task(key, "triage", "support")
+    desk.as_("support").call("POST", f"/tasks/{task['id']}/complete", 422, content_type="application/json",
+                             data='{"data": {"category": "bug", "priority": "high", "outcome": "forward", "x": NaN}}')
+    assert desk.open_tasks(key) == ["triage"]
+
+
 # --- text no database can store: a lone surrogate, a NUL --------------------------------------------------------
 
 

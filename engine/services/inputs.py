@@ -1,6 +1,7 @@
 """Loading input: first every string must be text a database can store and the whole no deeper than a limit,
 then a marshmallow schema gives a clear InvalidInput naming every bad field, or clean data."""
 
+import math
 import re
 
 from marshmallow import Schema, ValidationError
@@ -11,7 +12,8 @@ MAX_DEPTH = 32  # no form or request of ours nests deeper; deeper data would onl
 TOO_DEEP = f"The input is nested too deeply; at most {MAX_DEPTH} levels are accepted."
 UNSTORABLE = ("This text holds a character that cannot be stored (a NUL character or a lone surrogate); "
               "remove it and try again.")
-# PostgreSQL refuses NUL in text; a lone surrogate has no UTF-8 form, so no database (and no page) can hold it.
+NOT_A_NUMBER = "Numbers must be finite: NaN and Infinity cannot be stored."
+# PostgreSQL refuses NUL in text (and NaN in JSON); a lone surrogate has no UTF-8 form, so no database (and no page) can hold it.
 _UNSTORABLE_CHARACTER = re.compile("[\x00\ud800-\udfff]")
 
 
@@ -20,7 +22,8 @@ def is_storable(text: str) -> bool:
 
 
 def check_input(data) -> None:
-    """InvalidInput when a string anywhere in data (a key too) cannot be stored, or when data nests deeper than
+    """InvalidInput when a string anywhere in data (a key too) cannot be stored, a number is NaN or infinite,
+    or when data nests deeper than
     MAX_DEPTH; the errors sit where the text does, as marshmallow's nested errors do."""
     errors: dict = {}
     pending = [(data, ())]
@@ -37,6 +40,8 @@ def check_input(data) -> None:
                     _put(errors, path, UNSTORABLE)  # the key itself cannot name the error
                 else:
                     pending.append((item, (*path, str(key))))
+        elif isinstance(value, float) and not math.isfinite(value):
+            _put(errors, path, NOT_A_NUMBER)
         elif isinstance(value, list | tuple):
             pending.extend((item, (*path, str(index))) for index, item in enumerate(value))
     if errors:
