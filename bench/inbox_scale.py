@@ -125,14 +125,15 @@ def line(label: str, times: list[float], rows: int) -> str:
 
 def plans(sf) -> None:
     """EXPLAIN ANALYZE of the inbox and ticket-list queries, exactly as the store sends them."""
-    from engine.store import runtime, tickets
+    from engine.store import instances as instance_store
+    from engine.store import tickets
 
     customer = accounts.actor_by_username(sf, "customer")
     support = accounts.actor_by_username(sf, "support")
     for label, run in (
-        ("support master inbox", lambda c: runtime.inbox(c, staff_roles=["support_master"], user_id=support.id,
+        ("support master inbox", lambda c: instance_store.inbox(c, staff_roles=["support_master"], user_id=support.id,
                                                          customer_org=None)),
-        ("customer inbox", lambda c: runtime.inbox(c, staff_roles=[], user_id=customer.id,
+        ("customer inbox", lambda c: instance_store.inbox(c, staff_roles=[], user_id=customer.id,
                                                    customer_org=customer.organisation_id)),
         ("customer ticket list", lambda c: tickets.list_tickets(c, organisation_id=customer.organisation_id)),
     ):

@@ -31,7 +31,7 @@ from engine.bpmn.sandbox import EvaluatorPool, InProcessSandbox, PoolSettings, S
 from engine.clock import FixedClock  # noqa: E402
 from engine.services import accounts, setup, tasks, tickets  # noqa: E402
 from engine.services.context import Supportflow  # noqa: E402
-from engine.store import runtime as runtime_store  # noqa: E402
+from engine.store import instances as instance_store  # noqa: E402
 from engine.store.database import Database  # noqa: E402
 
 SCENARIO_DIR = ROOT / "bench" / "scenarios"
@@ -178,8 +178,8 @@ def evaluator_round_trip(evaluations: int = 3000) -> dict:
 
 def _state_bytes(sf: Supportflow, key: str) -> int:
     with sf.db.read() as conn:
-        [instance_id] = runtime_store.instance_ids_of_ticket(conn, int(key.split("-")[1]))
-        return runtime_store.state_size(conn, instance_id)
+        [instance_id] = instance_store.instance_ids_of_ticket(conn, int(key.split("-")[1]))
+        return instance_store.state_size(conn, instance_id)
 
 
 # --- (d) reopen scaling ------------------------------------------------------------------------------

@@ -18,8 +18,8 @@ from sqlalchemy import select
 from engine.clock import FixedClock
 from engine.services import accounts, audit, tasks, tickets
 from engine.services.context import Supportflow
+from engine.store import instances as instance_store
 from engine.store import jobs
-from engine.store import runtime as runtime_store
 from engine.store.database import Database
 from engine.store.tables import outbox
 
@@ -57,7 +57,7 @@ def tickets_waiting_for_information(sf: Supportflow, count: int) -> list[str]:
 
 def open_tasks(sf: Supportflow, key: str) -> list[dict]:
     with sf.db.read() as conn:
-        return runtime_store.open_tasks_of_ticket(conn, int(key.split("-")[1]))
+        return instance_store.open_tasks_of_ticket(conn, int(key.split("-")[1]))
 
 
 # --- processes ---------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The supportflow command and the migrations, on a fresh SQLite file."""
+"""The supportflow command and the schema revisions, on a fresh SQLite file."""
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -36,12 +36,12 @@ def test_deploy_refuses_a_bad_file_clearly(tmp_path, monkeypatch, capsys):
     assert "not well-formed XML" in capsys.readouterr().err
 
 
-def test_migrations_build_exactly_the_tables(tmp_path):
+def test_schema_revisions_build_exactly_the_tables(tmp_path):
     db = Database(f"sqlite:///{tmp_path / 'm.db'}")
-    from engine.store import migrate
+    from engine.store import schema
 
-    migrate.upgrade(db)
-    assert migrate.pending_revisions(db) == []
+    schema.upgrade(db)
+    assert schema.pending_revisions(db) == []
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []

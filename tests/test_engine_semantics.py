@@ -8,7 +8,7 @@ import pytest
 
 from engine.errors import Conflict
 from engine.services import messages
-from engine.store import runtime
+from engine.store import instances as instance_store
 from tests import engine_diagrams as diagrams
 from tests.conftest import START
 from tests.test_ops_and_errors import instance_of
@@ -20,7 +20,7 @@ def deploy(desk, xml: str) -> None:
 
 def timers_of(desk, instance_id: int) -> list[tuple[str, object]]:
     with desk.sf.db.read() as conn:
-        return [(t["element"], t["due_at"]) for t in runtime.timers_of_instance(conn, instance_id)]
+        return [(t["element"], t["due_at"]) for t in instance_store.timers_of_instance(conn, instance_id)]
 
 
 def number(key: str) -> int:

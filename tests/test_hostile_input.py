@@ -99,7 +99,7 @@ def test_nan_or_infinity_in_a_data_edit_or_an_answer_is_refused_and_changes_noth
     key = desk.submit()["key"]
     [instance] = desk.as_("ops").get(f"/instances?ticket={key}")
     for number in ("NaN", "Infinity", "-Infinity"):  # what Python's and Flask's JSON readers accept
-        body = '{"changes": {"score": %s}, "reason": "test"}' % number
+        body = '{"changes": {"score": ' + number + '}, "reason": "test"}'
         answer = desk.as_("ops").call("POST", f"/instances/{instance['id']}/data", 422, data=body,
                                       content_type="application/json")
         assert answer["errors"] == {"changes": {"score": ["Numbers must be finite: NaN and Infinity cannot be "

@@ -2,7 +2,7 @@
 
 from engine.bpmn.runtime import _all_tasks
 from engine.services import accounts, tasks
-from engine.store import runtime as store
+from engine.store import instances as instance_store
 
 ANSWER = {"category": "question", "priority": "normal", "outcome": "answer", "answer": "Try again."}
 
@@ -14,7 +14,7 @@ def _open_task(sf, actor, key, element):
 
 def _state(sf, instance_id):
     with sf.db.read() as conn:
-        return store.instance_head(conn, instance_id), store.state_size(conn, instance_id)
+        return instance_store.instance_head(conn, instance_id), instance_store.state_size(conn, instance_id)
 
 
 def test_a_ticket_reopened_500_times_still_works_and_stays_small(desk):
@@ -49,4 +49,4 @@ def test_a_ticket_reopened_500_times_still_works_and_stays_small(desk):
 
 def store_state(sf, instance_id):
     with sf.db.read() as conn:
-        return store.instance_state(conn, instance_id)
+        return instance_store.instance_state(conn, instance_id)

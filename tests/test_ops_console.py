@@ -3,7 +3,7 @@ how often each element ran, and a process version's heatmap."""
 
 import re
 
-from engine.store import runtime
+from engine.store import instances as instance_store
 from tests.test_ops_and_errors import SHIPPED, broken_support_ticket, instance_of
 
 
@@ -59,7 +59,7 @@ def test_ops_fires_a_pending_timer_now(desk):
 
 def pending_timers(desk, instance_id):
     with desk.sf.db.read() as conn:
-        return runtime.timers_of_instance(conn, instance_id)
+        return instance_store.timers_of_instance(conn, instance_id)
 
 
 def test_bulk_actions_report_each_instance(desk):

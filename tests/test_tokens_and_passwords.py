@@ -52,7 +52,7 @@ def test_changing_the_password_signs_out_everything_else_and_keeps_this_token(ap
     assert old.status_code == 401
     assert Caller(desk.client, username, NEW).get("/tasks") == []
     with desk.sf.db.read() as conn:
-        stored = accounts.store.user_by_username(conn, username)["password_hash"]
+        stored = accounts.account_store.user_by_username(conn, username)["password_hash"]
     assert stored.startswith("$argon2") and NEW not in stored
 
 

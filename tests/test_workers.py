@@ -14,8 +14,8 @@ import pytest
 
 from engine.senders import Delivery, JsonLinesSender, SmtpSender, sender_from_environment
 from engine.services import outbox, timers, worker
+from engine.store import instances as instance_store
 from engine.store import jobs
-from engine.store import runtime as runtime_store
 from tests import processes
 from webapp.cli import main
 
@@ -68,7 +68,7 @@ def test_three_workers_at_once_fire_each_due_timer_once(desk):
 
 def test_a_timer_step_that_loses_a_race_is_retried(desk, monkeypatch):
     [key] = waiting_for_information(desk, 1)
-    real_update, lost = runtime_store.update_instance, []
+    real_update, lost = instance_store.update_instance, []
 
     def first_one_loses(conn, instance_id, expected, **values):
         if not lost:
@@ -76,7 +76,7 @@ def test_a_timer_step_that_loses_a_race_is_retried(desk, monkeypatch):
             return False  # as if someone else had stepped the instance meanwhile
         return real_update(conn, instance_id, expected, **values)
 
-    monkeypatch.setattr(runtime_store, "update_instance", first_one_loses)
+    monkeypatch.setattr(instance_store, "update_instance", first_one_loses)
     fired = desk.later(days=15)
     assert lost and [t.result for t in fired] == ["fired"]
     assert desk.outbox(key) == ["info_requested", "reminder"]
@@ -85,7 +85,7 @@ def test_a_timer_step_that_loses_a_race_is_retried(desk, monkeypatch):
 def test_a_person_racing_a_timer_still_gets_a_conflict(desk, monkeypatch):
     [key] = waiting_for_information(desk, 1)
     task = desk.task(key, "provide_information", "customer")
-    monkeypatch.setattr(runtime_store, "update_instance", lambda *a, **k: False)
+    monkeypatch.setattr(instance_store, "update_instance", lambda *a, **k: False)
     desk.as_("customer").post(f"/tasks/{task['id']}/complete", {"data": {"information": "more"}}, expect=409)
 
 
@@ -195,9 +195,9 @@ def test_healthz_needs_database_schema_and_a_beating_worker(desk, monkeypatch):
     response = client.get("/healthz")
     assert response.status_code == 503 and "no background worker beat within 60 s" in response.get_json()["reasons"][0]
     worker.beat(desk.sf, me)
-    from engine.store import migrate
+    from engine.store import schema
 
-    monkeypatch.setattr(migrate, "head_revision", lambda: "9999")
+    monkeypatch.setattr(schema, "head_revision", lambda: "9999")
     response = client.get("/healthz")
     assert response.status_code == 503 and "revision(s) 9999 pending" in response.get_json()["reasons"][0]
 

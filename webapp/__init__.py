@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from engine.services.context import Supportflow, open_supportflow
-from webapp import hardening, health
+from webapp import hardening, health, wiring
 from webapp.api import api
 from webapp.converters import CONVERTERS
 from webapp.errors import register_error_handlers
@@ -32,7 +32,7 @@ def create_app(sf: Supportflow | None = None, config: dict | None = None) -> Fla
     app.config.update(config or {})
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key()
-    app.extensions["supportflow"] = sf or open_supportflow()
+    wiring.install(app, sf or open_supportflow())
     app.url_map.converters.update(CONVERTERS)
     hardening.install(app)  # its hooks run before every other one: HEAD is GET, bad addresses are refused
     app.register_blueprint(api, url_prefix="/api/v1")

@@ -14,12 +14,12 @@ from engine.errors import Conflict, SupportflowError
 from engine.senders import sender_from_environment
 from engine.services import setup, timers, worker
 from engine.services.context import open_supportflow
-from engine.store import migrate
+from engine.store import schema
 
 
 def _prepare(sf) -> None:
     """What serve, worker and demo-data do first: a current schema and the shipped processes."""
-    migrate.upgrade(sf.db)
+    schema.upgrade(sf.db)
     for row in setup.deploy_shipped_processes(sf):
         print(f"deployed {row['process_id']} version {row['version']}")
 
@@ -91,14 +91,14 @@ def _print_round(done) -> None:
 
 def cmd_db_upgrade(args) -> int:
     sf = open_supportflow()
-    migrate.upgrade(sf.db)
+    schema.upgrade(sf.db)
     print("database schema is current")
     return 0
 
 
 def cmd_deploy(args) -> int:
     sf = open_supportflow()
-    migrate.upgrade(sf.db)
+    schema.upgrade(sf.db)
     if args.files:
         for path in args.files:
             with open(path, "rb") as handle:

@@ -15,7 +15,7 @@ from engine.errors import InvalidInput, TooManyAttempts, Unauthorized
 from engine.services import password_policy
 from engine.services.context import Supportflow
 from engine.services.inputs import is_storable, load_input
-from engine.store import accounts as store
+from engine.store import accounts as account_store
 
 TOKEN_LIFETIME = timedelta(hours=12)
 THROTTLE_WINDOW = timedelta(minutes=15)
@@ -66,20 +66,21 @@ def create_user(sf: Supportflow, username: str, password: str, roles: list[str],
     if "customer" in roles and not organisation:
         raise InvalidInput({"organisation": ["A customer belongs to an organisation."]})
     with sf.db.write() as conn:
-        if store.user_by_username(conn, username) is not None:
+        if account_store.user_by_username(conn, username) is not None:
             raise InvalidInput({"username": [f"The user name {username!r} is taken."]})
         org_id = None
         if organisation:
-            org_id = store.organisation_id(conn, organisation) or store.insert_organisation(conn, organisation)
-        user_id = store.insert_user(conn, username=username, display_name=display_name or username,
+            org_id = (account_store.organisation_id(conn, organisation)
+                      or account_store.insert_organisation(conn, organisation))
+        user_id = account_store.insert_user(conn, username=username, display_name=display_name or username,
                                     email=email, password_hash=_hasher.hash(password),
                                     organisation_id=org_id, roles=sorted(set(roles)))
-        return _actor(store.user_by_id(conn, user_id))
+        return _actor(account_store.user_by_id(conn, user_id))
 
 
 def user_exists(sf: Supportflow, username: str) -> bool:
     with sf.db.read() as conn:
-        return store.user_by_username(conn, username) is not None
+        return account_store.user_by_username(conn, username) is not None
 
 
 def sign_in(sf: Supportflow, username: str, password: str, client_address: str | None = None) -> str:
@@ -92,14 +93,14 @@ def sign_in(sf: Supportflow, username: str, password: str, client_address: str |
     address = client_key(client_address)
     _claim_attempt(sf, username, address, now)
     with sf.db.read() as conn:
-        row = store.user_by_username(conn, username)
+        row = account_store.user_by_username(conn, username)
     if not _password_fits(row, password) or not row["active"]:
         raise Unauthorized(WRONG_CREDENTIALS)
     token = secrets.token_urlsafe(32)
     with sf.db.write() as conn:
         _forget_failures(conn, username, address)
-        store.delete_expired_tokens(conn, now)
-        store.insert_token(conn, _digest(token), row["id"], now, now + TOKEN_LIFETIME)
+        account_store.delete_expired_tokens(conn, now)
+        account_store.insert_token(conn, _digest(token), row["id"], now, now + TOKEN_LIFETIME)
     return token
 
 
@@ -123,20 +124,20 @@ def _claim_attempt(sf: Supportflow, username: str, address: str, now: datetime) 
     address are serialised, so parallel ones cannot all read a count below the limit."""
     since = now - THROTTLE_WINDOW
     with sf.db.write() as conn:
-        store.lock_sign_in_address(conn, address)
-        store.sweep_sign_in_failures(conn, before=since, limit=SWEEP_BATCH)
-        for_user, for_address = store.sign_in_failures_since(conn, _user_key(username), address, since)
+        account_store.lock_sign_in_address(conn, address)
+        account_store.sweep_sign_in_failures(conn, before=since, limit=SWEEP_BATCH)
+        for_user, for_address = account_store.sign_in_failures_since(conn, _user_key(username), address, since)
         if for_address >= THROTTLE_ADDRESS_FAILURES:
             raise TooManyAttempts(LOCKED_ADDRESS)
         if for_user >= THROTTLE_FAILURES:
             raise TooManyAttempts(LOCKED_USER)
-        store.record_sign_in_attempt(conn, _user_key(username), address, now)
+        account_store.record_sign_in_attempt(conn, _user_key(username), address, now)
 
 
 def _forget_failures(conn, username: str, address: str) -> None:
     """A success clears the failures of this user name from this address only: not the evidence of others."""
-    store.lock_sign_in_address(conn, address)
-    store.clear_sign_in_failures(conn, _user_key(username), address)
+    account_store.lock_sign_in_address(conn, address)
+    account_store.clear_sign_in_failures(conn, _user_key(username), address)
 
 
 def _user_key(username: str) -> str:
@@ -155,7 +156,7 @@ def _password_fits(row: dict | None, password: str) -> bool:
 def sign_out(sf: Supportflow, token: str) -> None:
     """The token stops working at once (every request looks it up)."""
     with sf.db.write() as conn:
-        store.delete_token(conn, _digest(token))
+        account_store.delete_token(conn, _digest(token))
 
 
 class PasswordChangeSchema(Schema):
@@ -175,19 +176,19 @@ def change_password(sf: Supportflow, actor: Actor, token: str, data, client_addr
     address = client_key(client_address)
     _claim_attempt(sf, actor.username, address, sf.clock.now())
     with sf.db.read() as conn:
-        row = store.user_by_id(conn, actor.id)
+        row = account_store.user_by_id(conn, actor.id)
     if not _password_fits(row, values["current"]):
         raise InvalidInput({"current": ["The current password is wrong."]})
     new_hash = _hasher.hash(values["new"])
     with sf.db.write() as conn:
         _forget_failures(conn, actor.username, address)
-        store.set_password_hash(conn, actor.id, new_hash)
-        store.delete_tokens_of_user(conn, actor.id, keep=_digest(token))
+        account_store.set_password_hash(conn, actor.id, new_hash)
+        account_store.delete_tokens_of_user(conn, actor.id, keep=_digest(token))
 
 
 def actor_for_token(sf: Supportflow, token: str) -> Actor:
     with sf.db.read() as conn:
-        row = store.user_for_token(conn, _digest(token), sf.clock.now())
+        row = account_store.user_for_token(conn, _digest(token), sf.clock.now())
     if row is None or not row["active"]:
         raise Unauthorized("The token is missing, wrong or expired; sign in again.")
     return _actor(row)
@@ -195,7 +196,7 @@ def actor_for_token(sf: Supportflow, token: str) -> Actor:
 
 def actor_by_username(sf: Supportflow, username: str) -> Actor | None:
     with sf.db.read() as conn:
-        row = store.user_by_username(conn, username)
+        row = account_store.user_by_username(conn, username)
     return _actor(row) if row else None
 
 

@@ -6,7 +6,7 @@ from collections import Counter
 
 from engine.domain import ticket_key
 from engine.services.context import Supportflow
-from engine.store import audit as store
+from engine.store import audit as audit_store
 
 
 def consistency_problems(sf: Supportflow) -> list[str]:
@@ -18,16 +18,16 @@ def consistency_problems(sf: Supportflow) -> list[str]:
     - a timer fired more than once for the same due moment."""
     problems = []
     with sf.db.read() as conn:
-        heads = store.instance_heads(conn)
-        steps = store.step_events_per_instance(conn)
-        completed_events = store.completions_per_element(conn)
-        completed_rows = store.tasks_per_element(conn, "completed")
-        open_tasks = store.open_tasks_per_ticket(conn)
-        replayed = _replay_ticket_changes(store.events_of_kind(conn, "ticket_changed"))
+        heads = audit_store.instance_heads(conn)
+        steps = audit_store.step_events_per_instance(conn)
+        completed_events = audit_store.completions_per_element(conn)
+        completed_rows = audit_store.tasks_per_element(conn, "completed")
+        open_tasks = audit_store.open_tasks_per_ticket(conn)
+        replayed = _replay_ticket_changes(audit_store.events_of_kind(conn, "ticket_changed"))
         fired = Counter((e["instance_id"], e["detail"]["timer"], e["detail"]["due_at"])
-                        for e in store.events_of_kind(conn, "timer_fired")
+                        for e in audit_store.events_of_kind(conn, "timer_fired")
                         if "timer" in e["detail"] and "due_at" in e["detail"])  # not ops' "fire now"
-        for ticket in store.tickets_with_status(conn):
+        for ticket in audit_store.tickets_with_status(conn):
             problems += _ticket_problems(ticket, replayed.get(ticket["id"], {}), open_tasks.get(ticket["id"], 0))
     for head in heads:
         if head["step_count"] != steps.get(head["id"], 0):

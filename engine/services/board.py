@@ -6,7 +6,7 @@ from engine.errors import Forbidden
 from engine.services.accounts import Actor
 from engine.services.context import Supportflow
 from engine.services.tasks import inbox
-from engine.store import board as store
+from engine.store import board as board_store
 
 COLUMNS = (
     ("analyse", "Analyse", ("analyze_bug",)),
@@ -46,6 +46,6 @@ def _board_order(tile: dict) -> tuple:
 
 def _estimated_hours(sf: Supportflow, ticket_ids: set[int]) -> dict[int, float]:
     with sf.db.read() as conn:
-        estimates = store.latest_task_data(conn, ticket_ids, ESTIMATE_TASK)
+        estimates = board_store.latest_task_data(conn, ticket_ids, ESTIMATE_TASK)
     return {ticket_id: data["hours"] for ticket_id, data in estimates.items()
             if isinstance(data.get("hours"), int | float) and not isinstance(data.get("hours"), bool)}

@@ -14,7 +14,7 @@ from engine.services.inputs import load_input
 from engine.services.reopen import comment_on_closed
 from engine.services.tickets import visible_ticket
 from engine.services.views import attachment_view
-from engine.store import conversation as store
+from engine.store import conversation as conversation_store
 from engine.store import history
 
 
@@ -53,7 +53,7 @@ def add_comment(sf: Supportflow, actor: Actor, key: str, data) -> dict:
 
 
 def _insert_comment(conn, ticket_id: int, actor: Actor, body: str, internal: bool, now) -> int:
-    comment_id = store.insert_comment(conn, ticket_id=ticket_id, author_id=actor.id, body=body,
+    comment_id = conversation_store.insert_comment(conn, ticket_id=ticket_id, author_id=actor.id, body=body,
                                       internal=internal, created_at=now)
     history.append_events(conn, [{
         "at": now, "ticket_id": ticket_id, "instance_id": None, "actor_id": actor.id,
@@ -83,7 +83,7 @@ def add_attachment(sf: Supportflow, actor: Actor, key: str, filename: str | None
     now = sf.clock.now()
     with sf.db.write() as conn:
         ticket = visible_ticket(conn, actor, key)
-        attachment_id = store.insert_attachment(
+        attachment_id = conversation_store.insert_attachment(
             conn, content, ticket_id=ticket["id"], uploaded_by=actor.id, filename=name,
             content_type=content_type, size=len(content), sha256=hashlib.sha256(content).hexdigest(),
             internal=internal, created_at=now)
@@ -93,16 +93,16 @@ def add_attachment(sf: Supportflow, actor: Actor, key: str, filename: str | None
             "detail": {"attachment_id": attachment_id, "filename": name, "size": len(content),
                        "internal": internal},
         }])
-        row = store.attachment_row(conn, ticket["id"], attachment_id)
+        row = conversation_store.attachment_row(conn, ticket["id"], attachment_id)
     return attachment_view(row)
 
 
 def attachment_download(sf: Supportflow, actor: Actor, key: str, attachment_id: int) -> tuple[dict, bytes]:
     with sf.db.read() as conn:
         ticket = visible_ticket(conn, actor, key)
-        row = store.attachment_row(conn, ticket["id"], attachment_id)
+        row = conversation_store.attachment_row(conn, ticket["id"], attachment_id)
         if row is None or (row["internal"] and not actor.is_staff):
             raise NotFound(f"There is no attachment {attachment_id} on {key}.")
-        content = store.attachment_content(conn, attachment_id)
+        content = conversation_store.attachment_content(conn, attachment_id)
     return attachment_view(row), content
 

@@ -13,7 +13,7 @@ from engine.bpmn.specs import build_bundle, spiff_problems
 from engine.bpmn.validation import check_document
 from engine.bpmn.xml import bpmn_text, parse_bpmn
 from engine.errors import InvalidDefinition, NotFound
-from engine.store import definitions as store
+from engine.store import definitions as definition_store
 from engine.store.database import Database
 
 
@@ -50,7 +50,7 @@ class DefinitionRegistry:
         found = self._versions.get(version_id)
         if found is None:
             with self.db.read() as conn:
-                row = store.version_row(conn, version_id)
+                row = definition_store.version_row(conn, version_id)
             if row is None:
                 raise NotFound(f"There is no process version {version_id}.")
             found = DeployedVersion(row["id"], row["process_id"], row["version"],
@@ -76,7 +76,7 @@ class DefinitionRegistry:
 
     def pin(self, conn, process_id: str) -> dict[str, int]:
         """The newest version of `process_id` and of everything it calls, transitively."""
-        latest = store.latest_version_ids(conn)
+        latest = definition_store.latest_version_ids(conn)
         if process_id not in latest:
             raise NotFound(f"The process {process_id!r} is not deployed.")
         pinned, todo = {}, [process_id]
@@ -93,11 +93,11 @@ class DefinitionRegistry:
 
     def versions(self) -> list[dict]:
         with self.db.read() as conn:
-            return store.all_versions(conn)
+            return definition_store.all_versions(conn)
 
     def bpmn(self, process_id: str, number: int) -> str:
         with self.db.read() as conn:
-            row = store.version_by_number(conn, process_id, number)
+            row = definition_store.version_by_number(conn, process_id, number)
         if row is None:
             raise NotFound(f"There is no version {number} of the process {process_id!r}.")
         return row["bpmn_xml"]
@@ -108,7 +108,7 @@ class DefinitionRegistry:
         """Parse and check a BPMN file against what is deployed (and `extra` documents deployed with it)."""
         document = read_document(parse_bpmn(xml))
         with self.db.read() as conn:
-            latest = store.latest_version_ids(conn)
+            latest = definition_store.latest_version_ids(conn)
         others = {pid: self.deployed(vid).document for pid, vid in latest.items()}
         others.update(extra or {})
         problems = check_document(document, set(others), self.sandbox)
@@ -137,11 +137,11 @@ class DefinitionRegistry:
         document = self.validate(text)
         sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
         with self.db.write() as conn:
-            existing = store.version_with_sha(conn, document.process_id, sha)
-            latest = store.latest_version_ids(conn).get(document.process_id)
+            existing = definition_store.version_with_sha(conn, document.process_id, sha)
+            latest = definition_store.latest_version_ids(conn).get(document.process_id)
             if existing and (only_if_new or existing["id"] == latest):
                 return existing, False
-            row = store.insert_version(conn, process_id=document.process_id, name=document.name,
+            row = definition_store.insert_version(conn, process_id=document.process_id, name=document.name,
                                        bpmn_xml=text, sha256=sha, called_processes=document.called_processes,
                                        deployed_at=now, deployed_by=deployed_by)
         return row, True

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from engine.services.context import Supportflow
-from engine.store import jobs, migrate
-from engine.store import runtime as runtime_store
+from engine.store import instances as instance_store
+from engine.store import jobs, schema
 
 
 @dataclass(frozen=True)
@@ -19,14 +19,14 @@ class Health:
 def check(sf: Supportflow, *, max_heartbeat_age: timedelta) -> Health:
     checks, reasons = {}, []
     try:
-        pending = migrate.pending_revisions(sf.db)
+        pending = schema.pending_revisions(sf.db)
         with sf.db.read() as conn:
             beats = jobs.heartbeats(conn)
     except Exception as err:  # any failure to reach the database is the answer, not an error of ours
         reasons.append(f"database unreachable: {type(err).__name__}: {str(err).splitlines()[0][:300]}")
         return Health(False, {"database": {"ok": False}}, reasons)
     checks["database"] = {"ok": True}
-    checks["migrations"] = {"ok": not pending, "pending": pending}
+    checks["schema"] = {"ok": not pending, "pending": pending}
     if pending:
         reasons.append(f"database schema is not current: revision(s) {', '.join(pending)} pending "
                        "(run `supportflow db upgrade`)")
@@ -54,7 +54,7 @@ def gauges(sf: Supportflow) -> dict:
             "timers_due": jobs.timers_due(conn, now),
             "outbox_pending": pending,
             "outbox_failing": failing,
-            "instances": runtime_store.counts_by_status(conn),
+            "instances": instance_store.counts_by_status(conn),
             "heartbeat_age_s": min(((now - row["beat_at"]).total_seconds() for row in beats), default=None),
             "workers": len(beats),
         }

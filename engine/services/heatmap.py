@@ -11,7 +11,7 @@ from engine.services.context import Supportflow
 from engine.services.processes import READERS, require_roles
 from engine.store import definitions as definition_store
 from engine.store import history
-from engine.store import runtime as runtime_store
+from engine.store import instances as instance_store
 
 
 def heatmap(sf: Supportflow, actor: Actor, process_id: str, number: int) -> dict:
@@ -30,7 +30,7 @@ def heatmap(sf: Supportflow, actor: Actor, process_id: str, number: int) -> dict
                     runs[element] += 1
                     instances[element].add(instance_id)
         durations = defaultdict(list)
-        for element, seconds in runtime_store.completed_task_times(conn, version_id):
+        for element, seconds in instance_store.completed_task_times(conn, version_id):
             durations[element].append(seconds)
     elements = sf.definitions.deployed(version_id).document.elements
     return {

@@ -13,7 +13,8 @@ TOO_DEEP = f"The input is nested too deeply; at most {MAX_DEPTH} levels are acce
 UNSTORABLE = ("This text holds a character that cannot be stored (a NUL character or a lone surrogate); "
               "remove it and try again.")
 NOT_A_NUMBER = "Numbers must be finite: NaN and Infinity cannot be stored."
-# PostgreSQL refuses NUL in text (and NaN in JSON); a lone surrogate has no UTF-8 form, so no database (and no page) can hold it.
+# PostgreSQL refuses NUL in text (and NaN in JSON); a lone surrogate has no UTF-8 form, so no database (and no
+# page) can hold it.
 _UNSTORABLE_CHARACTER = re.compile("[\x00\ud800-\udfff]")
 
 

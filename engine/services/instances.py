@@ -13,7 +13,7 @@ from engine.services.context import Supportflow
 from engine.services.inputs import load_input
 from engine.store import definitions as definition_store
 from engine.store import history
-from engine.store import runtime as store
+from engine.store import instances as instance_store
 
 INSTANCE_STATUSES = ("running", "waiting", "completed", "error", "suspended", "terminated")
 
@@ -49,7 +49,7 @@ class BulkActionSchema(Schema):
 
 
 def _head(conn, instance_id: int) -> dict:
-    head = store.instance_head(conn, instance_id)
+    head = instance_store.instance_head(conn, instance_id)
     if head is None:
         raise NotFound(f"There is no instance {instance_id}.")
     return head
@@ -87,7 +87,7 @@ def list_instances(sf: Supportflow, actor: Actor, filters, *, with_tasks: bool =
             if row is None:
                 return []
             version_id = row["id"]
-        rows = store.list_instances(
+        rows = instance_store.list_instances(
             conn, status=options["status"], ticket_id=ticket_id, process_id=options["process"],
             version_id=version_id, created_after=options["created_after"], created_before=options["created_before"],
             updated_after=options["updated_after"], updated_before=options["updated_before"],
@@ -103,7 +103,7 @@ def list_instances(sf: Supportflow, actor: Actor, filters, *, with_tasks: bool =
 def _open_task_names(conn, rows: list[dict]) -> dict[int, list[str]]:
     """{instance id: names of its open tasks} for one page of instances."""
     names: dict[int, list[str]] = {}
-    for instance_id, name in store.open_task_names(conn, [row["id"] for row in rows]):
+    for instance_id, name in instance_store.open_task_names(conn, [row["id"] for row in rows]):
         names.setdefault(instance_id, []).append(name)
     return names
 
@@ -112,7 +112,7 @@ def status_counts(sf: Supportflow, actor: Actor, process_id: str | None = None) 
     """How many instances are in each status (every status named, zero included)."""
     _require_ops(actor)
     with sf.db.read() as conn:
-        counts = store.counts_by_status(conn, process_id)
+        counts = instance_store.counts_by_status(conn, process_id)
     return {status: counts.get(status, 0) for status in INSTANCE_STATUSES}
 
 
@@ -120,7 +120,7 @@ def error_inbox(sf: Supportflow, actor: Actor) -> list[dict]:
     """Every instance in error, with its message, grouped by the element that failed (biggest group first)."""
     _require_ops(actor)
     with sf.db.read() as conn:
-        rows = store.instances_in_error(conn)
+        rows = instance_store.instances_in_error(conn)
     groups: dict[tuple, dict] = {}
     for row in rows:
         error = row["last_error"] or {}
@@ -212,9 +212,9 @@ def instance_view(sf: Supportflow, actor: Actor, instance_id: int) -> dict:
     _require_ops(actor)
     with sf.db.read() as conn:
         head = _head(conn, instance_id)
-        state = store.instance_state(conn, instance_id)
-        tasks = store.tasks_of_instance(conn, instance_id)
-        timers = store.timers_of_instance(conn, instance_id)
+        state = instance_store.instance_state(conn, instance_id)
+        tasks = instance_store.tasks_of_instance(conn, instance_id)
+        timers = instance_store.timers_of_instance(conn, instance_id)
         events = history.events_of_instance(conn, instance_id)
     bundle = sf.definitions.bundle(head["process_id"], head["pinned_versions"])
     workflow = sf.runtime.load(bundle, state)
@@ -297,12 +297,12 @@ def _set_status(sf: Supportflow, actor: Actor, instance_id: int, allowed: tuple,
         if head["status"] not in allowed:
             raise Conflict(f"The instance is {head['status']}; it cannot be {kind} now.")
         status = status_for(head)
-        store.force_instance_status(conn, instance_id, status, now)
+        instance_store.force_instance_status(conn, instance_id, status, now)
         if status == "terminated":
-            open_ids = sorted(store.open_task_ids(conn, instance_id))
-            store.close_tasks(conn, open_ids, "cancelled", now, actor.id)
-            store.replace_timers(conn, instance_id, [])
-            store.set_running_processes(conn, instance_id, {})
+            open_ids = sorted(instance_store.open_task_ids(conn, instance_id))
+            instance_store.close_tasks(conn, open_ids, "cancelled", now, actor.id)
+            instance_store.replace_timers(conn, instance_id, [])
+            instance_store.set_running_processes(conn, instance_id, {})
         history.append_events(conn, [{"at": now, "ticket_id": head["ticket_id"], "instance_id": instance_id,
                                       "actor_id": actor.id, "kind": f"instance_{kind}", "element": None,
                                       "detail": detail}])
@@ -354,7 +354,7 @@ def _retry(sf: Supportflow, actor: Actor, instance_id: int) -> None:
         retry_of = (head["last_error"] or {}).get("retry")
         if head["status"] != "error" or not retry_of:
             raise Conflict("Only an instance whose last step failed can be retried.")
-        task = store.task_row(conn, retry_of["task_id"]) if retry_of["action"] == "complete" else None
+        task = instance_store.task_row(conn, retry_of["task_id"]) if retry_of["action"] == "complete" else None
     if retry_of["action"] == "complete":
         data = retry_of["data"]
         step = steps.Step(

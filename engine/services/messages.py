@@ -8,7 +8,7 @@ from collections.abc import Callable
 from engine.errors import Conflict, InvalidInput
 from engine.services import steps
 from engine.services.context import Supportflow
-from engine.store import runtime as store
+from engine.store import instances as instance_store
 
 MESSAGE_DELIVERED = "message_delivered"  # the audit kind of a delivery step
 _FINISHED = ("completed", "terminated")
@@ -49,7 +49,7 @@ def message_step(sf: Supportflow, instance_id: int, name: str, payload: dict, ac
 
 
 def _running_instance_of(conn, ticket_id: int) -> int:
-    heads = [store.instance_head(conn, iid) for iid in store.instance_ids_of_ticket(conn, ticket_id)]
+    heads = [instance_store.instance_head(conn, iid) for iid in instance_store.instance_ids_of_ticket(conn, ticket_id)]
     heads = [head for head in heads if head is not None]
     if not heads:
         raise Conflict("This ticket has no process to send a message to.")

@@ -13,7 +13,7 @@ from engine.services.inputs import load_input
 from engine.services.processes import require_roles
 from engine.store import definitions as definition_store
 from engine.store import history
-from engine.store import runtime as store
+from engine.store import instances as instance_store
 
 
 class MigrationSchema(Schema):
@@ -33,7 +33,7 @@ def migrate_instances(sf: Supportflow, actor: Actor, process_id: str, data) -> d
             raise NotFound(f"Both versions {request['from_']} and {request['to']} of {process_id!r} must exist.")
         # The instances that run in the from-version now, as the Processes page counts them: one that left a
         # called process (or has not reached it) has nothing in it to move.
-        heads = [h for h in store.running_instance_heads(conn, process_id, versions[0]["id"])
+        heads = [h for h in instance_store.running_instance_heads(conn, process_id, versions[0]["id"])
                  if request["instances"] is None or h["id"] in request["instances"]]
     results = [_one(sf, actor, head, process_id, versions, request["dry_run"]) for head in heads]
     return {"process_id": process_id, "from": request["from_"], "to": request["to"], "dry_run": request["dry_run"],
@@ -46,7 +46,7 @@ def _one(sf: Supportflow, actor: Actor, head: dict, process_id: str, versions: l
     try:
         bundle = sf.definitions.bundle(head["process_id"], pinned)
         with sf.db.read() as conn:
-            problems = migration_problems(store.instance_state(conn, head["id"]), bundle)
+            problems = migration_problems(instance_store.instance_state(conn, head["id"]), bundle)
         if problems or dry_run:
             return {**result, "can_move": not problems, "moved": False, "problems": problems}
         _move(sf, actor, head, pinned, bundle, process_id, versions)
@@ -58,17 +58,17 @@ def _one(sf: Supportflow, actor: Actor, head: dict, process_id: str, versions: l
 def _move(sf: Supportflow, actor: Actor, head: dict, pinned: dict, bundle, process_id: str, versions) -> None:
     now = sf.clock.now()
     with sf.db.write() as conn:
-        current = store.instance_head(conn, head["id"])
+        current = instance_store.instance_head(conn, head["id"])
         if current["revision"] != head["revision"]:
             raise Conflict("The instance moved on while it was checked; run the migration again.")
-        workflow = migrate(sf.runtime, store.instance_state(conn, head["id"]), bundle)
-        if not store.update_instance(conn, head["id"], current["revision"], state=sf.runtime.dump(workflow),
+        workflow = migrate(sf.runtime, instance_store.instance_state(conn, head["id"]), bundle)
+        if not instance_store.update_instance(conn, head["id"], current["revision"], state=sf.runtime.dump(workflow),
                                      version_id=pinned[head["process_id"]], pinned_versions=pinned, updated_at=now):
             raise Conflict("The instance moved on while it was migrated; run the migration again.")
         for task in sf.runtime.ready_tasks(workflow):
-            store.retarget_task(conn, task.id, pinned[task.process_id], task.name)
-        store.set_running_processes(conn, head["id"], {pid: pinned[pid] for pid in sf.runtime.running_processes(
-            workflow) if pid in pinned})
+            instance_store.retarget_task(conn, task.id, pinned[task.process_id], task.name)
+        running = sf.runtime.running_processes(workflow)
+        instance_store.set_running_processes(conn, head["id"], {pid: pinned[pid] for pid in running if pid in pinned})
         history.append_events(conn, [{
             "at": now, "ticket_id": head["ticket_id"], "instance_id": head["id"], "actor_id": actor.id,
             "kind": "instance_migrated", "element": None,

@@ -4,7 +4,7 @@ display names behind the user names the trail and the tasks carry."""
 from engine.errors import Forbidden
 from engine.services.accounts import Actor
 from engine.services.context import Supportflow
-from engine.store import organisations as store
+from engine.store import organisations as organisation_store
 
 
 def customer_organisations(sf: Supportflow, actor: Actor) -> list[str]:
@@ -12,11 +12,11 @@ def customer_organisations(sf: Supportflow, actor: Actor) -> list[str]:
     if "support_master" not in actor.roles:
         raise Forbidden("Only support masters capture tickets on behalf of a customer.")
     with sf.db.read() as conn:
-        return store.names_with_customers(conn)
+        return organisation_store.names_with_customers(conn)
 
 
 def display_names(sf: Supportflow, usernames) -> dict[str, str]:
     """{user name: display name} for those that exist; the caller falls back to the user name."""
     wanted = {name for name in usernames if name}
     with sf.db.read() as conn:
-        return store.display_names_by_username(conn, wanted)
+        return organisation_store.display_names_by_username(conn, wanted)

@@ -19,7 +19,7 @@ from engine.services.tickets import (
     visible_ticket,
 )
 from engine.store import history
-from engine.store import tickets as store
+from engine.store import tickets as ticket_store
 
 FOLLOW_UP_TITLE = "Follow-up to {key}: {title}"
 MAX_TITLE = 200
@@ -72,7 +72,7 @@ def comment_on_closed(sf: Supportflow, actor: Actor, ticket: dict, body: str, in
     with sf.db.write() as conn:
         now = sf.clock.now()
         comment_id = insert_comment(conn, now)
-        number = open_follow_up(sf, conn, actor, store.ticket_row(conn, ticket["id"]), body, now)
+        number = open_follow_up(sf, conn, actor, ticket_store.ticket_row(conn, ticket["id"]), body, now)
     return {"comment_id": comment_id, "follow_up": ticket_key(number)}
 
 
@@ -85,7 +85,7 @@ def open_follow_up(sf: Supportflow, conn, actor: Actor, ticket: dict, descriptio
               "priority": ticket["priority"], "system": ticket["system"]}
     number = open_ticket(sf, conn, actor, values, organisation_id=ticket["organisation_id"], channel="follow_up",
                          now=now)
-    store.add_link(conn, number, "follows", ticket["id"], now)
+    ticket_store.add_link(conn, number, "follows", ticket["id"], now)
     history.append_events(conn, [{
         "at": now, "ticket_id": ticket["id"], "instance_id": None, "actor_id": actor.id,
         "kind": "follow_up_opened", "element": None, "detail": {"ticket": ticket_key(number)}}])

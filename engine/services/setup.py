@@ -2,7 +2,7 @@
 
 from engine.services import accounts
 from engine.services.context import Supportflow
-from engine.store import migrate
+from engine.store import schema
 
 DEMO_PASSWORD = "demo"
 DEMO_USERS = (
@@ -18,7 +18,7 @@ DEMO_USERS = (
 
 
 def upgrade_database(sf: Supportflow) -> None:
-    migrate.upgrade(sf.db)
+    schema.upgrade(sf.db)
 
 
 def deploy_shipped_processes(sf: Supportflow) -> list[dict]:

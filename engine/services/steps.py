@@ -14,7 +14,7 @@ from engine.errors import Conflict, NotFound, StepFailed, SupportflowError
 from engine.services.context import Supportflow
 from engine.services.effects import apply_effects
 from engine.store import history
-from engine.store import runtime as store
+from engine.store import instances as instance_store
 from engine.store import tickets as ticket_store
 
 # workflow, now -> outcome (None: nothing to do, e.g. a timer no longer pending)
@@ -85,19 +85,19 @@ def _advance(sf: Supportflow, step: Step | Callable, respond: Callable | None, s
                     return None
                 seen["kind"] = step.kind
             instance_id = step.instance_id
-            head = store.instance_head(conn, step.instance_id)
+            head = instance_store.instance_head(conn, step.instance_id)
             _check_can_step(head, step)
             workflow = sf.workflows.take(head["id"], head["revision"])
             if workflow is None:
                 bundle = sf.definitions.bundle(head["process_id"], head["pinned_versions"])
-                workflow = sf.runtime.load(bundle, store.instance_state(conn, head["id"]))
+                workflow = sf.runtime.load(bundle, instance_store.instance_state(conn, head["id"]))
             outcome = step.action(workflow, now)
             if outcome is None:
                 sf.workflows.put(head["id"], head["revision"], workflow)
                 return None
             in_error = head["status"] == "error" and head["last_error"]
             kept = step.keep_error(head) if step.keep_error and in_error else None
-            saved = store.update_instance(
+            saved = instance_store.update_instance(
                 conn, head["id"], head["revision"], state=sf.runtime.dump(workflow),
                 status="error" if kept else "completed" if outcome.finished else "waiting", last_error=kept,
                 updated_at=now, step_count=head["step_count"] + 1)
@@ -145,17 +145,18 @@ def start_instance(sf: Supportflow, conn, *, process_id: str, ticket_id: int | N
         unstarted = sf.runtime.dump(sf.runtime.new(bundle, data))  # built again: the failed run changed it
         error = {"message": str(err), "element": err.element, "line": err.line, "at": now.isoformat(),
                  "step": "ticket_created", "retry": {"action": "start"}}
-        instance_id = store.insert_instance(
+        instance_id = instance_store.insert_instance(
             conn, process_id=process_id, version_id=pinned[process_id], pinned_versions=pinned,
             ticket_id=ticket_id, status="error", last_error=error, state=unstarted, revision=1, step_count=1,
             created_at=now, updated_at=now)
-        store.set_running_processes(conn, instance_id, {process_id: pinned[process_id]})  # unstarted: in its own
+        # Unstarted, it runs in its own process only.
+        instance_store.set_running_processes(conn, instance_id, {process_id: pinned[process_id]})
         head = {"id": instance_id, "ticket_id": ticket_id}
         history.append_events(conn, [
             _event(head, actor_id, now, "ticket_created", None, {**detail, "path": []}),
             _event(head, actor_id, now, "step_failed", err.element, {"message": str(err), "line": err.line})])
         return instance_id
-    instance_id = store.insert_instance(
+    instance_id = instance_store.insert_instance(
         conn, process_id=process_id, version_id=pinned[process_id], pinned_versions=pinned,
         ticket_id=ticket_id, status="completed" if outcome.finished else "waiting",
         state=sf.runtime.dump(workflow), revision=1, step_count=1, created_at=now, updated_at=now)
@@ -170,7 +171,7 @@ def start_instance(sf: Supportflow, conn, *, process_id: str, ticket_id: int | N
 def _track_processes(sf: Supportflow, conn, head: dict, workflow) -> None:
     """Which processes run in the instance now, for the counts and filters by process (read without workflows)."""
     pinned = head["pinned_versions"]
-    store.set_running_processes(conn, head["id"], {process_id: pinned[process_id] for process_id
+    instance_store.set_running_processes(conn, head["id"], {process_id: pinned[process_id] for process_id
                                                    in sf.runtime.running_processes(workflow) if process_id in pinned})
 
 
@@ -197,7 +198,7 @@ def _apply(sf: Supportflow, conn, head: dict, step: Step, outcome: StepOutcome, 
         event.setdefault("instance_id", head["id"])
     history.append_events(conn, events)
     if outcome.timers_changed:
-        store.replace_timers(conn, head["id"], [
+        instance_store.replace_timers(conn, head["id"], [
             {"task_id": t.task_id, "element": t.element, "due_at": t.due_at} for t in outcome.timers])
     if ticket is not None:
         ticket["updated_at"] = now
@@ -209,10 +210,10 @@ def _sync_tasks(conn, head: dict, step: Step, outcome: StepOutcome, now: datetim
     open_ids = outcome.was_ready
     ready_ids = {task.id for task in outcome.ready}
     completed = [step.task["id"]] if step.task is not None else []
-    store.close_tasks(conn, completed, "completed", now, step.actor_id)
-    store.close_tasks(conn, sorted(open_ids - ready_ids - set(completed)), "cancelled", now, step.actor_id)
+    instance_store.close_tasks(conn, completed, "completed", now, step.actor_id)
+    instance_store.close_tasks(conn, sorted(open_ids - ready_ids - set(completed)), "cancelled", now, step.actor_id)
     pinned = head["pinned_versions"]
-    store.insert_tasks(conn, [
+    instance_store.insert_tasks(conn, [
         {"id": task.id, "instance_id": head["id"], "ticket_id": head["ticket_id"],
          "process_version_id": pinned[task.process_id], "element": task.element, "name": task.name,
          "lane": task.lane, "role": role_for_lane(task.lane), "state": "open", "created_at": now,
@@ -252,9 +253,9 @@ def _record_failure(sf: Supportflow, step: Step, err: StepFailed, now: datetime)
     error = {"message": str(err), "element": err.element, "line": err.line, "at": now.isoformat(),
              "step": step.kind, "retry": step.retry}
     with sf.db.write() as conn:
-        head = store.instance_head(conn, step.instance_id)
+        head = instance_store.instance_head(conn, step.instance_id)
         if head is None:
             return
-        store.force_instance_status(conn, head["id"], "error", now, last_error=error)
+        instance_store.force_instance_status(conn, head["id"], "error", now, last_error=error)
         history.append_events(conn, [_event(head, step.actor_id, now, "step_failed", err.element,
                                             {"message": str(err), "line": err.line})])

@@ -12,7 +12,7 @@ from engine.services.inputs import check_input, load_input
 from engine.services.tickets import render_ticket
 from engine.store import accounts as account_store
 from engine.store import history
-from engine.store import runtime as store
+from engine.store import instances as instance_store
 
 ANSWER_EVENTS = 20
 
@@ -21,14 +21,14 @@ def inbox(sf: Supportflow, actor: Actor, *, limit: int = 200, offset: int = 0) -
     staff_roles = sorted(actor.roles - {"customer"})
     customer_org = actor.organisation_id if "customer" in actor.roles else None
     with sf.db.read() as conn:
-        rows = store.inbox(conn, staff_roles=staff_roles, user_id=actor.id, customer_org=customer_org,
+        rows = instance_store.inbox(conn, staff_roles=staff_roles, user_id=actor.id, customer_org=customer_org,
                            limit=limit, offset=offset)
         assignees = account_store.usernames(conn, {r["assignee_id"] for r in rows if r["assignee_id"]})
     return [views.task(sf, row, assignees) for row in rows]
 
 
 def _visible_task(conn, actor: Actor, task_id: str) -> dict:
-    row = store.task_row(conn, task_id) if isinstance(task_id, str) and len(task_id) <= 36 else None
+    row = instance_store.task_row(conn, task_id) if isinstance(task_id, str) and len(task_id) <= 36 else None
     if row is None or not actor.may_see_organisation(row["organisation_id"]):
         raise NotFound(f"There is no task {task_id}.")
     return row
@@ -51,9 +51,9 @@ def _shown_data(sf: Supportflow, conn, row: dict) -> dict:
     names = {name for text in (element.form.texts if element and element.form else []) for name in text.data_names}
     if not names:
         return {}  # the common case: no workflow is loaded for the page
-    head = store.instance_head(conn, row["instance_id"])
+    head = instance_store.instance_head(conn, row["instance_id"])
     bundle = sf.definitions.bundle(head["process_id"], head["pinned_versions"])
-    data = sf.runtime.task_data(sf.runtime.load(bundle, store.instance_state(conn, head["id"])), row["id"])
+    data = sf.runtime.task_data(sf.runtime.load(bundle, instance_store.instance_state(conn, head["id"])), row["id"])
     return {name: data[name] for name in sorted(names) if isinstance(data.get(name), str | int | float | bool)}
 
 
@@ -91,9 +91,9 @@ def claim(sf: Supportflow, actor: Actor, task_id: str, *, release: bool = False)
         if row["state"] != "open":
             raise Conflict("This task is no longer open.")
         _check_holder(conn, actor, row, "release" if release else "claim")
-        if not store.claim_task(conn, task_id, None if release else actor.id, held_by=row["assignee_id"]):
+        if not instance_store.claim_task(conn, task_id, None if release else actor.id, held_by=row["assignee_id"]):
             raise Conflict("This task changed at the same moment; reload and try again.")
-        row = store.task_row(conn, task_id)
+        row = instance_store.task_row(conn, task_id)
         assignees = account_store.usernames(conn, {row["assignee_id"]} - {None})
     return views.task(sf, row, assignees)
 
@@ -108,14 +108,14 @@ def assign(sf: Supportflow, actor: Actor, task_id: str, data) -> dict:
             raise Conflict("This task is no longer open.")
         username = load_input(AssignRequest(), data)["username"]
         target = _assignee(conn, row, username) if username is not None else None
-        if not store.claim_task(conn, task_id, target and target["id"], held_by=row["assignee_id"]):
+        if not instance_store.claim_task(conn, task_id, target and target["id"], held_by=row["assignee_id"]):
             raise Conflict("This task changed at the same moment; reload and try again.")
         before = account_store.usernames(conn, {row["assignee_id"]} - {None}).get(row["assignee_id"])
         history.append_events(conn, [{
             "at": sf.clock.now(), "ticket_id": row["ticket_id"], "instance_id": row["instance_id"],
             "actor_id": actor.id, "kind": "task_assigned", "element": row["element"],
             "detail": {"task": row["name"], "from": before, "to": username}}])
-        row = store.task_row(conn, task_id)
+        row = instance_store.task_row(conn, task_id)
     return views.task(sf, row, {target["id"]: username} if target else {})
 
 
@@ -171,7 +171,7 @@ def complete(sf: Supportflow, actor: Actor, task_id: str, data) -> dict:
     def respond(conn, applied: steps.Applied) -> dict:
         # Checked again now that the step closed the row (which locks it): a claim that landed while the step
         # ran wins, and this step rolls back.
-        _check_holder(conn, actor, store.task_row(conn, task_id), "complete")
+        _check_holder(conn, actor, instance_store.task_row(conn, task_id), "complete")
         # The task was visible to the actor, so its ticket is: no second look-up.
         return render_ticket(conn, sf, actor, ticket_key(applied.ticket_id), latest_events=ANSWER_EVENTS,
                              row=applied.ticket)

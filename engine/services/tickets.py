@@ -13,8 +13,8 @@ from engine.services.steps import start_instance
 from engine.store import accounts as account_store
 from engine.store import conversation as conversation_store
 from engine.store import history
-from engine.store import runtime as runtime_store
-from engine.store import tickets as store
+from engine.store import instances as instance_store
+from engine.store import tickets as ticket_store
 
 MAIN_PROCESS = "support_ticket"
 REOPEN_MESSAGE = "reopen"  # what supportflow sends a closed ticket's process when the customer reopens it
@@ -56,7 +56,7 @@ def open_ticket(sf: Supportflow, conn, actor: Actor, values: dict, *, organisati
                 now) -> int:
     """Insert a ticket (title, description, category, priority, system) and start its process, in the
     caller's transaction; returns its number."""
-    number = store.insert_ticket(
+    number = ticket_store.insert_ticket(
         conn, title=values["title"], description=values["description"], category=values["category"],
         priority=values["priority"], system=values["system"], status="new", resolution=None, labels=[],
         organisation_id=organisation_id, created_by=actor.id, channel=channel, created_at=now, updated_at=now)
@@ -83,7 +83,7 @@ def _organisation_for(conn, actor: Actor, organisation: str | None) -> tuple[int
 
 def visible_ticket(conn, actor: Actor, key: str) -> dict:
     number = ticket_number(key)
-    row = store.ticket_row(conn, number) if number is not None else None
+    row = ticket_store.ticket_row(conn, number) if number is not None else None
     if row is None or not actor.may_see_organisation(row["organisation_id"]):
         raise NotFound(f"There is no ticket {key}.")
     return row
@@ -111,10 +111,10 @@ def render_ticket(conn, sf: Supportflow, actor: Actor, key: str, *, latest_event
     """The ticket view, read on the caller's connection; only the `latest_events` newest events if given.
     `row` is the ticket as the caller already holds it (after checking the actor may see it)."""
     row = row or visible_ticket(conn, actor, key)
-    links = store.links_of(conn, row["id"])
+    links = ticket_store.links_of(conn, row["id"])
     events = history.events_of_ticket(conn, row["id"], latest_events, for_customer=not actor.is_staff)
-    open_tasks = runtime_store.open_tasks_of_ticket(conn, row["id"])
-    invoice = store.invoice_of(conn, row["id"])
+    open_tasks = instance_store.open_tasks_of_ticket(conn, row["id"])
+    invoice = ticket_store.invoice_of(conn, row["id"])
     assignees = account_store.usernames(conn, {t["assignee_id"] for t in open_tasks if t["assignee_id"]})
     view = views.ticket_summary(row, customer=not actor.is_staff)
     view.update(
@@ -135,12 +135,12 @@ def render_ticket(conn, sf: Supportflow, actor: Actor, key: str, *, latest_event
 def message_window_end(conn, sf: Supportflow, ticket_id: int, message: str):
     """When the window closes in which the ticket's process waits for `message` (the due time of the timer
     that carries the message_window property for it), or None when it does not wait for it now."""
-    for instance_id in runtime_store.instance_ids_of_ticket(conn, ticket_id):
-        head = runtime_store.instance_head(conn, instance_id)
+    for instance_id in instance_store.instance_ids_of_ticket(conn, ticket_id):
+        head = instance_store.instance_head(conn, instance_id)
         if head is None or head["status"] in ("completed", "terminated"):
             continue
         pinned = head["pinned_versions"]
-        for timer in runtime_store.timers_of_instance(conn, instance_id):
+        for timer in instance_store.timers_of_instance(conn, instance_id):
             elements = (sf.definitions.element(pinned, process_id, timer["element"]) for process_id in pinned)
             if any(element is not None and element.message_window == message for element in elements):
                 return timer["due_at"]
@@ -154,6 +154,6 @@ def _iso(value):
 def list_tickets(sf: Supportflow, actor: Actor, filters) -> list[dict]:
     options = load_input(TicketFilterSchema(), filters)
     with sf.db.read() as conn:
-        rows = store.list_tickets(conn, organisation_id=None if actor.is_staff else actor.organisation_id,
+        rows = ticket_store.list_tickets(conn, organisation_id=None if actor.is_staff else actor.organisation_id,
                                   **options)
     return [views.ticket_summary(row, customer=not actor.is_staff) for row in rows]

@@ -14,8 +14,8 @@ from engine.domain import ticket_key
 from engine.errors import Conflict, StepFailed
 from engine.services import steps
 from engine.services.context import Supportflow
+from engine.store import instances as instance_store
 from engine.store import jobs
-from engine.store import runtime as store
 
 MAX_ROUNDS = 1000  # a guard against timers that keep re-arming themselves at the same instant
 CONFLICT_RETRIES = 3  # a timer step that lost a race is tried again; a person's completion is answered 409
@@ -53,7 +53,7 @@ def run_due(sf: Supportflow, at: datetime | None = None) -> list[FiredTimer]:
             result = "fired" if applied is not None else "skipped: no longer pending"
         if result == "skipped: no longer pending":
             with sf.db.write() as conn:  # a stale row: drop it so it is not tried again
-                store.delete_timer(conn, claimed["id"])
+                instance_store.delete_timer(conn, claimed["id"])
         if result != "fired":
             done_with.add(claimed["id"])
         ticket = claimed["ticket_id"]

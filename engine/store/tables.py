@@ -162,7 +162,7 @@ tasks = Table(
     Column("due_at", UtcDateTime()),
     Column("completed_at", UtcDateTime()),
     Column("completed_by", Id, ForeignKey("users.id")),
-    # The inbox reads each of these in order (engine.store.runtime.inbox): by role, and by assignee.
+    # The inbox reads each of these in order (engine.store.instances.inbox): by role, and by assignee.
     Index("ix_tasks_open_role", "role", "created_at", "id", postgresql_where=text("state = 'open'"),
           sqlite_where=text("state = 'open'")),
     Index("ix_tasks_open_assignee", "assignee_id", "created_at", "id", postgresql_where=text("state = 'open'"),

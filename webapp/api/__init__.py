@@ -4,19 +4,16 @@ The signed-in pages (the process editor, the diagrams of the ops console) call t
 cookie instead of a bearer token; such calls must carry the page's CSRF token in `X-CSRF-Token`, whatever the
 method, so that another site can neither write nor read through a visitor's session."""
 
-from flask import Blueprint, current_app, g, request, session
+from flask import Blueprint, g, request, session
 
 from engine.errors import InvalidInput, Unauthorized
 from engine.services import accounts
 from engine.services.inputs import TOO_DEEP
 from webapp.pages import csrf_matches
+from webapp.wiring import supportflow
 
 api = Blueprint("api", __name__)
 PUBLIC_ENDPOINTS = {"api.issue_token", "api.openapi_document"}
-
-
-def engine():
-    return current_app.extensions["supportflow"]
 
 
 @api.before_request
@@ -30,7 +27,7 @@ def authenticate():
     elif scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("Send 'Authorization: Bearer <token>'; get a token from POST /api/v1/auth/token.")
     g.token = token.strip()  # the caller's own token: revoking it, or keeping it when the password changes
-    g.actor = accounts.actor_for_token(engine(), g.token)
+    g.actor = accounts.actor_for_token(supportflow(), g.token)
 
 
 def _session_call() -> bool:

@@ -4,23 +4,24 @@ from flask import g, request
 
 from engine.services import accounts
 from engine.services.inputs import load_input
-from webapp.api import api, engine, json_body
+from webapp.api import api, json_body
 from webapp.api.schemas import TokenRequest
+from webapp.wiring import supportflow
 
 
 @api.post("/auth/token")
 def issue_token():
     body = load_input(TokenRequest(), json_body())
-    return {"token": accounts.sign_in(engine(), body["username"], body["password"], request.remote_addr)}
+    return {"token": accounts.sign_in(supportflow(), body["username"], body["password"], request.remote_addr)}
 
 
 @api.delete("/auth/token")
 def revoke_token():
-    accounts.sign_out(engine(), g.token)
+    accounts.sign_out(supportflow(), g.token)
     return "", 204
 
 
 @api.post("/auth/password")
 def change_password():
-    accounts.change_password(engine(), g.actor, g.token, json_body(), request.remote_addr)
+    accounts.change_password(supportflow(), g.actor, g.token, json_body(), request.remote_addr)
     return "", 204

@@ -5,33 +5,34 @@ from flask import g, request
 
 from engine.errors import InvalidInput
 from engine.services import conversation, reopen, tickets
-from webapp.api import api, engine, json_body
+from webapp.api import api, json_body
 from webapp.downloads import attachment_response
+from webapp.wiring import supportflow
 
 
 @api.post("/tickets")
 def create_ticket():
-    return tickets.create_ticket(engine(), g.actor, json_body()), 201
+    return tickets.create_ticket(supportflow(), g.actor, json_body()), 201
 
 
 @api.get("/tickets")
 def list_tickets():
-    return tickets.list_tickets(engine(), g.actor, request.args.to_dict())
+    return tickets.list_tickets(supportflow(), g.actor, request.args.to_dict())
 
 
 @api.get("/tickets/<key>")
 def show_ticket(key: str):
-    return tickets.ticket_view(engine(), g.actor, key)
+    return tickets.ticket_view(supportflow(), g.actor, key)
 
 
 @api.post("/tickets/<key>/comments")
 def add_comment(key: str):
-    return conversation.add_comment(engine(), g.actor, key, json_body()), 201
+    return conversation.add_comment(supportflow(), g.actor, key, json_body()), 201
 
 
 @api.post("/tickets/<key>/reopen")
 def reopen_ticket(key: str):
-    return reopen.reopen(engine(), g.actor, key, json_body())
+    return reopen.reopen(supportflow(), g.actor, key, json_body())
 
 
 @api.post("/tickets/<key>/attachments")
@@ -40,11 +41,11 @@ def add_attachment(key: str):
     if upload is None:
         raise InvalidInput({"file": ["Send the file as multipart/form-data in a field named 'file'."]})
     internal = request.form.get("internal", "false").lower() in ("1", "true", "yes", "on")
-    view = conversation.add_attachment(engine(), g.actor, key, upload.filename, upload.read(), internal=internal)
+    view = conversation.add_attachment(supportflow(), g.actor, key, upload.filename, upload.read(), internal=internal)
     return view, 201
 
 
 @api.get("/tickets/<key>/attachments/<id:attachment_id>")
 def download_attachment(key: str, attachment_id: int):
-    view, content = conversation.attachment_download(engine(), g.actor, key, attachment_id)
+    view, content = conversation.attachment_download(supportflow(), g.actor, key, attachment_id)
     return attachment_response(view, content)

@@ -24,15 +24,10 @@ from flask import Flask, abort, flash, g, redirect, request, session, url_for
 from engine.amounts import hours_text
 from engine.errors import Unauthorized
 from engine.services import accounts
+from webapp.wiring import supportflow
 
 CSRF_FIELD = "csrf_token"
 READ_ONLY_METHODS = ("GET", "OPTIONS")
-
-
-def current_engine():
-    from flask import current_app
-
-    return current_app.extensions["supportflow"]
 
 
 def csrf_token() -> str:
@@ -47,7 +42,7 @@ def load_actor() -> None:
     token = session.get("token")
     if token:
         try:
-            g.actor = accounts.actor_for_token(current_engine(), token)
+            g.actor = accounts.actor_for_token(supportflow(), token)
         except Unauthorized:
             session.pop("token", None)
 

@@ -5,8 +5,9 @@ from flask import Blueprint, flash, g, redirect, render_template, request, sessi
 
 from engine.errors import InvalidInput, TooManyAttempts
 from engine.services import accounts
-from webapp.pages import current_engine, signed_in
+from webapp.pages import signed_in
 from webapp.pages.signin import home_for
+from webapp.wiring import supportflow
 
 bp = Blueprint("account", __name__)  # endpoints: account.password
 
@@ -27,7 +28,7 @@ def password():
     if new != request.form.get("confirm", ""):
         return _form({"confirm": [MISMATCH]}, 422)
     try:
-        accounts.change_password(current_engine(), g.actor, session["token"],
+        accounts.change_password(supportflow(), g.actor, session["token"],
                                  {"current": request.form.get("current", ""), "new": new}, request.remote_addr)
     except InvalidInput as err:
         return _form(err.errors, 422)

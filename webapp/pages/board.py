@@ -5,7 +5,8 @@ from datetime import datetime
 from flask import Blueprint, g, render_template
 
 from engine.services import board, organisations
-from webapp.pages import current_engine, signed_in
+from webapp.pages import signed_in
+from webapp.wiring import supportflow
 
 bp = Blueprint("board", __name__)  # endpoints: board.index
 
@@ -25,7 +26,7 @@ def age_text(created_at: str | None, now: datetime) -> str:
 @bp.get("/board")
 @signed_in
 def index():
-    sf = current_engine()
+    sf = supportflow()
     columns = board.developer_board(sf, g.actor)  # Forbidden for anyone but developers
     names = organisations.display_names(sf, {tile["assignee"] for c in columns for tile in c["tiles"]})
     now = sf.clock.now()

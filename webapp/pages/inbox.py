@@ -9,8 +9,9 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from engine.domain import PRIORITIES
 from engine.errors import Conflict
 from engine.services import organisations, tasks
-from webapp.pages import current_engine, signed_in
+from webapp.pages import signed_in
 from webapp.pages.signin import safe_next
+from webapp.wiring import supportflow
 
 bp = Blueprint("inbox", __name__)  # endpoints: inbox.index, inbox.claim, inbox.unclaim
 
@@ -78,7 +79,7 @@ def _staff_only():
 def index():
     if (elsewhere := _staff_only()) is not None:
         return elsewhere
-    sf = current_engine()
+    sf = supportflow()
     now = sf.clock.now()
     rows = [_row(task, now, g.actor.username) for task in tasks.inbox(sf, g.actor, limit=INBOX_LIMIT)]
     roles = sorted(g.actor.roles - {"customer"})
@@ -102,7 +103,7 @@ def _claim(task_id: str, release: bool):
     if (elsewhere := _staff_only()) is not None:
         return elsewhere
     try:
-        task = tasks.claim(current_engine(), g.actor, task_id, release=release)
+        task = tasks.claim(supportflow(), g.actor, task_id, release=release)
     except Conflict as err:
         flash(str(err), "error")
     else:

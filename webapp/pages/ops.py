@@ -16,9 +16,10 @@ from engine.services import heatmap as heatmaps
 from engine.services import instances, organisations, processes
 from engine.services.instances import INSTANCE_STATUSES
 from webapp.converters import bounded_number
-from webapp.pages import current_engine, signed_in
+from webapp.pages import signed_in
 from webapp.pages.signin import safe_next
 from webapp.pages.tickets import error_text
+from webapp.wiring import supportflow
 
 bp = Blueprint("ops", __name__, url_prefix="/ops")
 # endpoints: ops.instances, ops.bulk (POST), ops.instance, ops.act (POST), ops.edit_data (POST),
@@ -98,7 +99,7 @@ def _list_filters() -> tuple[dict, dict, list[str]]:
 @bp.get("/instances", endpoint="instances")
 @signed_in
 def instances_page():
-    sf = current_engine()
+    sf = supportflow()
     shown, asked, problems = _list_filters()
     counts = instances.status_counts(sf, g.actor, asked.get("process"))
     rows = []
@@ -130,7 +131,7 @@ def bulk():
         flash(f"Nothing was done: there is no instance “{unknown[0]}”.", "error")
         return redirect(back)
     try:
-        results = instances.bulk(current_engine(), g.actor,
+        results = instances.bulk(supportflow(), g.actor,
                                  {"action": action, "ids": ids, "reason": request.form.get("reason") or None})
     except InvalidInput as err:
         flash(f"Nothing was done: {refusal_text(err)}", "error")
@@ -194,7 +195,7 @@ def _task_history(view: dict) -> list[dict]:
 @bp.get("/instances/<id:instance_id>")
 @signed_in
 def instance(instance_id: int):
-    sf = current_engine()
+    sf = supportflow()
     view = instances.instance_view(sf, g.actor, instance_id)
     names = organisations.display_names(sf, {e["actor"] for e in view["events"]})
     data = {key: json.dumps(value, ensure_ascii=False, default=str) for key, value in sorted(view["data"].items())}
@@ -211,7 +212,7 @@ def instance(instance_id: int):
 @bp.post("/instances/<id:instance_id>/<any(suspend, resume, retry, terminate):action>")
 @signed_in
 def act(instance_id: int, action: str):
-    sf = current_engine()
+    sf = supportflow()
     try:
         if action == "terminate":
             view = instances.terminate(sf, g.actor, instance_id, request.form.get("reason", ""))
@@ -236,7 +237,7 @@ def edit_data(instance_id: int):
               "null, a list or an object.", "error")
         return redirect(url_for("ops.instance", instance_id=instance_id, _anchor="data"))
     try:
-        instances.edit_data(current_engine(), g.actor, instance_id,
+        instances.edit_data(supportflow(), g.actor, instance_id,
                             {"changes": {key: value}, "reason": request.form.get("reason", "").strip()})
     except REFUSALS as err:
         flash(f"The data was not changed: {refusal_text(err)}", "error")
@@ -250,7 +251,7 @@ def edit_data(instance_id: int):
 def fire_timer(instance_id: int, task_id: str):
     name = request.form.get("name") or "the timer"
     try:
-        view = instances.fire_timer(current_engine(), g.actor, instance_id, task_id)
+        view = instances.fire_timer(supportflow(), g.actor, instance_id, task_id)
     except REFUSALS as err:
         flash(f"“{name}” was not fired: {refusal_text(err)}", "error")
     else:
@@ -264,7 +265,7 @@ def fire_timer(instance_id: int, task_id: str):
 @bp.get("/errors")
 @signed_in
 def errors():
-    groups = instances.error_inbox(current_engine(), g.actor)
+    groups = instances.error_inbox(supportflow(), g.actor)
     return render_template("ops/errors.html", groups=groups, total=sum(group["count"] for group in groups),
                            back=url_for("ops.errors"))
 
@@ -272,7 +273,7 @@ def errors():
 @bp.get("/processes/<process_id>/versions/<version:number>/heatmap")
 @signed_in
 def heatmap(process_id: str, number: int):
-    sf = current_engine()
+    sf = supportflow()
     result = heatmaps.heatmap(sf, g.actor, process_id, number)
     elements = sorted(result["elements"], key=lambda e: (-e["instances"], -e["runs"], e["name"] or e["element"]))
     marks = {"heat": {e["element"]: e["instances"] for e in result["elements"]}}

@@ -6,8 +6,9 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from engine.domain import STATUSES
 from engine.errors import Forbidden, InvalidInput
 from engine.services import conversation, organisations, tasks, tickets
-from webapp.pages import current_engine, signed_in
+from webapp.pages import signed_in
 from webapp.pages.tickets import UPLOAD_LIMITS, error_text
+from webapp.wiring import supportflow
 
 bp = Blueprint("portal", __name__)  # endpoints: portal.index, portal.new, portal.capture
 
@@ -25,7 +26,7 @@ def index():
     if not g.actor.is_customer:
         return redirect(url_for("inbox.index"))
     filters = {key: request.args[key].strip() for key in ("status", "q") if request.args.get(key, "").strip()}
-    sf = current_engine()
+    sf = supportflow()
     return render_template("portal/index.html", tickets=tickets.list_tickets(sf, g.actor, filters),
                            tasks=tasks.inbox(sf, g.actor), filters=filters, statuses=STATUSES)
 
@@ -45,7 +46,7 @@ def new():
 @bp.route("/capture", methods=["GET", "POST"])
 @signed_in
 def capture():
-    names = organisations.customer_organisations(current_engine(), g.actor)  # Forbidden unless support master
+    names = organisations.customer_organisations(supportflow(), g.actor)  # Forbidden unless support master
     if request.method == "GET":
         return _form("portal/capture.html", {"category": "bug", "priority": "normal"}, organisations=names)
     data = _ticket_input()
@@ -66,7 +67,7 @@ def _form(template: str, values: dict, errors: dict | None = None, status: int =
 
 def _submit(template: str, data: dict, **extra):
     """Create the ticket, then attach the files to it; a refused file is said on the ticket's page."""
-    sf = current_engine()
+    sf = supportflow()
     try:
         ticket = tickets.create_ticket(sf, g.actor, data)
     except InvalidInput as err:

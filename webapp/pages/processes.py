@@ -11,13 +11,14 @@ from engine.errors import InvalidInput
 from engine.services import migrations, processes
 from webapp.converters import bounded_number
 from webapp.downloads import bpmn_download
-from webapp.pages import current_engine, signed_in
+from webapp.pages import signed_in
+from webapp.wiring import supportflow
 
 bp = Blueprint("processes", __name__)  # endpoints: processes.index, .edit, .download, .diff, .migrate
 
 
 def _versions_by_process() -> dict[str, list[dict]]:
-    rows = processes.list_versions(current_engine(), g.actor)  # Forbidden for anyone but process owners and ops
+    rows = processes.list_versions(supportflow(), g.actor)  # Forbidden for anyone but process owners and ops
     return {pid: list(versions) for pid, versions in groupby(rows, key=lambda row: row["process_id"])}
 
 
@@ -32,7 +33,7 @@ def index():
 @signed_in
 def edit(process_id: str, number: int):
     processes.require_roles(g.actor, {"process_owner"}, "edit process definitions")
-    sf = current_engine()
+    sf = supportflow()
     name = processes.version_name(sf, g.actor, process_id, number)
     deployed = processes.newest_versions(sf, g.actor)
     return render_template("processes/edit.html", process_id=process_id, number=number,
@@ -42,7 +43,7 @@ def edit(process_id: str, number: int):
 @bp.get("/processes/<process_id>/versions/<version:number>/download")
 @signed_in
 def download(process_id: str, number: int):
-    return bpmn_download(processes.download(current_engine(), g.actor, process_id, number), process_id, number)
+    return bpmn_download(processes.download(supportflow(), g.actor, process_id, number), process_id, number)
 
 
 def _version(values, field: str, default: int | None, process_id: str, numbers: list[int]) -> int:
@@ -65,9 +66,9 @@ def _pair(values, process_id: str, numbers: list[int], *, defaults: bool = True)
 @bp.get("/processes/<process_id>/diff")
 @signed_in
 def diff(process_id: str):
-    numbers = processes.version_numbers(current_engine(), g.actor, process_id)
+    numbers = processes.version_numbers(supportflow(), g.actor, process_id)
     old, new = _pair(request.args, process_id, numbers)
-    changes = processes.diff(current_engine(), g.actor, process_id, old, new)
+    changes = processes.diff(supportflow(), g.actor, process_id, old, new)
     marks = {"added": changes["added"], "changed": [item["element"] for item in changes["changed"]]}
     return render_template("processes/diff.html", process_id=process_id, numbers=numbers, diff=changes, marks=marks)
 
@@ -75,12 +76,12 @@ def diff(process_id: str):
 @bp.route("/processes/<process_id>/migrate", methods=["GET", "POST"])
 @signed_in
 def migrate(process_id: str):
-    numbers = processes.version_numbers(current_engine(), g.actor, process_id)
+    numbers = processes.version_numbers(supportflow(), g.actor, process_id)
     if request.method == "GET":
         old, new = _pair(request.args, process_id, numbers)
     else:  # what was posted moves instances: nothing is taken for granted
         old, new = _pair(request.form, process_id, numbers, defaults=False)
-    sf = current_engine()
+    sf = supportflow()
     if request.method == "POST":
         posted = request.form.getlist("instance")
         chosen = [bounded_number(value, MAX_ID) for value in posted]

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, sessi
 
 from engine.errors import TooManyAttempts, Unauthorized
 from engine.services import accounts
-from webapp.pages import current_engine
+from webapp.wiring import supportflow
 
 bp = Blueprint("session", __name__)  # endpoints: session.sign_in, session.sign_out, session.home
 
@@ -42,14 +42,14 @@ def sign_in():
         return render_template("session/sign_in.html", next=next_page, username="")
     username = request.form.get("username", "").strip()
     try:
-        token = accounts.sign_in(current_engine(), username, request.form.get("password", ""), request.remote_addr)
+        token = accounts.sign_in(supportflow(), username, request.form.get("password", ""), request.remote_addr)
     except (Unauthorized, TooManyAttempts) as err:
         status = 429 if isinstance(err, TooManyAttempts) else 401
         return render_template("session/sign_in.html", next=next_page, username=username, error=str(err)), status
     session.clear()  # a fresh session (and CSRF token) for the new user: no fixation
     session["token"] = token
     session.permanent = True
-    actor = accounts.actor_for_token(current_engine(), token)
+    actor = accounts.actor_for_token(supportflow(), token)
     flash(f"Welcome, {actor.display_name}.", "success")
     return redirect(next_page or home_for(actor))
 
@@ -58,7 +58,7 @@ def sign_in():
 def sign_out():
     token = session.get("token")
     if token:
-        accounts.sign_out(current_engine(), token)
+        accounts.sign_out(supportflow(), token)
     session.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("session.sign_in"))

@@ -8,9 +8,10 @@ from engine.domain import TICKET_FIELDS_FROM_TASKS
 from engine.errors import Conflict, Forbidden, InvalidInput, StepFailed, TaskHeld
 from engine.services import offers, organisations, tasks, tickets
 from webapp.errors import STEP_FAILED
-from webapp.pages import current_engine, signed_in, taskforms
+from webapp.pages import signed_in, taskforms
 from webapp.pages.signin import home_for
 from webapp.pages.tickets import error_text
+from webapp.wiring import supportflow
 
 bp = Blueprint("tasks", __name__)  # endpoints: tasks.show (GET), tasks.complete (POST), tasks.assign (POST)
 
@@ -22,7 +23,7 @@ NO_LONGER_OPEN = "This task is no longer open: it was completed meanwhile, or it
 
 def _task(task_id: str) -> dict:
     """The task if the actor may do it: NotFound when they may not see it, Forbidden when it is another role's."""
-    task = tasks.task_view(current_engine(), g.actor, task_id)
+    task = tasks.task_view(supportflow(), g.actor, task_id)
     if not task["yours"]:
         raise Forbidden(f"The task {task['name']!r} is for the role {task['role']}; you do not hold it.")
     return task
@@ -30,14 +31,14 @@ def _task(task_id: str) -> dict:
 
 def _gone(task: dict, heading: str, message: str):
     key = task["ticket_key"]  # the page names the ticket only: none of its trail is read
-    ticket = tickets.ticket_view(current_engine(), g.actor, key, latest_events=0) if key else None
+    ticket = tickets.ticket_view(supportflow(), g.actor, key, latest_events=0) if key else None
     return render_template("tasks/gone.html", ticket=ticket, heading=heading, message=message), 409
 
 
 def _page(task: dict, *, posted: MultiDict | None = None, errors: dict | None = None, notice: str | None = None):
     """The task's page; on a refused post with what was typed (`posted`), the field `errors` or a `notice` for
     the whole form."""
-    sf = current_engine()
+    sf = supportflow()
     key = task["ticket_key"]
     ticket = tickets.ticket_view(sf, g.actor, key, latest_events=LATEST_EVENTS) if key else None
     offer = offers.current_offer(sf, g.actor, key) if key and task["task"] in OFFER_TASKS else None
@@ -71,11 +72,11 @@ def complete(task_id: str):
         return _gone(task, "Not saved", COMPLETED_MEANWHILE)
     data = taskforms.typed_data(task["form"], request.form)
     try:
-        tasks.complete(current_engine(), g.actor, task_id, data)
+        tasks.complete(supportflow(), g.actor, task_id, data)
     except InvalidInput as err:
         return _page(task, posted=request.form, errors=err.errors), 422
     except TaskHeld as err:  # the task stays open: the form stays, with what was typed
-        return _page(tasks.task_view(current_engine(), g.actor, task_id), posted=request.form, notice=str(err)), 409
+        return _page(tasks.task_view(supportflow(), g.actor, task_id), posted=request.form, notice=str(err)), 409
     except StepFailed:  # recorded on the instance for operations; the person keeps what they typed
         return _page(task, posted=request.form, notice=STEP_FAILED), 503
     except Conflict as err:
@@ -87,7 +88,7 @@ def complete(task_id: str):
 @bp.post("/tasks/<task_id>/assign")
 @signed_in
 def assign(task_id: str):
-    sf = current_engine()
+    sf = supportflow()
     try:
         task = tasks.assign(sf, g.actor, task_id, {"username": request.form.get("username") or None})
     except (InvalidInput, Conflict) as err:

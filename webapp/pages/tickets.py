@@ -8,7 +8,8 @@ from engine.errors import Conflict, InvalidInput
 from engine.filetypes import ALLOWED_DESCRIPTION, INLINE_TYPES, MAX_ATTACHMENT_BYTES, TEXT_SUFFIXES
 from engine.services import conversation, organisations, reopen, tickets
 from webapp.downloads import attachment_response
-from webapp.pages import current_engine, signed_in
+from webapp.pages import signed_in
+from webapp.wiring import supportflow
 
 bp = Blueprint("tickets", __name__)  # endpoints: show, comment, reopen_ticket, follow_up, attach, attachment
 TIMELINE_SHOWN = 200  # the newest entries of a long trail; ?all=1 shows it whole
@@ -32,7 +33,7 @@ def people_in(ticket: dict) -> dict[str, str]:
     usernames |= {comment["author"] for comment in ticket.get("comments", [])}
     usernames |= {attachment["uploaded_by"] for attachment in ticket.get("attachments", [])}
     usernames |= {task["assignee"] for task in ticket["open_tasks"]}
-    return organisations.display_names(current_engine(), usernames)
+    return organisations.display_names(supportflow(), usernames)
 
 
 def _checked(name: str) -> bool:
@@ -43,7 +44,7 @@ def _checked(name: str) -> bool:
 @signed_in
 def show(key: str):
     latest = None if request.args.get("all") == "1" else TIMELINE_SHOWN
-    ticket = tickets.ticket_view(current_engine(), g.actor, key, latest_events=latest)
+    ticket = tickets.ticket_view(supportflow(), g.actor, key, latest_events=latest)
     return render_template("tickets/show.html", ticket=ticket, names=people_in(ticket), upload=UPLOAD_LIMITS)
 
 
@@ -51,7 +52,7 @@ def show(key: str):
 @signed_in
 def comment(key: str):
     try:
-        added = conversation.add_comment(current_engine(), g.actor, key,
+        added = conversation.add_comment(supportflow(), g.actor, key,
                                          {"body": request.form.get("body", ""), "internal": _checked("internal")})
     except InvalidInput as err:
         flash(f"The comment was not added: {error_text(err)}", "error")
@@ -68,7 +69,7 @@ def comment(key: str):
 @signed_in
 def reopen_ticket(key: str):
     try:
-        reopen.reopen(current_engine(), g.actor, key, {"reason": request.form.get("reason", "")})
+        reopen.reopen(supportflow(), g.actor, key, {"reason": request.form.get("reason", "")})
     except InvalidInput as err:
         flash(f"The ticket was not reopened: {error_text(err)}", "error")
     except Conflict as err:
@@ -82,7 +83,7 @@ def reopen_ticket(key: str):
 @signed_in
 def follow_up(key: str):
     try:
-        ticket = reopen.follow_up(current_engine(), g.actor, key, {"reason": request.form.get("reason", "")})
+        ticket = reopen.follow_up(supportflow(), g.actor, key, {"reason": request.form.get("reason", "")})
     except InvalidInput as err:
         flash(f"No follow-up ticket was opened: {error_text(err)}", "error")
     except Conflict as err:
@@ -104,7 +105,7 @@ def attach(key: str):
         flash("Choose a file to attach.", "error")
         return redirect(url_for("tickets.show", key=key, _anchor="attachments"))
     try:
-        view = conversation.add_attachment(current_engine(), g.actor, key, upload.filename, upload.read(),
+        view = conversation.add_attachment(supportflow(), g.actor, key, upload.filename, upload.read(),
                                            internal=_checked("internal"))
     except InvalidInput as err:
         flash(f"{upload.filename} was not attached: {error_text(err)}", "error")
@@ -116,5 +117,5 @@ def attach(key: str):
 @bp.get("/tickets/<key>/attachments/<id:attachment_id>")
 @signed_in
 def attachment(key: str, attachment_id: int):
-    view, content = conversation.attachment_download(current_engine(), g.actor, key, attachment_id)
+    view, content = conversation.attachment_download(supportflow(), g.actor, key, attachment_id)
     return attachment_response(view, content)

@@ -1,4 +1,4 @@
-"""Alembic environment: runs the migrations on the connection supportflow hands it."""
+"""Alembic environment: runs the schema revisions on the connection supportflow hands it."""
 
 from alembic import context
 

@@ -1,4 +1,5 @@
-"""Schema migrations with Alembic, driven from Python (no alembic.ini needed)."""
+"""Schema revisions with Alembic (engine/store/revisions), driven from Python (no alembic.ini needed). In this
+code "migration" means moving running instances between process versions; the schema is upgraded."""
 
 from functools import cache
 from pathlib import Path
@@ -10,12 +11,12 @@ from alembic.script import ScriptDirectory
 
 from engine.store.database import Database
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+REVISIONS = Path(__file__).parent / "revisions"  # Alembic: env.py and versions/
 
 
 def _config(connection=None) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("script_location", str(REVISIONS))
     config.attributes["connection"] = connection
     return config
 
