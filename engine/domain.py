@@ -39,6 +39,13 @@ START_DATA = ("title", "description", "category", "priority", "system", "ticket_
 # Submitted task data with these keys updates the ticket's own columns (triage reclassifies).
 TICKET_FIELDS_FROM_TASKS = ("category", "priority", "system")
 
+# The developers' board columns, in board order (their titles: engine.services.board). A user task shows in one
+# when its diagram gives it the property board_column (docs/PROCESS_CONVENTIONS.md); no task id is named here.
+BOARD_COLUMNS = ("analyse", "fix", "estimate", "implement", "deploy")
+# A user task's part in a feature's offer (the diagram property `offer`): its data is the estimate (hours, cost,
+# delivery_date), or it approves the estimate (approved, offer_text), or the customer decides on the offer.
+OFFER_STEPS = ("estimate", "approval", "decision")
+
 
 def status_text(status: str | None, *, customer: bool = False) -> str | None:
     """A ticket status in words; an unknown one as written."""

@@ -1,5 +1,6 @@
 """What supportflow reads from a BPMN document besides what SpiffWorkflow executes: lanes, forms,
-ticket status and resolution properties, called processes. Pure lxml; cached per deployed version."""
+the elements' supportflow properties (ticket status and resolution, board column, offer step), called
+processes. Pure lxml; cached per deployed version."""
 
 from dataclasses import dataclass, field
 
@@ -29,6 +30,9 @@ class Element:
     form: FormDefinition | None = None
     called_process: str | None = None
     message_window: str | None = None  # on a timer: it ends the wait for this message (e.g. reopen)
+    board_column: str | None = None  # on a user task: the developers' board column it shows in
+    offer: str | None = None  # on a user task: its part in a feature's offer (estimate, approval, decision)
+    properties: tuple[tuple[str, str | None], ...] = ()  # every spiffworkflow:property (name, value), in order
 
     @property
     def role(self) -> str | None:
@@ -51,6 +55,10 @@ class ProcessDocument:
 
     def user_tasks(self) -> list[Element]:
         return [e for e in self.elements.values() if e.kind == "userTask"]
+
+    def offer_steps(self, step: str) -> frozenset[str]:
+        """Ids of the user tasks whose `offer` property is `step` (estimate, approval or decision)."""
+        return frozenset(e.id for e in self.elements.values() if e.offer == step)
 
 
 def read_document(root: etree._Element) -> ProcessDocument:
@@ -101,11 +109,12 @@ def _read_element(node: etree._Element, kind: str, lane: str | None) -> Element:
     element_id = node.get("id")
     if not element_id:
         raise InvalidDefinition([{"element": None, "message": f"A {kind} has no id."}])
-    properties = {
-        prop.get("name"): prop.get("value")
+    listed = tuple(
+        (prop.get("name") or "", prop.get("value"))
         for prop in node.xpath("./bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property",
                                namespaces=NSMAP)
-    }
+    )
+    properties = dict(listed)
     form = None
     if kind == "userTask":
         form_nodes = node.xpath("./bpmn:extensionElements/sf:form", namespaces=NSMAP)
@@ -121,4 +130,7 @@ def _read_element(node: etree._Element, kind: str, lane: str | None) -> Element:
         form=form,
         called_process=node.get("calledElement") if kind == "callActivity" else None,
         message_window=properties.get("message_window"),
+        board_column=properties.get("board_column"),
+        offer=properties.get("offer"),
+        properties=listed,
     )

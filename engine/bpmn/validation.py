@@ -3,15 +3,16 @@ compiled in the sandbox, timers, call targets, service operations. Each problem 
 
 import ast
 import builtins
+import re
 
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-from engine.bpmn.documents import ProcessDocument
+from engine.bpmn.documents import Element, ProcessDocument
 from engine.bpmn.sandbox import Sandbox
 from engine.bpmn.scripting import SERVICE_OPERATIONS
 from engine.bpmn.xml import NSMAP
-from engine.domain import RESOLUTIONS, ROLES, START_DATA, STATUSES, role_for_lane
+from engine.domain import BOARD_COLUMNS, OFFER_STEPS, RESOLUTIONS, ROLES, START_DATA, STATUSES, role_for_lane
 from engine.errors import ScriptError, ScriptTimeout
 
 
@@ -19,6 +20,7 @@ def check_document(doc: ProcessDocument, known_processes: set[str], sandbox: San
     problems = []
     problems += _check_lanes_and_forms(doc)
     problems += _check_properties(doc)
+    problems += _check_task_properties(doc)
     problems += _check_calls(doc, known_processes)
     problems += _check_expressions(doc, sandbox)
     problems += _check_timers(doc, sandbox)
@@ -65,6 +67,45 @@ def _check_properties(doc: ProcessDocument) -> list[dict]:
             problems.append(_problem(element.id, f"Unknown resolution {element.resolution!r}; "
                                                  f"use one of {', '.join(RESOLUTIONS)}."))
     return problems
+
+
+# The supportflow properties an element may carry once each (docs/PROCESS_CONVENTIONS.md).
+_SUPPORTFLOW_PROPERTIES = ("status", "resolution", "message_window", "board_column", "offer")
+
+
+def _check_task_properties(doc: ProcessDocument) -> list[dict]:
+    """board_column and offer: known values, on user tasks only (the board: on developers' tasks), and every
+    supportflow property at most once per element."""
+    problems = []
+    for element in doc.elements.values():
+        what = f"The {_kind_words(element.kind)} {element.name!r}"
+        names = [name for name, _value in element.properties if name in _SUPPORTFLOW_PROPERTIES]
+        for name in sorted({name for name in names if names.count(name) > 1}):
+            problems.append(_problem(element.id, f"{what} has the property {name!r} more than once; keep one."))
+        problems += _check_task_property(element, "board_column", BOARD_COLUMNS, "board column")
+        problems += _check_task_property(element, "offer", OFFER_STEPS, "offer step")
+        if element.board_column in BOARD_COLUMNS and element.kind == "userTask" and element.role != "developer":
+            problems.append(_problem(element.id, f"{what} has board_column {element.board_column!r}, but the board "
+                                                 "shows developers' tasks only; it lies in the lane "
+                                                 f"{element.lane!r}."))
+    return problems
+
+
+def _kind_words(kind: str) -> str:
+    """"userTask" -> "user task", as a sentence names an element's kind."""
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", kind).lower()
+
+
+def _check_task_property(element: Element, name: str, known: tuple[str, ...], what: str) -> list[dict]:
+    value = getattr(element, name)
+    where = f"The {_kind_words(element.kind)} {element.name!r}"
+    if value is None:
+        return []
+    if value not in known:
+        return [_problem(element.id, f"{where} has the unknown {what} {value!r}; use one of {', '.join(known)}.")]
+    if element.kind != "userTask":
+        return [_problem(element.id, f"{where} has the property {name!r}, which only a user task may carry.")]
+    return []
 
 
 def _check_calls(doc: ProcessDocument, known_processes: set[str]) -> list[dict]:

@@ -1,23 +1,19 @@
 """The developers' board (ScrumBan): their open tasks as columns by step, each column ordered by ticket
-priority (critical first), then age (oldest first), then estimated effort (smallest first, unknown last)."""
+priority (critical first), then age (oldest first), then estimated effort (smallest first, unknown last).
+Which task shows in which column, and which task's data holds the estimate, the diagrams say (the properties
+board_column and offer=estimate, docs/PROCESS_CONVENTIONS.md): no task id is named here."""
 
-from engine.domain import PRIORITIES, ticket_number
+from engine.domain import BOARD_COLUMNS, PRIORITIES, ticket_number
 from engine.errors import Forbidden
 from engine.services.accounts import Actor
 from engine.services.context import Supportflow
 from engine.services.tasks import inbox
 from engine.store import board as board_store
 
-COLUMNS = (
-    ("analyse", "Analyse", ("analyze_bug",)),
-    ("fix", "Fix", ("fix_bug",)),
-    ("estimate", "Estimate", ("estimate_effort",)),
-    ("implement", "Implement", ("implement",)),
-    ("deploy", "Deploy", ("deploy_to_q", "deploy_to_p")),
-)
-ESTIMATE_TASK = "estimate_effort"
+# The title of each of engine.domain.BOARD_COLUMNS.
+COLUMN_TITLES = {"analyse": "Analyse", "fix": "Fix", "estimate": "Estimate", "implement": "Implement",
+                 "deploy": "Deploy"}
 MAX_TILES = 1000
-_COLUMN_OF_STEP = {step: column for column, _title, steps in COLUMNS for step in steps}
 _PRIORITY_RANK = {priority: rank for rank, priority in enumerate(reversed(PRIORITIES))}  # critical → 0
 
 
@@ -25,14 +21,14 @@ def developer_board(sf: Supportflow, actor: Actor) -> list[dict]:
     """[{id, title, tiles}] in board order; a tile is an open task dict (without its form) plus `hours`."""
     if "developer" not in actor.roles:
         raise Forbidden("The board shows the developers' work; it is for developers.")
+    columns = {column: {"id": column, "title": COLUMN_TITLES[column], "tiles": []} for column in BOARD_COLUMNS}
     open_tasks = [task for task in inbox(sf, actor, limit=MAX_TILES)
-                  if task["role"] == "developer" and task["task"] in _COLUMN_OF_STEP]
+                  if task["role"] == "developer" and task["board_column"] in columns]
     hours = _estimated_hours(sf, {ticket_number(t["ticket_key"]) for t in open_tasks if t["ticket_key"]})
-    columns = {column: {"id": column, "title": title, "tiles": []} for column, title, _steps in COLUMNS}
     for task in open_tasks:
         tile = {key: value for key, value in task.items() if key != "form"}
         tile["hours"] = hours.get(ticket_number(task["ticket_key"])) if task["ticket_key"] else None
-        columns[_COLUMN_OF_STEP[task["task"]]]["tiles"].append(tile)
+        columns[task["board_column"]]["tiles"].append(tile)
     for column in columns.values():
         column["tiles"].sort(key=_board_order)
     return list(columns.values())
@@ -45,7 +41,10 @@ def _board_order(tile: dict) -> tuple:
 
 
 def _estimated_hours(sf: Supportflow, ticket_ids: set[int]) -> dict[int, float]:
+    """The hours of each ticket's latest estimate: the data of a task marked offer=estimate in any deployed
+    version, so that a ticket whose instance runs an older version finds its estimate too."""
     with sf.db.read() as conn:
-        estimates = board_store.latest_task_data(conn, ticket_ids, ESTIMATE_TASK)
+        estimate_tasks = sf.definitions.offer_steps(conn, "estimate")
+        estimates = board_store.latest_task_data(conn, ticket_ids, estimate_tasks)
     return {ticket_id: data["hours"] for ticket_id, data in estimates.items()
             if isinstance(data.get("hours"), int | float) and not isinstance(data.get("hours"), bool)}

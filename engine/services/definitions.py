@@ -62,6 +62,14 @@ class DefinitionRegistry:
         version_id = pinned.get(process_id)
         return self.deployed(version_id).element(element_id) if version_id is not None else None
 
+    def offer_steps(self, conn, step: str) -> frozenset[str]:
+        """Ids of the user tasks marked offer=`step` in any deployed version of any process. A ticket's trail
+        names the elements of whatever versions its instance ran (older ones, or before a migration)."""
+        found: frozenset[str] = frozenset()
+        for version_id in definition_store.version_ids(conn):
+            found |= self.deployed(version_id).document.offer_steps(step)
+        return found
+
     def bundle(self, main_process: str, pinned: dict[str, int]) -> Bundle:
         key = (main_process, tuple(sorted(pinned.items())))
         found = self._bundles.get(key)

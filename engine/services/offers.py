@@ -1,6 +1,7 @@
 """The offer of a feature or change request, as the customer decides on it: the latest estimate (hours, cost,
 delivery date) with the offer text the product owner approved it with. Read from the audit trail, because the
-customer's view of the trail hides what staff entered."""
+customer's view of the trail hides what staff entered. Which tasks estimate and approve, the diagrams say (the
+property offer = estimate / approval, docs/PROCESS_CONVENTIONS.md), in any version the ticket's instance ran."""
 
 from engine.domain import ticket_number
 from engine.services.accounts import Actor
@@ -8,8 +9,8 @@ from engine.services.context import Supportflow
 from engine.services.tickets import visible_ticket
 from engine.store import history
 
-ESTIMATE_TASK = "estimate_effort"
-APPROVAL_TASK = "approve_offer"
+# The offer steps whose page shows the offer: the approval (staff see the estimate) and the customer's decision.
+SHOWN_ON = ("approval", "decision")
 
 
 def current_offer(sf: Supportflow, actor: Actor, key: str) -> dict | None:
@@ -18,12 +19,14 @@ def current_offer(sf: Supportflow, actor: Actor, key: str) -> dict | None:
     with sf.db.read() as conn:
         visible_ticket(conn, actor, key)  # NotFound for a ticket the actor may not see
         events = history.events_of_ticket(conn, ticket_number(key))
+        estimates = sf.definitions.offer_steps(conn, "estimate")
+        approvals = sf.definitions.offer_steps(conn, "approval")
     offer, approved = None, False
     for event in events:
-        if event["kind"] != "task_completed" or event["element"] not in (ESTIMATE_TASK, APPROVAL_TASK):
+        if event["kind"] != "task_completed" or event["element"] not in estimates | approvals:
             continue
         data = event["detail"].get("data") or {}
-        if event["element"] == ESTIMATE_TASK:
+        if event["element"] in estimates:
             offer = {"hours": data.get("hours"), "cost": data.get("cost"),
                      "delivery_date": data.get("delivery_date"), "offer_text": None}
             approved = False

@@ -54,13 +54,16 @@ def customer_event(row: dict, organisation_id: int) -> dict:
 
 
 def task(sf, row: dict, assignees: dict[int, str]) -> dict:
-    form = sf.definitions.deployed(row["process_version_id"]).form_json(row["element"])
+    """An open or done user task; `board_column` and `offer` are its element's diagram properties (or None)."""
+    version = sf.definitions.deployed(row["process_version_id"])
+    element = version.element(row["element"])
     return {
         "id": row["id"], "task": row["element"], "name": row["name"], "lane": row["lane"], "role": row["role"],
         "ticket_key": ticket_key(row["ticket_id"]) if row["ticket_id"] is not None else None,
         "ticket_title": row.get("ticket_title"), "priority": row.get("ticket_priority"),
         "created_at": _iso(row["created_at"]), "due_at": _iso(row["due_at"]),
-        "assignee": assignees.get(row["assignee_id"]), "form": form,
+        "assignee": assignees.get(row["assignee_id"]), "form": version.form_json(row["element"]),
+        "board_column": element.board_column if element else None, "offer": element.offer if element else None,
     }
 
 

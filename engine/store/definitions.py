@@ -48,6 +48,11 @@ def latest_version_ids(conn: Connection) -> dict[str, int]:
     return {row.process_id: row.id for row in conn.execute(query)}
 
 
+def version_ids(conn: Connection) -> list[int]:
+    """The ids of every deployed version of every process, oldest first."""
+    return list(conn.scalars(select(process_versions.c.id).order_by(process_versions.c.id)))
+
+
 def all_versions(conn: Connection) -> list[dict]:
     """Every version with `running_instances`: the unfinished instances it runs in now, as main or called."""
     running = (select(instance_processes.c.version_id, func.count().label("n"))

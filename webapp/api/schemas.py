@@ -51,6 +51,10 @@ class Task(Schema):
     due_at = fields.String(allow_none=True)
     assignee = fields.String(allow_none=True)
     form = fields.Dict(metadata={"description": "The form-js schema of the task's form"})
+    board_column = fields.String(allow_none=True, metadata={
+        "description": "The developers' board column the task shows in (its diagram property board_column)"})
+    offer = fields.String(allow_none=True, metadata={
+        "description": "The task's part in a feature's offer: estimate, approval or decision (diagram property)"})
 
 
 class TicketSummary(Schema):

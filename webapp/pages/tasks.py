@@ -16,7 +16,6 @@ from webapp.wiring import supportflow
 bp = Blueprint("tasks", __name__)  # endpoints: tasks.show (GET), tasks.complete (POST), tasks.assign (POST)
 
 LATEST_EVENTS = 8
-OFFER_TASKS = ("approve_offer", "decide_offer")  # the tasks whose page shows the estimate or offer
 COMPLETED_MEANWHILE = "This task was completed by someone else meanwhile; your input was not saved."
 NO_LONGER_OPEN = "This task is no longer open: it was completed meanwhile, or its ticket moved on."
 
@@ -41,7 +40,7 @@ def _page(task: dict, *, posted: MultiDict | None = None, errors: dict | None = 
     sf = supportflow()
     key = task["ticket_key"]
     ticket = tickets.ticket_view(sf, g.actor, key, latest_events=LATEST_EVENTS) if key else None
-    offer = offers.current_offer(sf, g.actor, key) if key and task["task"] in OFFER_TASKS else None
+    offer = offers.current_offer(sf, g.actor, key) if key and task["offer"] in offers.SHOWN_ON else None
     events = ticket["events"] if ticket else []
     comments = ticket["comments"] if ticket else []
     # Fields that reclassify the ticket (triage) start from what the ticket says now.

@@ -1,11 +1,14 @@
 // Reading and writing what supportflow's engine reads from a diagram (docs/PROCESS_CONVENTIONS.md):
-// lane names as roles, status/resolution properties, sf:form, conditions, scripts, timers, call targets.
+// lane names as roles, status/resolution/board_column/offer properties, sf:form, conditions, scripts, timers, call targets.
 import { is, getBusinessObject } from 'bpmn-js/lib/util/ModelUtil';
 
 export const ROLES = ['customer', 'support_master', 'developer', 'product_owner'];
 export const STATUSES = ['new', 'captured', 'in_progress', 'waiting_for_customer', 'review', 'reopened'];
 export const RESOLUTIONS = ['answered', 'fixed', 'delivered', 'declined', 'wont_fix', 'duplicate', 'abandoned'];
 export const OPERATIONS = ['notify_customer', 'add_label', 'link_ticket', 'create_invoice'];
+// A user task's board column and offer step (engine/domain.py BOARD_COLUMNS and OFFER_STEPS).
+export const BOARD_COLUMNS = ['analyse', 'fix', 'estimate', 'implement', 'deploy'];
+export const OFFER_STEPS = ['estimate', 'approval', 'decision'];
 
 export function roleOfLane(name) {
   return (name || '').trim().toLowerCase().replace(/\s+/g, '_');

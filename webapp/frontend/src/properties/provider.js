@@ -10,7 +10,7 @@ import {
 import { useService } from 'bpmn-js-properties-panel';
 import { is, getBusinessObject } from 'bpmn-js/lib/util/ModelUtil';
 import {
-  OPERATIONS, RESOLUTIONS, ROLES, STATUSES, durationProblem, getCondition, getForm, getOperator,
+  BOARD_COLUMNS, OFFER_STEPS, OPERATIONS, RESOLUTIONS, ROLES, STATUSES, durationProblem, getCondition, getForm, getOperator,
   getParameters, getProperty, getTimerDuration, laneNameOfRole, roleOfLane, setCondition, setOperation,
   setParameters, setProperty, setTimerDuration, timerDefinition,
 } from './model';
@@ -48,6 +48,16 @@ function StatusEntry(props) {
 function ResolutionEntry(props) {
   return PropertyEntry({ ...props, name: 'resolution', values: RESOLUTIONS,
     label: 'Close the ticket with resolution', empty: '(does not close)' });
+}
+
+function BoardColumnEntry(props) {
+  return PropertyEntry({ ...props, name: 'board_column', values: BOARD_COLUMNS,
+    label: "Column on the developers' board", empty: '(not on the board)' });
+}
+
+function OfferEntry(props) {
+  return PropertyEntry({ ...props, name: 'offer', values: OFFER_STEPS,
+    label: "Part in a feature's offer", empty: '(none)' });
 }
 
 function FormEntry({ element, id }) {
@@ -139,7 +149,11 @@ function entriesFor(element) {
   if (!is(element, 'bpmn:FlowNode')) return entries;
   add('sf-status', StatusEntry, isSelectEntryEdited);
   add('sf-resolution', ResolutionEntry, isSelectEntryEdited);
-  if (is(element, 'bpmn:UserTask')) add('sf-form', FormEntry, () => getForm(element) !== null);
+  if (is(element, 'bpmn:UserTask')) {
+    add('sf-form', FormEntry, () => getForm(element) !== null);
+    add('sf-board-column', BoardColumnEntry, isSelectEntryEdited);
+    add('sf-offer', OfferEntry, isSelectEntryEdited);
+  }
   if (is(element, 'bpmn:ScriptTask')) add('sf-script', ScriptEntry, isTextAreaEntryEdited);
   if (is(element, 'bpmn:CallActivity')) add('sf-called', CalledProcessEntry, isSelectEntryEdited);
   if (is(element, 'bpmn:ServiceTask')) {
