@@ -21,12 +21,14 @@ class FormField:
     min: int | float | None = None
     max: int | float | None = None
     min_length: int | None = None
-    max_length: int | None = None
+    max_length: int | None = None  # as enforced: the form's maxLength, else the default of its type
+    max_length_declared: bool = False  # the form gives maxLength itself (a page shows only declared limits)
     pattern: str | None = None
     validation_type: str | None = None
     decimal_digits: int | None = None
     hide_expression: str | None = None
     description: str | None = None
+    default: str | int | float | bool | None = None  # the form's defaultValue, as written
 
 
 @dataclass(frozen=True)

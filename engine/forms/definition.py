@@ -25,13 +25,15 @@ _RESERVED_KEYS = set(KEYWORDS)
 
 
 class FormDefinition:
-    """A checked, immutable form of one user task; build it with `from_json`."""
+    """A checked, immutable form of one user task; build it with `from_json`. `components` holds its fields
+    and texts in the order of the form (what a page draws); `fields` and `texts` are the same, apart."""
 
-    def __init__(self, *, element: str, schema: dict, fields: list[FormField], texts: list[FormText],
+    def __init__(self, *, element: str, schema: dict, components: list[FormField | FormText],
                  hide_order: list[tuple[str, HideExpression]]):
         self.element = element
-        self.fields = fields
-        self.texts = texts
+        self.components = tuple(components)
+        self.fields = [c for c in components if isinstance(c, FormField)]
+        self.texts = [c for c in components if isinstance(c, FormText)]
         self._source = schema
         self._hide_order = hide_order  # fields with conditional.hide, each after the fields it reads
 
@@ -42,22 +44,22 @@ class FormDefinition:
         components = parsed.get("components") if parsed is not None else None
         if parsed is not None and not isinstance(components, list):
             problems.append("The form has no components list.")
-        form_fields, texts, hides = [], [], {}
+        read: list[FormField | FormText] = []
+        hides = {}
         for index, component in enumerate(components if isinstance(components, list) else []):
             item, hide = _read_component(component, index, problems)
-            if isinstance(item, FormText):
-                texts.append(item)
-            elif item is not None:
-                form_fields.append(item)
+            if item is not None:
+                read.append(item)
             if hide is not None and isinstance(item, FormField):
                 hides[item.key] = hide
             elif hide is not None:
                 hides[f"Component {index + 1}"] = hide  # a text's hide is only checked for what it reads
+        form_fields = [item for item in read if isinstance(item, FormField)]
         _check_keys(form_fields, problems)
         hide_order = _hide_order(hides, {field.key for field in form_fields}, problems)
         if problems:
             raise InvalidDefinition([{"element": element, "message": message} for message in problems])
-        return cls(element=element, schema=parsed, fields=form_fields, texts=texts, hide_order=hide_order)
+        return cls(element=element, schema=parsed, components=read, hide_order=hide_order)
 
     def as_json(self) -> dict:
         return copy.deepcopy(self._source)
@@ -141,9 +143,16 @@ def _read_component(component: Any, index: int, problems: list[str]
     field = FormField(
         key=key, type=kind, label=str(component.get("label") or key),
         required=_read_required(rules, where, problems), hide_expression=hide and hide.source,
-        description=component.get("description"), **_READERS[kind](component, rules, where, problems),
+        description=component.get("description"), default=_read_default(component),
+        **_READERS[kind](component, rules, where, problems),
     )
     return field, hide
+
+
+def _read_default(component: dict) -> str | int | float | bool | None:
+    """defaultValue when it is a plain value (anything else is left out, as the page never showed it)."""
+    default = component.get("defaultValue")
+    return default if isinstance(default, str | int | float | bool) else None
 
 
 def _key_is_valid(key: Any, where: str, problems: list[str]) -> bool:
@@ -206,6 +215,7 @@ def _number(rules: dict, name: str, where: str, problems: list[str]) -> int | fl
 def _read_text(component: dict, rules: dict, where: str, problems: list[str]) -> dict:
     min_length = _whole(rules, "minLength", where, problems)
     max_length = _whole(rules, "maxLength", where, problems)
+    declared = max_length is not None
     if max_length is None:
         max_length = DEFAULT_MAX_LENGTH[component["type"]]
     elif max_length > _MAX_LENGTH_CEILING:
@@ -218,7 +228,7 @@ def _read_text(component: dict, rules: dict, where: str, problems: list[str]) ->
     validation_type = rules.get("validationType") or None
     if validation_type not in (None, "email", "phone"):
         problems.append(f"{where}: validationType must be 'email' or 'phone'.")
-    return {"min_length": min_length, "max_length": max_length, "pattern": pattern,
+    return {"min_length": min_length, "max_length": max_length, "max_length_declared": declared, "pattern": pattern,
             "validation_type": validation_type}
 
 

@@ -173,14 +173,15 @@ def _kind(value: Any) -> str:
 
 
 def _compare(op: str, left: Any, right: Any) -> bool | None:
-    """FEEL: null equals only null; comparing values of different types gives null, not false."""
+    """FEEL: null equals only null; comparing values of different types gives null, not false; only numbers
+    and strings are ordered (booleans, lists and objects give null)."""
     if left is None or right is None:
         return (left is right) == (op == "=") if op in ("=", "!=") else None
     if _kind(left) != _kind(right):
         return None
     if op in ("=", "!="):
         return (left == right) == (op == "=")
-    return None if _kind(left) == "boolean" else _ORDERINGS[op](left, right)
+    return _ORDERINGS[op](left, right) if _kind(left) in ("number", "string") else None
 
 
 def _negate(value: Any) -> bool | None:

@@ -36,13 +36,15 @@ def _visible_task(conn, actor: Actor, task_id: str) -> dict:
 
 def task_view(sf: Supportflow, actor: Actor, task_id: str) -> dict:
     """One task the actor may see (NotFound otherwise), open or not: `state` says which, `yours` whether the
-    actor's roles fit its lane, and `shown_data` the process variables its form's texts show ({{ name }})."""
+    actor's roles fit its lane, `shown_data` the process variables its form's texts show ({{ name }}), and
+    `form_definition` the engine's checked form (its components in order), for a page to draw."""
     with sf.db.read() as conn:
         row = _visible_task(conn, actor, task_id)
         assignees = account_store.usernames(conn, {row["assignee_id"]} - {None})
         shown = _shown_data(sf, conn, row) if row["state"] == "open" else {}
+    element = sf.definitions.deployed(row["process_version_id"]).element(row["element"])
     return {**views.task(sf, row, assignees), "state": row["state"], "yours": row["role"] in actor.roles,
-            "shown_data": shown}
+            "shown_data": shown, "form_definition": element.form if element else None}
 
 
 def _shown_data(sf: Supportflow, conn, row: dict) -> dict:

@@ -7,6 +7,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from engine.errors import NotFound
+from engine.forms import FormDefinition
 from engine.services import accounts, offers, tasks
 from tests.pages.test_signin import sign_in
 from tests.test_ops_and_errors import bug_fix_reading_an_undefined_name
@@ -244,7 +245,7 @@ def test_the_customer_reads_the_support_teams_question_on_the_task(app, desk, sf
 
 def test_a_text_shows_the_data_it_names_and_nothing_else():
     form = {"components": [{"type": "text", "text": "**Asked:** {{ question }}\n\nUnknown: {{nothing}}."}]}
-    [text] = taskforms.widgets(form, shown_data={"question": "a **b** <i>"})
+    [text] = taskforms.widgets(FormDefinition.from_json(form, element="t"), shown_data={"question": "a **b** <i>"})
     assert str(text.text) == "<p><strong>Asked:</strong> a **b** &lt;i&gt;</p><p>Unknown: .</p>"
 
 
@@ -405,15 +406,17 @@ def test_browser_strings_become_the_engines_types():
     posted = MultiDict({"name": "Ann", "notes": "   ", "hours": "3.0", "cost": "12.5", "junk": "twelve",
                         "huge": "123456789012345678901234567890", "ok": "true", "no": "false", "pick": "a",
                         "way": "", "when": "2026-05-01", "csrf_token": "x", "_ticket": "SUP-1"})
-    assert taskforms.typed_data(FORM, posted) == {
+    form = FormDefinition.from_json(FORM, element="t")
+    assert taskforms.typed_data(form, posted) == {
         "name": "Ann", "hours": 3, "cost": 12.5, "junk": "twelve", "huge": 123456789012345678901234567890,
         "ok": True, "no": False, "pick": "a", "when": "2026-05-01"}
-    assert taskforms.typed_data(FORM, {"hours": "nan", "ok": "maybe"}) == {"hours": "nan", "ok": "maybe"}
-    assert taskforms.typed_data({"components": "nonsense"}, posted) == {}
+    assert taskforms.typed_data(form, {"hours": "nan", "ok": "maybe"}) == {"hours": "nan", "ok": "maybe"}
+    assert taskforms.typed_data(None, posted) == {}
 
 
 def test_widgets_escape_texts_and_keep_what_was_posted():
-    text, *fields = taskforms.widgets(FORM, {"name": "<b>Ann</b>", "ok": "false"})
+    form = FormDefinition.from_json(FORM, element="t")
+    text, *fields = taskforms.widgets(form, {"name": "<b>Ann</b>", "ok": "false"})
     assert str(text.text) == "<p>Read &lt;this&gt; <strong>first</strong>.</p>"
     values = {w.key: w.value for w in fields}
     assert values["name"] == "<b>Ann</b>" and values["ok"] == "false" and values["hours"] == ""

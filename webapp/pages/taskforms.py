@@ -1,6 +1,7 @@
-"""Task forms in the browser: a form-js schema rendered as HTML fields, and a browser POST turned into the typed
-JSON data the engine expects. Nothing here validates: the engine re-checks every submission against the same
-form, and a value this module cannot convert is passed on as sent so that the engine names the problem."""
+"""Task forms in the browser: the engine's form definition (its components in order) rendered as HTML fields,
+and a browser POST turned into the typed JSON data the engine expects. Nothing here validates: the engine
+re-checks every submission against the same form, and a value this module cannot convert is passed on as sent
+so that the engine names the problem."""
 
 import math
 import re
@@ -9,9 +10,8 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
-from engine.forms import PLACEHOLDER, pattern_message
+from engine.forms import PLACEHOLDER, FormDefinition, FormField, FormText, pattern_message
 
-INPUT_TYPES = ("textfield", "textarea", "number", "checkbox", "select", "radio", "datetime")
 _OMIT = object()  # a value the browser left empty: the key stays out of the data ("not given")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
@@ -33,15 +33,6 @@ class Widget:
     limits: dict = field(default_factory=dict)  # HTML attributes: min, max, minlength, maxlength, pattern
 
 
-def _components(form: dict | None) -> list[dict]:
-    components = (form or {}).get("components")
-    return [c for c in components if isinstance(c, dict)] if isinstance(components, list) else []
-
-
-def _input_components(form: dict | None) -> list[dict]:
-    return [c for c in _components(form) if c.get("type") in INPUT_TYPES and isinstance(c.get("key"), str)]
-
-
 def text_html(text: str, shown_data: Mapping[str, object] | None = None) -> Markup:
     """A form's display text as paragraphs; **bold** is the only markup the shipped forms use. `{{ name }}`
     shows that value of `shown_data` as it was typed (escaped, line breaks kept; nothing when absent)."""
@@ -59,59 +50,49 @@ def text_html(text: str, shown_data: Mapping[str, object] | None = None) -> Mark
     return Markup("").join(paragraph_html(part) for part in paragraphs)
 
 
-def _default(component: dict) -> str:
-    default = component.get("defaultValue")
-    if default is None:
+def _default(field: FormField) -> str:
+    """The field's defaultValue as the browser would send it ("true"/"false" for a Yes/No field)."""
+    if field.default is None:
         return ""
-    if isinstance(default, bool):
-        return "true" if default else "false"
-    return str(default)
+    if isinstance(field.default, bool):
+        return "true" if field.default else "false"
+    return str(field.default)
 
 
-def _limits(component: dict) -> dict:
-    rules = component.get("validate") if isinstance(component.get("validate"), dict) else {}
-    names = {"min": "min", "max": "max", "minLength": "minlength", "maxLength": "maxlength"}
-    limits = {html: rules[name] for name, html in names.items() if isinstance(rules.get(name), int | float)}
-    if isinstance(rules.get("pattern"), str) and component.get("type") == "textfield":
-        limits["pattern"] = rules["pattern"]
-        limits["data-pattern-message"] = pattern_message(component.get("description"))
+def _limits(field: FormField) -> dict:
+    """HTML attributes for the limits the form declares (not the engine's default lengths)."""
+    declared = {"min": field.min, "max": field.max, "minlength": field.min_length,
+                "maxlength": field.max_length if field.max_length_declared else None}
+    limits = {html: value for html, value in declared.items() if value is not None}
+    if field.pattern is not None and field.type == "textfield":
+        limits["pattern"] = field.pattern
+        limits["data-pattern-message"] = pattern_message(field.description)
     return limits
 
 
-def _choices(component: dict) -> tuple[tuple[str, str], ...]:
-    values = component.get("values") if isinstance(component.get("values"), list) else []
-    return tuple((str(v.get("value")), str(v.get("label") or v.get("value"))) for v in values if isinstance(v, dict))
+def _widget(field: FormField, posted: Mapping[str, str] | None, prefill: Mapping[str, str] | None) -> Widget:
+    if posted is not None:
+        value = str(posted.get(field.key, ""))
+    else:
+        value = _default(field) or str((prefill or {}).get(field.key) or "")
+    return Widget(field.type, key=field.key, label=field.label, value=value, required=field.required,
+                  choices=field.values, hide=field.hide_expression,
+                  description=field.description if isinstance(field.description, str) else None,
+                  limits=_limits(field))
 
 
-def _hide(component: dict) -> str | None:
-    conditional = component.get("conditional")
-    hide = conditional.get("hide") if isinstance(conditional, dict) else None
-    return hide if isinstance(hide, str) and hide else None
-
-
-def widgets(form: dict | None, posted: Mapping[str, str] | None = None,
+def widgets(form: FormDefinition | None, posted: Mapping[str, str] | None = None,
             prefill: Mapping[str, str] | None = None, shown_data: Mapping[str, object] | None = None) -> list[Widget]:
     """The form's components in order. `posted` (the browser's strings) replaces the defaults when given;
     `prefill` offers values for fields without a default (triage starts from the ticket's own category);
     `shown_data` fills the texts' {{ name }} placeholders."""
     result = []
-    for component in _components(form):
-        kind = component.get("type")
-        if kind == "text":
-            text = text_html(str(component.get("text") or ""), shown_data)
-            result.append(Widget("text", text=text, hide=_hide(component)))
-        elif kind in INPUT_TYPES and isinstance(component.get("key"), str):
-            key = component["key"]
-            rules = component.get("validate") if isinstance(component.get("validate"), dict) else {}
-            if posted is not None:
-                value = str(posted.get(key, ""))
-            else:
-                value = _default(component) or str((prefill or {}).get(key) or "")
-            result.append(Widget(
-                kind, key=key, label=str(component.get("label") or key), value=value,
-                required=rules.get("required") is True, choices=_choices(component), hide=_hide(component),
-                description=component.get("description") if isinstance(component.get("description"), str) else None,
-                limits=_limits(component)))
+    for component in form.components if form is not None else ():
+        if isinstance(component, FormText):
+            text = text_html(component.text, shown_data)
+            result.append(Widget("text", text=text, hide=component.hide_expression))
+        else:
+            result.append(_widget(component, posted, prefill))
     return result
 
 
@@ -148,16 +129,15 @@ _CONVERTERS = {"textfield": _text, "textarea": _text, "number": _number, "checkb
                "select": _text, "radio": _text, "datetime": _text}
 
 
-def typed_data(form: dict | None, posted: Mapping[str, str]) -> dict:
+def typed_data(form: FormDefinition | None, posted: Mapping[str, str]) -> dict:
     """The form's fields from the browser's strings, as the engine expects them; empty fields are left out.
     Anything posted that is not a field of the form (csrf_token and the like) is ignored."""
     data = {}
-    for component in _input_components(form):
-        key = component["key"]
-        raw = posted.get(key)
+    for form_field in form.fields if form is not None else ():
+        raw = posted.get(form_field.key)
         if raw is None:
             continue
-        value = _CONVERTERS[component["type"]](str(raw))
+        value = _CONVERTERS[form_field.type](str(raw))
         if value is not _OMIT:
-            data[key] = value
+            data[form_field.key] = value
     return data

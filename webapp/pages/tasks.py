@@ -50,7 +50,7 @@ def _page(task: dict, *, posted: MultiDict | None = None, errors: dict | None = 
     return render_template(
         "tasks/show.html", task=task, ticket=ticket, offer=offer, events=events, comments=comments, names=names,
         older_events=ticket["event_count"] - len(events) if ticket else 0,
-        widgets=taskforms.widgets(task["form"], posted, prefill, task["shown_data"]), errors=errors or {},
+        widgets=taskforms.widgets(task["form_definition"], posted, prefill, task["shown_data"]), errors=errors or {},
         notice=notice, assignable=tasks.assignable_users(sf, g.actor, task["id"]))
 
 
@@ -69,7 +69,7 @@ def complete(task_id: str):
     task = _task(task_id)
     if task["state"] != "open":
         return _gone(task, "Not saved", COMPLETED_MEANWHILE)
-    data = taskforms.typed_data(task["form"], request.form)
+    data = taskforms.typed_data(task["form_definition"], request.form)
     try:
         tasks.complete(supportflow(), g.actor, task_id, data)
     except InvalidInput as err:

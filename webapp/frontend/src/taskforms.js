@@ -1,101 +1,16 @@
 // Task forms: hide the fields whose conditional.hide is true, as the server will ignore them anyway.
-// The same FEEL subset as engine/forms/feel.py: = != < <= > >=, and, or, not(...), parentheses, strings,
-// numbers, true/false/null and field names; a field is hidden only when its expression is exactly true.
+// The expressions are read by ./feel.mjs (the same FEEL subset as engine/forms/feel.py, tested against the same
+// cases); a field is hidden only when its expression is exactly true.
 // Without this script every field shows, and the server drops the hidden ones.
 // Patterns (data-pattern, never the native backtracking `pattern` attribute) are checked with re2js, RE2's
 // JavaScript port, with the server's semantics (engine/forms/patterns.py): the whole stripped value must
 // match; a blank value is not checked; a pattern re2js cannot read is left to the server.
 // Bundled by webapp/frontend/build.mjs into webapp/static/dist/taskforms.js.
 import { RE2JS } from "re2js";
+import { parse } from "./feel.mjs";
 
 (function () {
   "use strict";
-
-  var TOKEN = /\s*(?:([0-9]+(?:\.[0-9]+)?)|("(?:[^"\\]|\\.)*")|(!=|<=|>=|[=<>()-])|([A-Za-z_\u00C0-\uFFFF][\w\u00C0-\uFFFF]*))/y;
-  var WORDS = { and: 1, or: 1, not: 1, "true": 1, "false": 1, "null": 1 };
-
-  function tokenize(text) {
-    var tokens = [], pos = 0, match;
-    while (pos < text.length && text.slice(pos).trim()) {
-      TOKEN.lastIndex = pos;
-      match = TOKEN.exec(text);
-      if (!match) throw new Error("unexpected character at " + pos);
-      if (match[1] !== undefined) tokens.push({ kind: "number", value: Number(match[1]) });
-      else if (match[2] !== undefined) tokens.push({ kind: "string", value: JSON.parse(match[2]) });
-      else if (match[3] !== undefined) tokens.push({ kind: match[3] });
-      else if (WORDS[match[4]]) tokens.push({ kind: match[4] });
-      else tokens.push({ kind: "name", value: match[4] });
-      pos = TOKEN.lastIndex;
-    }
-    tokens.push({ kind: "end" });
-    return tokens;
-  }
-
-  function kindOf(v) {
-    return typeof v === "boolean" ? "boolean" : typeof v === "number" ? "number" : typeof v === "string" ? "string" : "other";
-  }
-
-  function compare(op, a, b) {
-    if (a === null || b === null) return op === "=" ? a === b : op === "!=" ? a !== b : null;
-    if (kindOf(a) !== kindOf(b)) return null;
-    if (op === "=") return a === b;
-    if (op === "!=") return a !== b;
-    if (kindOf(a) === "boolean") return null;
-    return op === "<" ? a < b : op === "<=" ? a <= b : op === ">" ? a > b : a >= b;
-  }
-
-  function parse(source) {
-    if (typeof source !== "string" || source.charAt(0) !== "=") throw new Error("not an expression");
-    var tokens = tokenize(source.slice(1)), i = 0;
-    function peek() { return tokens[i].kind; }
-    function expect(kind) { if (tokens[i++].kind !== kind) throw new Error("expected " + kind); }
-    function orExpr() {
-      var parts = [andExpr()];
-      while (peek() === "or") { i++; parts.push(andExpr()); }
-      return parts.length === 1 ? parts[0] : function (v) {
-        var result = false;
-        for (var k = 0; k < parts.length; k++) { var x = parts[k](v); if (x === true) return true; if (x !== false) result = null; }
-        return result;
-      };
-    }
-    function andExpr() {
-      var parts = [comparison()];
-      while (peek() === "and") { i++; parts.push(comparison()); }
-      return parts.length === 1 ? parts[0] : function (v) {
-        var result = true;
-        for (var k = 0; k < parts.length; k++) { var x = parts[k](v); if (x === false) return false; if (x !== true) result = null; }
-        return result;
-      };
-    }
-    function comparison() {
-      var left = operand(), op = peek();
-      if (["=", "!=", "<", "<=", ">", ">="].indexOf(op) < 0) return left;
-      i++;
-      var right = operand();
-      return function (v) { return compare(op, left(v), right(v)); };
-    }
-    function operand() {
-      var t = tokens[i++];
-      if (t.kind === "number" || t.kind === "string") return function () { return t.value; };
-      if (t.kind === "true" || t.kind === "false" || t.kind === "null") {
-        var constant = t.kind === "null" ? null : t.kind === "true";
-        return function () { return constant; };
-      }
-      if (t.kind === "name") return function (v) { return v[t.value] === undefined ? null : v[t.value]; };
-      if (t.kind === "-" && peek() === "number") { var n = -tokens[i++].value; return function () { return n; }; }
-      if (t.kind === "(") { var inner = orExpr(); expect(")"); return inner; }
-      if (t.kind === "not") {
-        expect("(");
-        var negated = orExpr();
-        expect(")");
-        return function (v) { var x = negated(v); return typeof x === "boolean" ? !x : null; };
-      }
-      throw new Error("unexpected " + t.kind);
-    }
-    var evaluate = orExpr();
-    expect("end");
-    return evaluate;
-  }
 
   // A field's value as the engine converts it; empty or unreadable reads as null.
   function valueOf(field) {
