@@ -5,7 +5,7 @@ import pytest
 
 from engine.domain import BOARD_COLUMNS, OFFER_STEPS
 from tests.browser.conftest import sign_in
-from tests.browser.test_process_editor import entry, open_editor, select
+from tests.browser.test_process_editor import entry, open_editor, select, select_by_id
 
 pytestmark = pytest.mark.browser
 
@@ -26,6 +26,7 @@ def test_the_panel_offers_board_column_and_offer_on_user_tasks_only(live_server,
     xml = page.evaluate("() => window.supportflowEditor.xml()")
     assert '<spiffworkflow:property name="offer" value="decision" />' in xml
 
-    select(page, "ticket_submitted")  # the start event
+    select_by_id(page, "triage_outcome")  # a gateway
+    page.locator(".bio-properties-panel-header-label", has_text="Outcome?").wait_for()
     page.locator('[data-entry-id="sf-status"]').wait_for()
     assert page.locator('[data-entry-id="sf-offer"], [data-entry-id="sf-board-column"]').count() == 0
