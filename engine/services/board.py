@@ -1,6 +1,8 @@
 """The developers' board (ScrumBan): their open tasks as columns by step, each column ordered by ticket
 priority (critical first), then age (oldest first), then estimated effort (smallest first, unknown last)."""
 
+from typing import Any
+
 from engine.domain import PRIORITIES, ticket_number
 from engine.errors import Forbidden
 from engine.services.accounts import Actor
@@ -28,7 +30,8 @@ def developer_board(sf: Supportflow, actor: Actor) -> list[dict]:
     open_tasks = [task for task in inbox(sf, actor, limit=MAX_TILES)
                   if task["role"] == "developer" and task["task"] in _COLUMN_OF_STEP]
     hours = _estimated_hours(sf, {ticket_number(t["ticket_key"]) for t in open_tasks if t["ticket_key"]})
-    columns = {column: {"id": column, "title": title, "tiles": []} for column, title, _steps in COLUMNS}
+    columns: dict[str, dict[str, Any]] = {column: {"id": column, "title": title, "tiles": []}
+                                          for column, title, _steps in COLUMNS}
     for task in open_tasks:
         tile = {key: value for key, value in task.items() if key != "form"}
         tile["hours"] = hours.get(ticket_number(task["ticket_key"])) if task["ticket_key"] else None
@@ -44,8 +47,9 @@ def _board_order(tile: dict) -> tuple:
             hours is None, hours or 0)
 
 
-def _estimated_hours(sf: Supportflow, ticket_ids: set[int]) -> dict[int, float]:
+def _estimated_hours(sf: Supportflow, ticket_ids: set[int | None]) -> dict[int | None, float]:
     with sf.db.read() as conn:
-        estimates = board_store.latest_task_data(conn, ticket_ids, ESTIMATE_TASK)
+        estimates = board_store.latest_task_data(conn, {number for number in ticket_ids if number is not None},
+                                               ESTIMATE_TASK)
     return {ticket_id: data["hours"] for ticket_id, data in estimates.items()
             if isinstance(data.get("hours"), int | float) and not isinstance(data.get("hours"), bool)}

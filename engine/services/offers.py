@@ -2,7 +2,6 @@
 delivery date) with the offer text the product owner approved it with. Read from the audit trail, because the
 customer's view of the trail hides what staff entered."""
 
-from engine.domain import ticket_number
 from engine.services.accounts import Actor
 from engine.services.context import Supportflow
 from engine.services.tickets import visible_ticket
@@ -16,8 +15,8 @@ def current_offer(sf: Supportflow, actor: Actor, key: str) -> dict | None:
     """{hours, cost, delivery_date, offer_text} of the ticket's latest estimate, or None when there is none.
     Customers only see an estimate once it was approved; staff see it before (offer_text is None then)."""
     with sf.db.read() as conn:
-        visible_ticket(conn, actor, key)  # NotFound for a ticket the actor may not see
-        events = history.events_of_ticket(conn, ticket_number(key))
+        number = visible_ticket(conn, actor, key)["id"]  # NotFound for a ticket the actor may not see
+        events = history.events_of_ticket(conn, number)
     offer, approved = None, False
     for event in events:
         if event["kind"] != "task_completed" or event["element"] not in (ESTIMATE_TASK, APPROVAL_TASK):

@@ -69,7 +69,8 @@ def _default(component: dict) -> str:
 
 
 def _limits(component: dict) -> dict:
-    rules = component.get("validate") if isinstance(component.get("validate"), dict) else {}
+    validate = component.get("validate")
+    rules = validate if isinstance(validate, dict) else {}
     names = {"min": "min", "max": "max", "minLength": "minlength", "maxLength": "maxlength"}
     limits = {html: rules[name] for name, html in names.items() if isinstance(rules.get(name), int | float)}
     if isinstance(rules.get("pattern"), str) and component.get("type") == "textfield":
@@ -79,7 +80,8 @@ def _limits(component: dict) -> dict:
 
 
 def _choices(component: dict) -> tuple[tuple[str, str], ...]:
-    values = component.get("values") if isinstance(component.get("values"), list) else []
+    given = component.get("values")
+    values = given if isinstance(given, list) else []
     return tuple((str(v.get("value")), str(v.get("label") or v.get("value"))) for v in values if isinstance(v, dict))
 
 
@@ -102,7 +104,8 @@ def widgets(form: dict | None, posted: Mapping[str, str] | None = None,
             result.append(Widget("text", text=text, hide=_hide(component)))
         elif kind in INPUT_TYPES and isinstance(component.get("key"), str):
             key = component["key"]
-            rules = component.get("validate") if isinstance(component.get("validate"), dict) else {}
+            validate = component.get("validate")
+            rules = validate if isinstance(validate, dict) else {}
             if posted is not None:
                 value = str(posted.get(key, ""))
             else:
