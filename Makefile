@@ -44,6 +44,7 @@ run: install
 lint: install
 	$(BIN)/ruff check engine webapp tests bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 $(CHROMIUM):
 	@if [ "$$(id -u)" = 0 ]; then \

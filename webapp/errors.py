@@ -48,7 +48,7 @@ def _engine_error(err: SupportflowError):
         return _step_failed(err, status)
     if not _wants_json():
         return _page(status, str(err))
-    body = {"error": str(err)}
+    body: dict[str, object] = {"error": str(err)}
     if isinstance(err, InvalidInput | InvalidDefinition):
         body["errors"] = err.errors
     if isinstance(err, TaskHeld):
@@ -63,7 +63,7 @@ def _step_failed(err: StepFailed, status: int):
     """In words for everyone; the failure itself (recorded on the instance) also for those who repair it."""
     if not _wants_json():
         return _page(status, STEP_FAILED)
-    body = {"error": STEP_FAILED}
+    body: dict[str, object] = {"error": STEP_FAILED}
     actor = getattr(g, "actor", None)
     if actor is not None and actor.roles & _REPAIRERS:
         body.update(problem=str(err), element=err.element, line=err.line)

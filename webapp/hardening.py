@@ -62,7 +62,7 @@ def install(app: Flask) -> None:
     # X-Forwarded-For (and X-Forwarded-Proto the scheme); without proxies those headers are anyone's and ignored.
     hops = app.config.setdefault("TRUSTED_PROXIES", trusted_proxies())
     if hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]  # Flask's way
     app.before_request(treat_head_as_get)
     app.before_request(refuse_unstorable_address)
     app.after_request(add_security_headers)

@@ -32,7 +32,7 @@ def _facts(doc: ProcessDocument) -> dict[str, dict]:
     facts = {element_id: _element_facts(doc.root, element) for element_id, element in doc.elements.items()}
     for flow in doc.root.iter(f"{{{BPMN_NS}}}sequenceFlow"):
         condition = flow.find(f"{{{BPMN_NS}}}conditionExpression")
-        facts[flow.get("id")] = {"kind": "sequenceFlow", "source": flow.get("sourceRef"),
+        facts[flow.get("id", "")] = {"kind": "sequenceFlow", "source": flow.get("sourceRef"),
                                  "target": flow.get("targetRef"), "name": flow.get("name"),
                                  "condition": (condition.text or "").strip() if condition is not None else None}
     return facts

@@ -82,7 +82,7 @@ def read_document(root: etree._Element) -> ProcessDocument:
         if etree.QName(node).namespace != BPMN_NS or kind not in FLOW_NODE_TAGS:
             continue
         try:
-            element = _read_element(node, kind, lanes_of.get(node.get("id")))
+            element = _read_element(node, kind, lanes_of.get(node.get("id", "")))
         except InvalidDefinition as err:
             problems.extend(err.errors)
             continue
@@ -91,7 +91,7 @@ def read_document(root: etree._Element) -> ProcessDocument:
         elements[element.id] = element
     if problems:
         raise InvalidDefinition(problems)
-    lanes = tuple((lane.get("id"), lane.get("name", "")) for lane in process.iter(f"{{{BPMN_NS}}}lane"))
+    lanes = tuple((lane.get("id", ""), lane.get("name", "")) for lane in process.iter(f"{{{BPMN_NS}}}lane"))
     return ProcessDocument(process_id, process.get("name") or process_id, root, elements, lanes)
 
 

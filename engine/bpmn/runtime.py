@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
@@ -30,8 +31,8 @@ class Bundle:
     """Parsed, immutable specs of a process and everything it calls; shared by all its instances."""
 
     key: tuple
-    spec: object
-    subprocess_specs: dict
+    spec: BpmnProcessSpec
+    subprocess_specs: dict[str, BpmnProcessSpec]
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,8 @@ class Runtime:
     def _pending_timers(self, workflow: BpmnWorkflow, now: datetime) -> tuple[list[PendingTimer], dict]:
         """Pending timers with their due times on the engine's clock, and the deadline each interrupting
         boundary timer sets for its task (keyed by their common parent in the task tree)."""
-        timers, deadlines = [], {}
+        timers: list[PendingTimer] = []
+        deadlines: dict[UUID, datetime] = {}
         for task in _all_tasks(workflow):
             timer = events.timer_of(task) if task.has_state(TaskState.WAITING) else None
             if timer is None:

@@ -2,6 +2,7 @@
 run in the sandbox (an evaluator process, see engine.bpmn.sandbox), and service tasks queue effects
 (notifications, labels, links, invoices) that the step applies in its transaction."""
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -40,7 +41,7 @@ _effects: ContextVar[list[Effect] | None] = ContextVar("supportflow_effects", de
 
 
 @contextmanager
-def collecting_effects():
+def collecting_effects() -> Iterator[list[Effect]]:
     """Collect the effects of service tasks run inside this block (per thread/context)."""
     effects: list[Effect] = []
     token = _effects.set(effects)

@@ -63,18 +63,18 @@ def _unsupported(document: ProcessDocument) -> list[dict]:
     problems = []
     gateways = {"exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway", "complexGateway"}
     for flow in document.root.iter(f"{{{BPMN_NS}}}sequenceFlow"):
-        source = document.elements.get(flow.get("sourceRef"))
+        source = document.elements.get(flow.get("sourceRef", ""))
         if flow.find(f"{{{BPMN_NS}}}conditionExpression") is not None and source and source.kind not in gateways:
             problems.append({"element": flow.get("id"), "message": (
                 f"The sequence flow leaving {source.name!r} has a condition; conditions on flows that leave a "
                 "task or an event are not supported, so put an exclusive gateway after it.")})
     for gateway in document.root.iter(f"{{{BPMN_NS}}}eventBasedGateway"):
-        targets = {f.get("targetRef") for f in document.root.iter(f"{{{BPMN_NS}}}sequenceFlow")
+        targets = {f.get("targetRef", "") for f in document.root.iter(f"{{{BPMN_NS}}}sequenceFlow")
                    if f.get("sourceRef") == gateway.get("id")}
         timers = [t for t in targets if document.root.xpath(
             "//bpmn:intermediateCatchEvent[@id=$id]/bpmn:timerEventDefinition", id=t, namespaces={"bpmn": BPMN_NS})]
         if len(timers) > 1:
-            name = document.elements[gateway.get("id")].name
+            name = document.elements[gateway.get("id", "")].name
             problems.append({"element": gateway.get("id"), "message": (
                 f"The event-based gateway {name!r} waits for {len(timers)} timers; it may wait for one timer "
                 "only (and any number of messages).")})
@@ -88,11 +88,11 @@ def parser_safe(root: etree._Element) -> tuple[etree._Element, dict[str, str]]:
     nodes = [el for el in root.iter(etree.Element)
              if etree.QName(el).namespace == BPMN_NS and etree.QName(el).localname in FLOW_NODE_TAGS and el.get("id")]
     node_ids = {id(el) for el in nodes}
-    other_ids = {el.get("id") for el in root.iter(etree.Element) if el.get("id") and id(el) not in node_ids}
-    taken = other_ids | {el.get("id") for el in nodes}
+    other_ids = {el.get("id", "") for el in root.iter(etree.Element) if el.get("id") and id(el) not in node_ids}
+    taken = other_ids | {el.get("id", "") for el in nodes}
     renames = {}
     for el in nodes:
-        old = el.get("id")
+        old = el.get("id", "")
         if old in _LIBRARY_NAMES or "." in old or old in other_ids:
             new = _fresh_id(old, taken)
             taken.add(new)
@@ -118,7 +118,7 @@ def _rewrite_references(root: etree._Element, renames: dict[str, str]) -> None:
             if value in renames:
                 el.set(attribute, renames[value])
         if etree.QName(el).localname in _REFERENCE_ELEMENTS and (el.text or "").strip() in renames:
-            el.text = renames[el.text.strip()]
+            el.text = renames[(el.text or "").strip()]
 
 
 def _merged(renamed: dict[str, dict[str, str]]) -> dict[str, str]:
@@ -137,7 +137,8 @@ def _restore_ids(specs: list, renamed: dict[str, str]) -> None:
 
 def _problem(err: Exception, renamed: dict[str, str]) -> dict:
     if isinstance(err, ValidationException):
-        element = renamed.get(getattr(err, "id", None), getattr(err, "id", None)) or None
+        error_id = getattr(err, "id", None)
+        element = (renamed.get(error_id, error_id) if error_id else None) or None
         message = _sentence(err, element)
         line = getattr(err, "line_number", None)
         if line:

@@ -117,9 +117,10 @@ def _check_calls(doc: ProcessDocument, known_processes: set[str]) -> list[dict]:
 
 
 def _owner_id(node: etree._Element) -> str | None:
-    while node is not None and node.get("id") is None:
-        node = node.getparent()
-    return node.get("id") if node is not None else None
+    owner: etree._Element | None = node
+    while owner is not None and owner.get("id") is None:
+        owner = owner.getparent()
+    return owner.get("id") if owner is not None else None
 
 
 def _check_expressions(doc: ProcessDocument, sandbox: Sandbox) -> list[dict]:
@@ -246,7 +247,8 @@ def _names(source: str, mode: str) -> tuple[set[str], set[str]]:
         tree = ast.parse(source, mode=mode)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return set(), set()
-    read, bound = set(), set()
+    read: set[str] = set()
+    bound: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
             (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)

@@ -8,7 +8,7 @@ import keyword
 import math
 from collections.abc import Callable
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeGuard, cast
 
 from marshmallow import Schema, ValidationError
 
@@ -57,7 +57,7 @@ class FormDefinition:
         form_fields = [item for item in read if isinstance(item, FormField)]
         _check_keys(form_fields, problems)
         hide_order = _hide_order(hides, {field.key for field in form_fields}, problems)
-        if problems:
+        if problems or parsed is None:  # no parsed form without a problem saying why
             raise InvalidDefinition([{"element": element, "message": message} for message in problems])
         return cls(element=element, schema=parsed, components=read, hide_order=hide_order)
 
@@ -78,7 +78,8 @@ class FormDefinition:
             loaded, errors = self._schema.load(given), {}
         except ValidationError as error:
             loaded = error.valid_data or {}
-            errors = {str(key): list(messages) for key, messages in error.messages.items()}
+            by_field = cast(dict, error.messages)  # a schema's errors are by field
+            errors = {str(key): list(messages) for key, messages in by_field.items()}
         hidden = self._hidden_keys(loaded)
         cleaned = {}
         for field in self.fields:
@@ -126,7 +127,7 @@ def _read_component(component: Any, index: int, problems: list[str]
     kind = component.get("type")
     if kind == "text":
         hide = _read_hide(component, where, problems)
-        return FormText(str(component.get("text") or ""), hide and hide.source), hide
+        return FormText(str(component.get("text") or ""), hide.source if hide else None), hide
     if kind not in _READERS:
         supported = ", ".join(["text", *_READERS])
         problems.append(f"{where} has the unsupported type {kind!r}; use one of: {supported}.")
@@ -142,7 +143,7 @@ def _read_component(component: Any, index: int, problems: list[str]
     hide = _read_hide(component, where, problems)
     field = FormField(
         key=key, type=kind, label=str(component.get("label") or key),
-        required=_read_required(rules, where, problems), hide_expression=hide and hide.source,
+        required=_read_required(rules, where, problems), hide_expression=hide.source if hide else None,
         description=component.get("description"), default=_read_default(component),
         **_READERS[kind](component, rules, where, problems),
     )
@@ -155,7 +156,7 @@ def _read_default(component: dict) -> str | int | float | bool | None:
     return default if isinstance(default, str | int | float | bool) else None
 
 
-def _key_is_valid(key: Any, where: str, problems: list[str]) -> bool:
+def _key_is_valid(key: Any, where: str, problems: list[str]) -> TypeGuard[str]:
     if not isinstance(key, str) or not key:
         problems.append(f"{where} has no key.")
     elif not key.isidentifier() or keyword.iskeyword(key):

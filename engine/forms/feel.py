@@ -54,12 +54,13 @@ def parse_hide_expression(source: str) -> HideExpression:
 
 def _tokenize(text: str) -> list[tuple[str, Any, str, int]]:
     """(kind, value, text, 1-based position) tuples after the leading "="; keywords are their own kind."""
-    tokens, pos = [], _SPACE.match(text, 1).end()
+    tokens: list[tuple[str, Any, str, int]] = []
+    pos = _skip_space(text, 1)
     while pos < len(text):
         match = _TOKEN.match(text, pos)
         if match is None:
             raise FeelSyntaxError(f"Unexpected character {text[pos]!r} at position {pos + 1}.")
-        kind, word = match.lastgroup, match.group()
+        kind, word = match.lastgroup or "", match.group()  # every alternative of _TOKEN is a named group
         value: Any = word
         if kind == "number":
             value = float(word) if "." in word else int(word)
@@ -68,9 +69,15 @@ def _tokenize(text: str) -> list[tuple[str, Any, str, int]]:
         elif kind == "op" or word in KEYWORDS:
             kind = word
         tokens.append((kind, value, word, pos + 1))
-        pos = _SPACE.match(text, match.end()).end()
+        pos = _skip_space(text, match.end())
     tokens.append(("end", None, "", len(text) + 1))
     return tokens
+
+
+def _skip_space(text: str, pos: int) -> int:
+    """Where the white space from `pos` on ends."""
+    space = _SPACE.match(text, pos)  # always a match: \s* matches the empty string too
+    return space.end() if space else pos
 
 
 def _string_literal(word: str, pos: int) -> str:

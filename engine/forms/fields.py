@@ -55,7 +55,8 @@ class _NumberField(fields.Field):
 
 
 def _decimals(value: float) -> int:
-    return max(0, -Decimal(repr(value)).normalize().as_tuple().exponent)
+    exponent = Decimal(repr(value)).normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0  # a finite value's exponent is a number
 
 
 class _CheckboxField(fields.Field):
@@ -116,9 +117,10 @@ def pattern_message(description) -> str:
 
 def marshmallow_field(field: FormField) -> fields.Field:
     # attribute/data_key keep keys such as "Meta" from colliding with the Schema class itself
-    common = {"attribute": field.key, "data_key": field.key, "allow_none": True}
+    common: dict[str, Any] = {"attribute": field.key, "data_key": field.key, "allow_none": True}
     if field.type in DEFAULT_MAX_LENGTH:
-        rules = _TextRules(field.min_length, field.max_length, field.pattern, field.validation_type,
+        max_length = field.max_length if field.max_length is not None else DEFAULT_MAX_LENGTH[field.type]
+        rules = _TextRules(field.min_length, max_length, field.pattern, field.validation_type,
                            pattern_message(field.description))
         return _TextField(validate=rules, **common)
     if field.type == "number":

@@ -5,6 +5,7 @@ import ipaddress
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeGuard
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -75,7 +76,9 @@ def create_user(sf: Supportflow, username: str, password: str, roles: list[str],
         user_id = account_store.insert_user(conn, username=username, display_name=display_name or username,
                                     email=email, password_hash=_hasher.hash(password),
                                     organisation_id=org_id, roles=sorted(set(roles)))
-        return _actor(account_store.user_by_id(conn, user_id))
+        user = account_store.user_by_id(conn, user_id)
+        assert user is not None  # inserted just now
+        return _actor(user)
 
 
 def user_exists(sf: Supportflow, username: str) -> bool:
@@ -144,7 +147,7 @@ def _user_key(username: str) -> str:
     return username.casefold()[:100]
 
 
-def _password_fits(row: dict | None, password: str) -> bool:
+def _password_fits(row: dict | None, password: str) -> TypeGuard[dict]:
     """Verify against a dummy hash when there is no such user: the answer takes as long either way."""
     try:
         _hasher.verify(row["password_hash"] if row else _DUMMY_HASH, password)

@@ -3,6 +3,8 @@ priority (critical first), then age (oldest first), then estimated effort (small
 Which task shows in which column, and which task's data holds the estimate, the diagrams say (the properties
 board_column and offer=estimate, docs/PROCESS_CONVENTIONS.md): no task id is named here."""
 
+from typing import Any
+
 from engine.domain import BOARD_COLUMNS, PRIORITIES, ticket_number
 from engine.errors import Forbidden
 from engine.services.accounts import Actor
@@ -21,7 +23,8 @@ def developer_board(sf: Supportflow, actor: Actor) -> list[dict]:
     """[{id, title, tiles}] in board order; a tile is an open task dict (without its form) plus `hours`."""
     if "developer" not in actor.roles:
         raise Forbidden("The board shows the developers' work; it is for developers.")
-    columns = {column: {"id": column, "title": COLUMN_TITLES[column], "tiles": []} for column in BOARD_COLUMNS}
+    columns: dict[str, dict[str, Any]] = {column: {"id": column, "title": COLUMN_TITLES[column], "tiles": []}
+                                          for column in BOARD_COLUMNS}
     open_tasks = [task for task in inbox(sf, actor, limit=MAX_TILES)
                   if task["role"] == "developer" and task["board_column"] in columns]
     hours = _estimated_hours(sf, {ticket_number(t["ticket_key"]) for t in open_tasks if t["ticket_key"]})
@@ -40,11 +43,12 @@ def _board_order(tile: dict) -> tuple:
             hours is None, hours or 0)
 
 
-def _estimated_hours(sf: Supportflow, ticket_ids: set[int]) -> dict[int, float]:
+def _estimated_hours(sf: Supportflow, ticket_ids: set[int | None]) -> dict[int | None, float]:
     """The hours of each ticket's latest estimate: the data of a task marked offer=estimate in any deployed
     version, so that a ticket whose instance runs an older version finds its estimate too."""
     with sf.db.read() as conn:
         estimate_tasks = sf.definitions.offer_steps(conn, "estimate")
-        estimates = board_store.latest_task_data(conn, ticket_ids, estimate_tasks)
+        estimates = board_store.latest_task_data(conn, {number for number in ticket_ids if number is not None},
+                                                 estimate_tasks)
     return {ticket_id: data["hours"] for ticket_id, data in estimates.items()
             if isinstance(data.get("hours"), int | float) and not isinstance(data.get("hours"), bool)}

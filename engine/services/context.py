@@ -9,6 +9,7 @@ from engine.bpmn.runtime import Runtime
 from engine.bpmn.sandbox import Sandbox
 from engine.clock import Clock
 from engine.services.cache import WorkflowCache
+from engine.services.definitions import DefinitionRegistry
 from engine.services.observer import Observer
 from engine.store.database import Database
 
@@ -26,14 +27,11 @@ class Supportflow:
     runtime: Runtime = field(default_factory=lambda: Runtime(Sandbox()))
     workflows: WorkflowCache = field(default_factory=WorkflowCache)
     processes_dir: Path = DEFAULT_PROCESSES_DIR
-    definitions: "object" = None  # DefinitionRegistry, set in __post_init__ (it needs the db)
+    definitions: DefinitionRegistry = field(init=False)  # set in __post_init__ (it needs the db)
     observer: Observer = field(default_factory=Observer)  # told about every step (metrics)
 
-    def __post_init__(self):
-        from engine.services.definitions import DefinitionRegistry
-
-        if self.definitions is None:
-            self.definitions = DefinitionRegistry(self.db)
+    def __post_init__(self) -> None:
+        self.definitions = DefinitionRegistry(self.db)
 
 
 def open_supportflow(database_url: str | None = None, *, clock: Clock | None = None) -> Supportflow:

@@ -94,6 +94,7 @@ def add_attachment(sf: Supportflow, actor: Actor, key: str, filename: str | None
                        "internal": internal},
         }])
         row = conversation_store.attachment_row(conn, ticket["id"], attachment_id)
+    assert row is not None  # inserted just now
     return attachment_view(row)
 
 

@@ -3,6 +3,7 @@ links, invoices. A bad value that came from a form field is that field's validat
 
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from engine.bpmn.scripting import Effect
 from engine.domain import ticket_key, ticket_number
@@ -11,13 +12,14 @@ from engine.services.context import Supportflow
 from engine.services.notifications import TEMPLATES, render
 from engine.store import accounts, history
 from engine.store import tickets as ticket_store
+from engine.store.records import TicketRow
 
 
-def apply_effects(sf: Supportflow, conn, ticket: dict, effects: list[Effect], now: datetime,
+def apply_effects(sf: Supportflow, conn, ticket: TicketRow, effects: list[Effect], now: datetime,
                   changes: dict) -> list[dict]:
     """Apply effects in order; returns their audit events. Ticket column changes go into `changes`."""
     events = []
-    canonical = {}  # form fields a link read a ticket key from, as that key reads (sup-1 -> SUP-1)
+    canonical: dict[str, Any] = {}  # form fields a link read a ticket key from, as that key reads (sup-1 -> SUP-1)
     for effect in effects:
         if canonical:
             effect = replace(effect, data={**effect.data, **canonical})
@@ -68,6 +70,7 @@ def _link(conn, ticket, effect: Effect, now, _changes) -> dict:
         source = effect.sources.get("target", "")
         field = source if source.isidentifier() else "target"
         raise InvalidInput({field: [problem]})
+    assert number is not None  # else there was a problem
     kind = str(effect.params["kind"])
     ticket_store.add_link(conn, ticket["id"], kind, number, now)
     return {"kind": kind, "target": ticket_key(number)}

@@ -3,6 +3,7 @@ gauges (open tasks per role, due timers, outbox backlog, instances per status, h
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from engine.services.context import Supportflow
 from engine.store import instances as instance_store
@@ -17,7 +18,8 @@ class Health:
 
 
 def check(sf: Supportflow, *, max_heartbeat_age: timedelta) -> Health:
-    checks, reasons = {}, []
+    checks: dict[str, dict[str, Any]] = {}
+    reasons: list[str] = []
     try:
         pending = schema.pending_revisions(sf.db)
         with sf.db.read() as conn:

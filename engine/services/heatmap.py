@@ -21,7 +21,8 @@ def heatmap(sf: Supportflow, actor: Actor, process_id: str, number: int) -> dict
         if row is None:
             raise NotFound(f"There is no version {number} of the process {process_id!r}.")
         version_id = row["id"]
-        runs, instances = Counter(), defaultdict(set)
+        runs: Counter[str] = Counter()
+        instances: defaultdict[str, set[int]] = defaultdict(set)
         for instance_id, pinned, path in history.step_paths(conn):
             if pinned.get(process_id) != version_id:
                 continue

@@ -27,7 +27,7 @@ def check_input(data) -> None:
     or when data nests deeper than
     MAX_DEPTH; the errors sit where the text does, as marshmallow's nested errors do."""
     errors: dict = {}
-    pending = [(data, ())]
+    pending: list[tuple[object, tuple[str, ...]]] = [(data, ())]
     while pending:  # a loop, not recursion: the input decides how deep this goes
         value, path = pending.pop()
         if len(path) > MAX_DEPTH:

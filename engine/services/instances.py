@@ -1,7 +1,9 @@
 """What ops staff do with running instances: look inside, suspend, resume, terminate, retry."""
 
 from collections import Counter
+from collections.abc import Mapping
 from datetime import UTC
+from typing import Any
 
 from marshmallow import Schema, fields, validate
 
@@ -14,6 +16,7 @@ from engine.services.inputs import load_input
 from engine.store import definitions as definition_store
 from engine.store import history
 from engine.store import instances as instance_store
+from engine.store.records import FailedStep, InstanceHead, TaskRow
 
 INSTANCE_STATUSES = ("running", "waiting", "completed", "error", "suspended", "terminated")
 
@@ -48,7 +51,7 @@ class BulkActionSchema(Schema):
     reason = fields.String(load_default=None, validate=validate.Length(max=2000))
 
 
-def _head(conn, instance_id: int) -> dict:
+def _head(conn, instance_id: int) -> InstanceHead:
     head = instance_store.instance_head(conn, instance_id)
     if head is None:
         raise NotFound(f"There is no instance {instance_id}.")
@@ -100,7 +103,7 @@ def list_instances(sf: Supportflow, actor: Actor, filters, *, with_tasks: bool =
     return summaries
 
 
-def _open_task_names(conn, rows: list[dict]) -> dict[int, list[str]]:
+def _open_task_names(conn, rows: list[InstanceHead]) -> dict[int, list[str]]:
     """{instance id: names of its open tasks} for one page of instances."""
     names: dict[int, list[str]] = {}
     for instance_id, name in instance_store.open_task_names(conn, [row["id"] for row in rows]):
@@ -123,7 +126,7 @@ def error_inbox(sf: Supportflow, actor: Actor) -> list[dict]:
         rows = instance_store.instances_in_error(conn)
     groups: dict[tuple, dict] = {}
     for row in rows:
-        error = row["last_error"] or {}
+        error: Mapping[str, Any] = row["last_error"] or {}
         key = (_failing_process(sf, row, error.get("element")), error.get("element"))
         group = groups.setdefault(key, {"process_id": key[0], "element": key[1], "instances": []})
         group["instances"].append({
@@ -133,7 +136,7 @@ def error_inbox(sf: Supportflow, actor: Actor) -> list[dict]:
                   key=lambda g: (-g["count"], g["process_id"], g["element"] or ""))
 
 
-def _failing_process(sf: Supportflow, row: dict, element: str | None) -> str:
+def _failing_process(sf: Supportflow, row: InstanceHead, element: str | None) -> str:
     """The process whose diagram holds the failing element: the instance's own, or one it called."""
     pinned = row["pinned_versions"]
     for process_id in (row["process_id"], *sorted(set(pinned) - {row["process_id"]})):
@@ -173,11 +176,11 @@ def edit_data(sf: Supportflow, actor: Actor, instance_id: int, data) -> dict:
     return instance_view(sf, actor, instance_id)
 
 
-def _error_after_edit(error: dict, changes: dict) -> dict:
+def _error_after_edit(error: FailedStep | None, changes: dict) -> FailedStep | None:
     """An instance in error stays in error after a data edit, so that its failed step can be retried; a
     failed completion is then retried with the edited values of the fields it submitted."""
-    retry_of = error.get("retry")
-    if retry_of and retry_of.get("action") == "complete":
+    retry_of = error.get("retry") if error else None
+    if error and retry_of and retry_of["action"] == "complete":
         data = {**retry_of.get("data", {}), **{k: v for k, v in changes.items() if k in retry_of.get("data", {})}}
         error = {**error, "retry": {**retry_of, "data": data}}
     return error
@@ -204,7 +207,7 @@ def bulk(sf: Supportflow, actor: Actor, data) -> list[dict]:
     return results
 
 
-def _with_version(sf: Supportflow, head: dict) -> dict:
+def _with_version(sf: Supportflow, head: InstanceHead) -> dict:
     return {**head, "version": sf.definitions.deployed(head["version_id"]).version}
 
 
@@ -273,7 +276,7 @@ def _active_elements(main: str, documents: dict, ready: list[dict], element_runs
 
 def _element_runs(events: list[dict]) -> list[dict]:
     """How often each element ran in this instance, from the paths its steps took (its audit trail)."""
-    runs = Counter()
+    runs: Counter[tuple[str, str]] = Counter()
     for event in events:
         if event["kind"] in history.STEP_KINDS:
             runs.update(tuple(item) for item in (event["detail"] or {}).get("path", []))
@@ -281,7 +284,7 @@ def _element_runs(events: list[dict]) -> list[dict]:
             for (process, element), count in sorted(runs.items())]
 
 
-def _task(sf: Supportflow, row: dict) -> dict:
+def _task(sf: Supportflow, row: TaskRow) -> dict:
     return {"id": row["id"], "task": row["element"], "name": row["name"], "role": row["role"],
             "process_id": sf.definitions.deployed(row["process_version_id"]).process_id,
             "state": row["state"], "created_at": row["created_at"].isoformat(),
@@ -351,7 +354,7 @@ def _retry(sf: Supportflow, actor: Actor, instance_id: int) -> None:
     _require_ops(actor)
     with sf.db.read() as conn:
         head = _head(conn, instance_id)
-        retry_of = (head["last_error"] or {}).get("retry")
+        retry_of = head["last_error"].get("retry") if head["last_error"] else None
         if head["status"] != "error" or not retry_of:
             raise Conflict("Only an instance whose last step failed can be retried.")
         task = instance_store.task_row(conn, retry_of["task_id"]) if retry_of["action"] == "complete" else None

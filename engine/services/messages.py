@@ -4,6 +4,7 @@ the message's payload lands in the data of the path it takes. Reopen, withdraw, 
 are all messages that supportflow sends; see docs/PROCESS_CONVENTIONS.md for their names."""
 
 from collections.abc import Callable
+from typing import cast
 
 from engine.errors import Conflict, InvalidInput
 from engine.services import steps
@@ -28,12 +29,15 @@ def deliver(sf: Supportflow, *, name: str, payload: dict, actor_id: int | None, 
         raise ValueError("Name either the instance or the ticket a message goes to.")
 
     def build(conn) -> steps.Step:
-        target = instance_id if instance_id is not None else _running_instance_of(conn, ticket_id)
+        # One of the two is given (checked above).
+        target = instance_id if instance_id is not None else _running_instance_of(conn, cast(int, ticket_id))
         if prepare is not None:
             prepare(conn)
         return message_step(sf, target, name, payload, actor_id, detail)
 
-    return steps.advance(sf, build, respond=respond, kind=MESSAGE_DELIVERED)
+    applied = steps.advance(sf, build, respond=respond, kind=MESSAGE_DELIVERED)
+    assert applied is not None  # a delivery always steps: its action never finds nothing to do
+    return applied
 
 
 def message_step(sf: Supportflow, instance_id: int, name: str, payload: dict, actor_id: int | None,
@@ -49,8 +53,8 @@ def message_step(sf: Supportflow, instance_id: int, name: str, payload: dict, ac
 
 
 def _running_instance_of(conn, ticket_id: int) -> int:
-    heads = [instance_store.instance_head(conn, iid) for iid in instance_store.instance_ids_of_ticket(conn, ticket_id)]
-    heads = [head for head in heads if head is not None]
+    found = [instance_store.instance_head(conn, iid) for iid in instance_store.instance_ids_of_ticket(conn, ticket_id)]
+    heads = [head for head in found if head is not None]
     if not heads:
         raise Conflict("This ticket has no process to send a message to.")
     running = [head for head in heads if head["status"] not in _FINISHED]

@@ -14,6 +14,7 @@ from engine.services.processes import require_roles
 from engine.store import definitions as definition_store
 from engine.store import history
 from engine.store import instances as instance_store
+from engine.store.records import InstanceHead
 
 
 class MigrationSchema(Schema):
@@ -28,8 +29,9 @@ def migrate_instances(sf: Supportflow, actor: Actor, process_id: str, data) -> d
     require_roles(actor, {"process_owner", "ops"}, "migrate running instances")
     request = load_input(MigrationSchema(), data)
     with sf.db.read() as conn:
-        versions = [definition_store.version_by_number(conn, process_id, n) for n in (request["from_"], request["to"])]
-        if None in versions:
+        found = [definition_store.version_by_number(conn, process_id, n) for n in (request["from_"], request["to"])]
+        versions = [version for version in found if version is not None]
+        if len(versions) < len(found):
             raise NotFound(f"Both versions {request['from_']} and {request['to']} of {process_id!r} must exist.")
         # The instances that run in the from-version now, as the Processes page counts them: one that left a
         # called process (or has not reached it) has nothing in it to move.
@@ -40,7 +42,8 @@ def migrate_instances(sf: Supportflow, actor: Actor, process_id: str, data) -> d
             "instances": results}
 
 
-def _one(sf: Supportflow, actor: Actor, head: dict, process_id: str, versions: list[dict], dry_run: bool) -> dict:
+def _one(sf: Supportflow, actor: Actor, head: InstanceHead, process_id: str, versions: list[dict],
+         dry_run: bool) -> dict:
     result = {"id": head["id"], "ticket_key": ticket_key(head["ticket_id"]) if head["ticket_id"] else None}
     pinned = {**head["pinned_versions"], process_id: versions[1]["id"]}
     try:
@@ -55,11 +58,11 @@ def _one(sf: Supportflow, actor: Actor, head: dict, process_id: str, versions: l
     return {**result, "can_move": True, "moved": True, "problems": []}
 
 
-def _move(sf: Supportflow, actor: Actor, head: dict, pinned: dict, bundle, process_id: str, versions) -> None:
+def _move(sf: Supportflow, actor: Actor, head: InstanceHead, pinned: dict, bundle, process_id: str, versions) -> None:
     now = sf.clock.now()
     with sf.db.write() as conn:
         current = instance_store.instance_head(conn, head["id"])
-        if current["revision"] != head["revision"]:
+        if current is None or current["revision"] != head["revision"]:
             raise Conflict("The instance moved on while it was checked; run the migration again.")
         workflow = migrate(sf.runtime, instance_store.instance_state(conn, head["id"]), bundle)
         if not instance_store.update_instance(conn, head["id"], current["revision"], state=sf.runtime.dump(workflow),

@@ -3,7 +3,6 @@ delivery date) with the offer text the product owner approved it with. Read from
 customer's view of the trail hides what staff entered. Which tasks estimate and approve, the diagrams say (the
 property offer = estimate / approval, docs/PROCESS_CONVENTIONS.md), in any version the ticket's instance ran."""
 
-from engine.domain import ticket_number
 from engine.services.accounts import Actor
 from engine.services.context import Supportflow
 from engine.services.tickets import visible_ticket
@@ -17,8 +16,8 @@ def current_offer(sf: Supportflow, actor: Actor, key: str) -> dict | None:
     """{hours, cost, delivery_date, offer_text} of the ticket's latest estimate, or None when there is none.
     Customers only see an estimate once it was approved; staff see it before (offer_text is None then)."""
     with sf.db.read() as conn:
-        visible_ticket(conn, actor, key)  # NotFound for a ticket the actor may not see
-        events = history.events_of_ticket(conn, ticket_number(key))
+        number = visible_ticket(conn, actor, key)["id"]  # NotFound for a ticket the actor may not see
+        events = history.events_of_ticket(conn, number)
         estimates = sf.definitions.offer_steps(conn, "estimate")
         approvals = sf.definitions.offer_steps(conn, "approval")
     offer, approved = None, False

@@ -20,6 +20,7 @@ from engine.services.tickets import (
 )
 from engine.store import history
 from engine.store import tickets as ticket_store
+from engine.store.records import TicketRow
 
 FOLLOW_UP_TITLE = "Follow-up to {key}: {title}"
 MAX_TITLE = 200
@@ -53,7 +54,7 @@ def follow_up(sf: Supportflow, actor: Actor, key: str, data) -> dict:
     return reopen(sf, actor, key, data)
 
 
-def comment_on_closed(sf: Supportflow, actor: Actor, ticket: dict, body: str, insert_comment) -> dict:
+def comment_on_closed(sf: Supportflow, actor: Actor, ticket: TicketRow, body: str, insert_comment) -> dict:
     """A customer's public comment on a closed ticket: it reopens the ticket within the window (the comment
     and the reopen in one step), else opens a follow-up ticket. `insert_comment(conn, now)` writes the
     comment in the caller's transaction and returns its id. Returns {"comment_id", "reopened": True} or
@@ -72,11 +73,11 @@ def comment_on_closed(sf: Supportflow, actor: Actor, ticket: dict, body: str, in
     with sf.db.write() as conn:
         now = sf.clock.now()
         comment_id = insert_comment(conn, now)
-        number = open_follow_up(sf, conn, actor, ticket_store.ticket_row(conn, ticket["id"]), body, now)
+        number = open_follow_up(sf, conn, actor, visible_ticket(conn, actor, key), body, now)
     return {"comment_id": comment_id, "follow_up": ticket_key(number)}
 
 
-def open_follow_up(sf: Supportflow, conn, actor: Actor, ticket: dict, description: str, now) -> int:
+def open_follow_up(sf: Supportflow, conn, actor: Actor, ticket: TicketRow, description: str, now) -> int:
     key = ticket_key(ticket["id"])
     title = FOLLOW_UP_TITLE.format(key=key, title=ticket["title"])
     if len(title) > MAX_TITLE:
@@ -105,7 +106,7 @@ def _deliver_reopen(sf: Supportflow, actor: Actor, key: str, reason: str, check,
     return applied.answer
 
 
-def _closed_ticket(conn, actor: Actor, key: str) -> dict:
+def _closed_ticket(conn, actor: Actor, key: str) -> TicketRow:
     ticket = visible_ticket(conn, actor, key)
     if not (actor.is_staff or "customer" in actor.roles):
         raise Forbidden("Only the ticket's customer or staff reopen a ticket.")

@@ -4,9 +4,10 @@ with the optimistic revision check, user-task rows, ticket status, audit trail, 
 nothing at all. A failed step is recorded on the instance afterwards, in a transaction of its own."""
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, TypedDict, cast
 
 from engine.bpmn.runtime import StepOutcome
 from engine.domain import TICKET_FIELDS_FROM_TASKS, role_for_lane
@@ -16,6 +17,7 @@ from engine.services.effects import apply_effects
 from engine.store import history
 from engine.store import instances as instance_store
 from engine.store import tickets as ticket_store
+from engine.store.records import FailedStep, InstanceHead, Retry, TaskRow, TicketRow
 
 # workflow, now -> outcome (None: nothing to do, e.g. a timer no longer pending)
 Action = Callable[[object, datetime], StepOutcome | None]
@@ -29,13 +31,13 @@ class Step:
     action: Action
     kind: str  # audit kind of the step's main event: task_completed, timer_fired, ...
     actor_id: int | None = None
-    task: dict | None = None  # the open task row being completed
+    task: TaskRow | None = None  # the open task row being completed
     data: dict = field(default_factory=dict)
-    retry: dict | None = None  # stored in last_error so ops can retry a failed step
+    retry: Retry | None = None  # stored in last_error so ops can retry a failed step
     detail: dict = field(default_factory=dict)
     # An ops repair (a data edit) on an instance in error: given the instance's head, the last_error it keeps
     # so that the failed step can still be retried. None: the step clears the error like any other.
-    keep_error: Callable[[dict], dict] | None = None
+    keep_error: Callable[[InstanceHead], FailedStep | None] | None = None
 
 
 @dataclass
@@ -44,18 +46,30 @@ class Applied:
 
     ticket_id: int | None
     outcome: StepOutcome
-    ticket: dict | None = None  # the ticket row as the step left it
-    answer: object = None  # what `respond` built inside the step's transaction
+    ticket: TicketRow | None = None  # the ticket row as the step left it
+    answer: Any = None  # what `respond` built inside the step's transaction
 
 
-def advance(sf: Supportflow, step: Step | Callable, *, respond: Callable | None = None,
+# A function of the step's connection that builds its Step, or None when there is nothing to do.
+StepBuilder = Callable[[Any], Step | None]
+
+
+class _Placed(TypedDict):
+    """What a step's writes need of the instance's head (an InstanceHead has it all)."""
+
+    id: int
+    ticket_id: int | None
+    pinned_versions: dict[str, int]
+
+
+def advance(sf: Supportflow, step: Step | StepBuilder, *, respond: Callable | None = None,
             kind: str | None = None) -> Applied | None:
     """Run one step in one transaction. `step` may be a function of the connection that builds the Step
     (so the caller's own checks — or a worker's claim — read in the same transaction; it may return None
     when there is nothing to do); `respond(conn, applied)` builds the answer in it too. `kind` names the
     step for the metrics when the builder itself refuses (e.g. a task someone else completed: a conflict)."""
     started = time.perf_counter()
-    seen = {"kind": getattr(step, "kind", kind), "result": "error"}
+    seen: dict[str, Any] = {"kind": getattr(step, "kind", kind), "result": "error"}
     try:
         applied = _advance(sf, step, respond, seen)
         seen["result"] = "noop" if applied is None else "ok"
@@ -74,19 +88,20 @@ def advance(sf: Supportflow, step: Step | Callable, *, respond: Callable | None 
             sf.observer.step_finished(seen["kind"], time.perf_counter() - started, seen["result"])
 
 
-def _advance(sf: Supportflow, step: Step | Callable, respond: Callable | None, seen: dict) -> Applied | None:
+def _advance(sf: Supportflow, step: Step | StepBuilder, respond: Callable | None,
+             seen: dict[str, Any]) -> Applied | None:
     now = sf.clock.now()
-    instance_id = None
+    instance_id: int | None = None
     try:
         with sf.db.write() as conn:
             if not isinstance(step, Step):
-                step = step(conn)
-                if step is None:
+                built = step(conn)
+                if built is None:
                     return None
+                step = built
                 seen["kind"] = step.kind
             instance_id = step.instance_id
-            head = instance_store.instance_head(conn, step.instance_id)
-            _check_can_step(head, step)
+            head = _check_can_step(instance_store.instance_head(conn, step.instance_id), step)
             workflow = sf.workflows.take(head["id"], head["revision"])
             if workflow is None:
                 bundle = sf.definitions.bundle(head["process_id"], head["pinned_versions"])
@@ -109,8 +124,9 @@ def _advance(sf: Supportflow, step: Step | Callable, respond: Callable | None, s
             if respond is not None:
                 applied.answer = respond(conn, applied)
     except StepFailed as err:
-        sf.workflows.forget(instance_id)
-        _record_failure(sf, step, err, now)
+        if isinstance(step, Step):  # else the builder failed: there is no step to record
+            sf.workflows.forget(step.instance_id)
+            _record_failure(sf, step, err, now)
         raise
     except BaseException:
         if instance_id is not None:
@@ -120,7 +136,7 @@ def _advance(sf: Supportflow, step: Step | Callable, respond: Callable | None, s
     return applied
 
 
-def _check_can_step(head: dict | None, step: Step) -> None:
+def _check_can_step(head: InstanceHead | None, step: Step) -> InstanceHead:
     if head is None:
         raise NotFound(f"There is no instance {step.instance_id}.")
     if head["status"] == "suspended":
@@ -130,6 +146,7 @@ def _check_can_step(head: dict | None, step: Step) -> None:
         raise Conflict(f"This ticket's process is {head['status']}; nothing more can happen in it.")
     if step.task is not None and step.task["state"] != "open":
         raise Conflict("This task was completed by someone else meanwhile; your input was not saved.")
+    return head
 
 
 def start_instance(sf: Supportflow, conn, *, process_id: str, ticket_id: int | None, data: dict,
@@ -143,15 +160,15 @@ def start_instance(sf: Supportflow, conn, *, process_id: str, ticket_id: int | N
         outcome = sf.runtime.run(workflow, now)
     except StepFailed as err:
         unstarted = sf.runtime.dump(sf.runtime.new(bundle, data))  # built again: the failed run changed it
-        error = {"message": str(err), "element": err.element, "line": err.line, "at": now.isoformat(),
-                 "step": "ticket_created", "retry": {"action": "start"}}
+        error = FailedStep(message=str(err), element=err.element, line=err.line, at=now.isoformat(),
+                           step="ticket_created", retry={"action": "start"})
         instance_id = instance_store.insert_instance(
             conn, process_id=process_id, version_id=pinned[process_id], pinned_versions=pinned,
             ticket_id=ticket_id, status="error", last_error=error, state=unstarted, revision=1, step_count=1,
             created_at=now, updated_at=now)
         # Unstarted, it runs in its own process only.
         instance_store.set_running_processes(conn, instance_id, {process_id: pinned[process_id]})
-        head = {"id": instance_id, "ticket_id": ticket_id}
+        head = _Placed(id=instance_id, ticket_id=ticket_id, pinned_versions=pinned)
         history.append_events(conn, [
             _event(head, actor_id, now, "ticket_created", None, {**detail, "path": []}),
             _event(head, actor_id, now, "step_failed", err.element, {"message": str(err), "line": err.line})])
@@ -160,7 +177,7 @@ def start_instance(sf: Supportflow, conn, *, process_id: str, ticket_id: int | N
         conn, process_id=process_id, version_id=pinned[process_id], pinned_versions=pinned,
         ticket_id=ticket_id, status="completed" if outcome.finished else "waiting",
         state=sf.runtime.dump(workflow), revision=1, step_count=1, created_at=now, updated_at=now)
-    head = {"id": instance_id, "pinned_versions": pinned, "ticket_id": ticket_id, "process_id": process_id}
+    head = _Placed(id=instance_id, ticket_id=ticket_id, pinned_versions=pinned)
     _track_processes(sf, conn, head, workflow)
     _apply(sf, conn, head, Step(instance_id, lambda *_: None, "ticket_created", actor_id, data=data,
                                 detail=detail), outcome, now)
@@ -168,14 +185,15 @@ def start_instance(sf: Supportflow, conn, *, process_id: str, ticket_id: int | N
     return instance_id
 
 
-def _track_processes(sf: Supportflow, conn, head: dict, workflow) -> None:
+def _track_processes(sf: Supportflow, conn, head: _Placed, workflow) -> None:
     """Which processes run in the instance now, for the counts and filters by process (read without workflows)."""
     pinned = head["pinned_versions"]
     instance_store.set_running_processes(conn, head["id"], {process_id: pinned[process_id] for process_id
                                                    in sf.runtime.running_processes(workflow) if process_id in pinned})
 
 
-def _apply(sf: Supportflow, conn, head: dict, step: Step, outcome: StepOutcome, now: datetime) -> dict | None:
+def _apply(sf: Supportflow, conn, head: _Placed, step: Step, outcome: StepOutcome,
+           now: datetime) -> TicketRow | None:
     """Write what the step did; returns the ticket row as it now stands."""
     ticket_id, pinned = head["ticket_id"], head["pinned_versions"]
     events = [_event(head, step.actor_id, now, step.kind, step.task["element"] if step.task else None,
@@ -184,14 +202,16 @@ def _apply(sf: Supportflow, conn, head: dict, step: Step, outcome: StepOutcome, 
     ticket = None
     if ticket_id is not None:
         ticket = ticket_store.ticket_row(conn, ticket_id)
+        assert ticket is not None  # the instance's ticket: a foreign key, and tickets are never deleted
         changes = _ticket_changes(sf, pinned, ticket, step, outcome)
         events += apply_effects(sf, conn, ticket, outcome.effects, now, changes)
         if changes:
             ticket_store.update_ticket(conn, ticket_id, **changes, updated_at=now)
+            before: Mapping[str, object] = ticket
             events += [_event(head, step.actor_id, now, "ticket_changed", None,
-                              {key: {"from": _jsonable(ticket[key]), "to": _jsonable(value)}
+                              {key: {"from": _jsonable(before[key]), "to": _jsonable(value)}
                                for key, value in changes.items()})]
-            ticket = {**ticket, **changes}
+            ticket = cast(TicketRow, {**ticket, **changes})  # changes name ticket columns only
         else:
             ticket_store.update_ticket(conn, ticket_id, updated_at=now)
     for event in events[1:]:
@@ -205,7 +225,7 @@ def _apply(sf: Supportflow, conn, head: dict, step: Step, outcome: StepOutcome, 
     return ticket
 
 
-def _sync_tasks(conn, head: dict, step: Step, outcome: StepOutcome, now: datetime) -> None:
+def _sync_tasks(conn, head: _Placed, step: Step, outcome: StepOutcome, now: datetime) -> None:
     """Open rows for newly ready user tasks; close the completed one and any the step cancelled."""
     open_ids = outcome.was_ready
     ready_ids = {task.id for task in outcome.ready}
@@ -222,7 +242,8 @@ def _sync_tasks(conn, head: dict, step: Step, outcome: StepOutcome, now: datetim
     ])
 
 
-def _ticket_changes(sf: Supportflow, pinned: dict, ticket: dict, step: Step, outcome: StepOutcome) -> dict:
+def _ticket_changes(sf: Supportflow, pinned: dict, ticket: Mapping[str, object], step: Step,
+                    outcome: StepOutcome) -> dict:
     changes = {}
     if step.task is not None:
         for key in TICKET_FIELDS_FROM_TASKS:
@@ -240,7 +261,7 @@ def _ticket_changes(sf: Supportflow, pinned: dict, ticket: dict, step: Step, out
     return {key: value for key, value in changes.items() if value != ticket[key]}
 
 
-def _event(head: dict, actor_id: int | None, at: datetime, kind: str, element: str | None, detail: dict) -> dict:
+def _event(head: _Placed, actor_id: int | None, at: datetime, kind: str, element: str | None, detail: dict) -> dict:
     return {"at": at, "ticket_id": head["ticket_id"], "instance_id": head["id"], "actor_id": actor_id,
             "kind": kind, "element": element, "detail": detail}
 
@@ -250,8 +271,8 @@ def _jsonable(value):
 
 
 def _record_failure(sf: Supportflow, step: Step, err: StepFailed, now: datetime) -> None:
-    error = {"message": str(err), "element": err.element, "line": err.line, "at": now.isoformat(),
-             "step": step.kind, "retry": step.retry}
+    error = FailedStep(message=str(err), element=err.element, line=err.line, at=now.isoformat(),
+                       step=step.kind, retry=step.retry)
     with sf.db.write() as conn:
         head = instance_store.instance_head(conn, step.instance_id)
         if head is None:

@@ -13,6 +13,7 @@ from engine.services.tickets import render_ticket
 from engine.store import accounts as account_store
 from engine.store import history
 from engine.store import instances as instance_store
+from engine.store.records import TaskOfOrganisation
 
 ANSWER_EVENTS = 20
 
@@ -27,7 +28,7 @@ def inbox(sf: Supportflow, actor: Actor, *, limit: int = 200, offset: int = 0) -
     return [views.task(sf, row, assignees) for row in rows]
 
 
-def _visible_task(conn, actor: Actor, task_id: str) -> dict:
+def _visible_task(conn, actor: Actor, task_id: str) -> TaskOfOrganisation:
     row = instance_store.task_row(conn, task_id) if isinstance(task_id, str) and len(task_id) <= 36 else None
     if row is None or not actor.may_see_organisation(row["organisation_id"]):
         raise NotFound(f"There is no task {task_id}.")
@@ -47,19 +48,20 @@ def task_view(sf: Supportflow, actor: Actor, task_id: str) -> dict:
             "shown_data": shown, "form_definition": element.form if element else None}
 
 
-def _shown_data(sf: Supportflow, conn, row: dict) -> dict:
+def _shown_data(sf: Supportflow, conn, row: TaskOfOrganisation) -> dict:
     """The variables the task's form texts name, from the task's own data; only those are read out."""
     element = sf.definitions.deployed(row["process_version_id"]).element(row["element"])
     names = {name for text in (element.form.texts if element and element.form else []) for name in text.data_names}
     if not names:
         return {}  # the common case: no workflow is loaded for the page
     head = instance_store.instance_head(conn, row["instance_id"])
+    assert head is not None  # a task's instance: a foreign key, and instances are never deleted
     bundle = sf.definitions.bundle(head["process_id"], head["pinned_versions"])
     data = sf.runtime.task_data(sf.runtime.load(bundle, instance_store.instance_state(conn, head["id"])), row["id"])
     return {name: data[name] for name in sorted(names) if isinstance(data.get(name), str | int | float | bool)}
 
 
-def _check_fits(actor: Actor, row: dict) -> None:
+def _check_fits(actor: Actor, row: TaskOfOrganisation) -> None:
     if row["role"] not in actor.roles:
         raise Forbidden(f"The task {row['name']!r} is for the role {row['role']}; you do not hold it.")
 
@@ -78,11 +80,12 @@ class AssignRequest(Schema):
                              metadata={"description": "Who is to hold the task; null: nobody"})
 
 
-def _check_holder(conn, actor: Actor, row: dict, action: str) -> None:
+def _check_holder(conn, actor: Actor, row: TaskOfOrganisation, action: str) -> None:
     """Refuse when someone else holds the task (a claim protects it), naming them."""
     if row["assignee_id"] in (None, actor.id):
         return
     holder = account_store.user_by_id(conn, row["assignee_id"])
+    assert holder is not None  # the task's assignee: a foreign key, and users are never deleted
     raise TaskHeld(_HELD[action].format(holder=holder["display_name"]), holder["username"])
 
 
@@ -95,7 +98,7 @@ def claim(sf: Supportflow, actor: Actor, task_id: str, *, release: bool = False)
         _check_holder(conn, actor, row, "release" if release else "claim")
         if not instance_store.claim_task(conn, task_id, None if release else actor.id, held_by=row["assignee_id"]):
             raise Conflict("This task changed at the same moment; reload and try again.")
-        row = instance_store.task_row(conn, task_id)
+        row = _visible_task(conn, actor, task_id)
         assignees = account_store.usernames(conn, {row["assignee_id"]} - {None})
     return views.task(sf, row, assignees)
 
@@ -110,18 +113,18 @@ def assign(sf: Supportflow, actor: Actor, task_id: str, data) -> dict:
             raise Conflict("This task is no longer open.")
         username = load_input(AssignRequest(), data)["username"]
         target = _assignee(conn, row, username) if username is not None else None
-        if not instance_store.claim_task(conn, task_id, target and target["id"], held_by=row["assignee_id"]):
+        if not instance_store.claim_task(conn, task_id, target["id"] if target else None, held_by=row["assignee_id"]):
             raise Conflict("This task changed at the same moment; reload and try again.")
         before = account_store.usernames(conn, {row["assignee_id"]} - {None}).get(row["assignee_id"])
         history.append_events(conn, [{
             "at": sf.clock.now(), "ticket_id": row["ticket_id"], "instance_id": row["instance_id"],
             "actor_id": actor.id, "kind": "task_assigned", "element": row["element"],
             "detail": {"task": row["name"], "from": before, "to": username}}])
-        row = instance_store.task_row(conn, task_id)
+        row = _visible_task(conn, actor, task_id)
     return views.task(sf, row, {target["id"]: username} if target else {})
 
 
-def _assignee(conn, row: dict, username: str) -> dict:
+def _assignee(conn, row: TaskOfOrganisation, username: str) -> dict:
     """The user a task may be assigned to: holding its role, and for a customer's task of its organisation."""
     user = account_store.user_by_username(conn, username)
     if user is None or not user["active"]:
@@ -173,9 +176,13 @@ def complete(sf: Supportflow, actor: Actor, task_id: str, data) -> dict:
     def respond(conn, applied: steps.Applied) -> dict:
         # Checked again now that the step closed the row (which locks it): a claim that landed while the step
         # ran wins, and this step rolls back.
-        _check_holder(conn, actor, instance_store.task_row(conn, task_id), "complete")
+        row = instance_store.task_row(conn, task_id)
+        assert row is not None and applied.ticket_id is not None  # the task just closed, of a ticket's process
+        _check_holder(conn, actor, row, "complete")
         # The task was visible to the actor, so its ticket is: no second look-up.
         return render_ticket(conn, sf, actor, ticket_key(applied.ticket_id), latest_events=ANSWER_EVENTS,
                              row=applied.ticket)
 
-    return steps.advance(sf, build, respond=respond, kind="task_completed").answer
+    applied = steps.advance(sf, build, respond=respond, kind="task_completed")
+    assert applied is not None  # a completion always steps: its action never finds nothing to do
+    return applied.answer

@@ -15,6 +15,7 @@ from engine.store import conversation as conversation_store
 from engine.store import history
 from engine.store import instances as instance_store
 from engine.store import tickets as ticket_store
+from engine.store.records import TicketRow
 
 MAIN_PROCESS = "support_ticket"
 REOPEN_MESSAGE = "reopen"  # what supportflow sends a closed ticket's process when the customer reopens it
@@ -81,7 +82,7 @@ def _organisation_for(conn, actor: Actor, organisation: str | None) -> tuple[int
     return org_id, "phone"
 
 
-def visible_ticket(conn, actor: Actor, key: str) -> dict:
+def visible_ticket(conn, actor: Actor, key: str) -> TicketRow:
     number = ticket_number(key)
     row = ticket_store.ticket_row(conn, number) if number is not None else None
     if row is None or not actor.may_see_organisation(row["organisation_id"]):
@@ -94,8 +95,9 @@ def ticket_view(sf: Supportflow, actor: Actor, key: str, latest_events: int | No
     there are), its open tasks, and the comments and attachments the actor may see."""
     customer_org = None if actor.is_staff else actor.organisation_id  # whose people a customer reads by name
     with sf.db.read() as conn:
-        view = render_ticket(conn, sf, actor, key, latest_events=latest_events)
-        number = ticket_number(key)
+        row = visible_ticket(conn, actor, key)
+        view = render_ticket(conn, sf, actor, key, latest_events=latest_events, row=row)
+        number = row["id"]
         view["event_count"] = history.count_events_of_ticket(conn, number, for_customer=not actor.is_staff)
         view["comments"] = [views.comment_view(r, customer_org)
                             for r in conversation_store.comments_of_ticket(conn, number)
@@ -107,7 +109,7 @@ def ticket_view(sf: Supportflow, actor: Actor, key: str, latest_events: int | No
 
 
 def render_ticket(conn, sf: Supportflow, actor: Actor, key: str, *, latest_events: int | None = None,
-                  row: dict | None = None) -> dict:
+                  row: TicketRow | None = None) -> dict:
     """The ticket view, read on the caller's connection; only the `latest_events` newest events if given.
     `row` is the ticket as the caller already holds it (after checking the actor may see it)."""
     row = row or visible_ticket(conn, actor, key)

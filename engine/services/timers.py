@@ -9,6 +9,7 @@ import random
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from engine.domain import ticket_key
 from engine.errors import Conflict, StepFailed
@@ -33,9 +34,11 @@ class FiredTimer:
 def run_due(sf: Supportflow, at: datetime | None = None) -> list[FiredTimer]:
     """Fire every timer due at `at` (default: now), earliest first, each in its own step."""
     at = at or sf.clock.now()
-    fired, done_with, conflicts = [], set(), {}
+    fired: list[FiredTimer] = []
+    done_with: set[int] = set()
+    conflicts: dict[int, int] = {}
     for _ in range(MAX_ROUNDS):
-        claimed = {}
+        claimed: dict[str, Any] = {}
         try:
             applied = steps.advance(sf, _claim_step(sf, at, frozenset(done_with), claimed))
         except Conflict as err:

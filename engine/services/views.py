@@ -1,6 +1,7 @@
 """Plain-dict views of rows, as the API and the pages show them."""
 
 from engine.domain import resolution_text, status_text, ticket_key
+from engine.store.records import TaskRow, TicketRow
 
 # How customers read whoever acts for the agency (staff or the system): never a staff member's name.
 SUPPORT_TEAM = "Support team"
@@ -11,7 +12,7 @@ def _iso(value):
     return value.isoformat() if value is not None else None
 
 
-def ticket_summary(row: dict, *, customer: bool = False) -> dict:
+def ticket_summary(row: TicketRow, *, customer: bool = False) -> dict:
     """The ticket's own fields; `status_text` and `resolution_text` in words, as its reader reads them."""
     return {
         "key": ticket_key(row["id"]), "title": row["title"], "category": row["category"],
@@ -53,7 +54,7 @@ def customer_event(row: dict, organisation_id: int) -> dict:
     return view
 
 
-def task(sf, row: dict, assignees: dict[int, str]) -> dict:
+def task(sf, row: TaskRow, assignees: dict[int | None, str]) -> dict:
     """An open or done user task; `board_column` and `offer` are its element's diagram properties (or None)."""
     version = sf.definitions.deployed(row["process_version_id"])
     element = version.element(row["element"])

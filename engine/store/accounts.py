@@ -1,6 +1,7 @@
 """Organisations, users, roles and API tokens."""
 
 import hashlib
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
@@ -60,10 +61,12 @@ def users_with_role(conn: Connection, role: str, organisation_id: int | None = N
     return [dict(row) for row in conn.execute(query).mappings()]
 
 
-def usernames(conn: Connection, user_ids: set[int]) -> dict[int, str]:
-    if not user_ids:
+def usernames(conn: Connection, user_ids: Iterable[int | None]) -> dict[int | None, str]:
+    """{user id: user name}; keyed so that a task's or a version's user (None: nobody) can be looked up."""
+    ids = {user_id for user_id in user_ids if user_id is not None}
+    if not ids:
         return {}
-    rows = conn.execute(select(users.c.id, users.c.username).where(users.c.id.in_(user_ids)))
+    rows = conn.execute(select(users.c.id, users.c.username).where(users.c.id.in_(ids)))
     return {row.id: row.username for row in rows}
 
 

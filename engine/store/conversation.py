@@ -41,5 +41,5 @@ def attachment_row(conn: Connection, ticket_id: int, attachment_id: int) -> dict
 
 
 def attachment_content(conn: Connection, attachment_id: int) -> bytes:
-    return conn.scalar(select(attachment_contents.c.content)
-                       .where(attachment_contents.c.attachment_id == attachment_id))
+    return conn.execute(select(attachment_contents.c.content)
+                        .where(attachment_contents.c.attachment_id == attachment_id)).scalar_one()

@@ -50,7 +50,7 @@ def events_of_ticket(conn: Connection, ticket_id: int, latest: int | None = None
 
 
 def count_events_of_ticket(conn: Connection, ticket_id: int, *, for_customer: bool = False) -> int:
-    return conn.scalar(_COUNT_CUSTOMER_EVENTS if for_customer else _COUNT_EVENTS, {"tid": ticket_id})
+    return conn.execute(_COUNT_CUSTOMER_EVENTS if for_customer else _COUNT_EVENTS, {"tid": ticket_id}).scalar_one()
 
 
 def events_of_instance(conn: Connection, instance_id: int) -> list[dict]:

@@ -1,9 +1,11 @@
 """Running instances, their open user tasks and pending timers."""
 
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, union, update
 
+from engine.store.records import InboxTask, InstanceHead, TaskOfOrganisation, TaskRow
 from engine.store.tables import instance_processes, instances, tasks, tickets, timers
 
 _HEAD = (instances.c.id, instances.c.process_id, instances.c.version_id, instances.c.pinned_versions,
@@ -31,13 +33,13 @@ _DELETE_TIMERS = delete(timers).where(timers.c.instance_id == bindparam("iid"))
 _INSERT_TIMERS = insert(timers)
 
 
-def instance_head(conn: Connection, instance_id: int) -> dict | None:
+def instance_head(conn: Connection, instance_id: int) -> InstanceHead | None:
     row = conn.execute(_SELECT_HEAD, {"iid": instance_id}).mappings().first()
-    return dict(row) if row else None
+    return cast(InstanceHead, dict(row)) if row else None
 
 
 def instance_state(conn: Connection, instance_id: int) -> bytes:
-    return conn.execute(_SELECT_STATE, {"iid": instance_id}).scalar()
+    return conn.execute(_SELECT_STATE, {"iid": instance_id}).scalar_one()
 
 
 def instance_ids_of_ticket(conn: Connection, ticket_id: int) -> list[int]:
@@ -55,12 +57,12 @@ def list_instances(conn: Connection, *, status: str | None = None, ticket_id: in
                    process_id: str | None = None, version_id: int | None = None,
                    created_after: datetime | None = None, created_before: datetime | None = None,
                    updated_after: datetime | None = None, updated_before: datetime | None = None,
-                   before_id: int | None = None, limit: int = 50) -> list[dict]:
+                   before_id: int | None = None, limit: int = 50) -> list[InstanceHead]:
     """Newest first; page on with before_id (the last id seen) — keyset paging stays fast on big tables."""
     conditions = [
         (status, lambda: instances.c.status == status),
         (ticket_id, lambda: instances.c.ticket_id == ticket_id),
-        (process_id, lambda: in_process(process_id, version_id)),
+        (process_id, lambda: in_process(cast(str, process_id), version_id)),  # made only when given
         (created_after, lambda: instances.c.created_at >= created_after),
         (created_before, lambda: instances.c.created_at < created_before),
         (updated_after, lambda: instances.c.updated_at >= updated_after),
@@ -69,7 +71,7 @@ def list_instances(conn: Connection, *, status: str | None = None, ticket_id: in
     ]
     query = select(*_HEAD).where(*[make() for value, make in conditions if value is not None])
     query = query.order_by(instances.c.id.desc()).limit(limit)
-    return [dict(row) for row in conn.execute(query).mappings()]
+    return cast(list[InstanceHead], [dict(row) for row in conn.execute(query).mappings()])
 
 
 def in_process(process_id: str, version_id: int | None = None):
@@ -108,9 +110,9 @@ def set_running_processes(conn: Connection, instance_id: int, running: dict[str,
         conn.execute(insert(instance_processes), new)
 
 
-def instances_in_error(conn: Connection, limit: int = 1000) -> list[dict]:
+def instances_in_error(conn: Connection, limit: int = 1000) -> list[InstanceHead]:
     query = select(*_HEAD).where(instances.c.status == "error").order_by(instances.c.updated_at.desc()).limit(limit)
-    return [dict(row) for row in conn.execute(query).mappings()]
+    return cast(list[InstanceHead], [dict(row) for row in conn.execute(query).mappings()])
 
 
 def completed_task_times(conn: Connection, process_version_id: int) -> list[tuple[str, float]]:
@@ -121,7 +123,7 @@ def completed_task_times(conn: Connection, process_version_id: int) -> list[tupl
 
 
 def state_size(conn: Connection, instance_id: int) -> int:
-    return conn.scalar(select(func.length(instances.c.state)).where(instances.c.id == instance_id))
+    return conn.execute(select(func.length(instances.c.state)).where(instances.c.id == instance_id)).scalar_one()
 
 
 # --- user tasks ------------------------------------------------------------------------------------
@@ -140,9 +142,9 @@ def close_tasks(conn: Connection, task_ids: list[str], state: str, at: datetime,
         conn.execute(_CLOSE_TASKS, {"ids": list(task_ids), "state": state, "completed_at": at, "completed_by": by})
 
 
-def task_row(conn: Connection, task_id: str) -> dict | None:
+def task_row(conn: Connection, task_id: str) -> TaskOfOrganisation | None:
     row = conn.execute(_TASK_ROW, {"tid": task_id}).mappings().first()
-    return dict(row) if row else None
+    return cast(TaskOfOrganisation, dict(row)) if row else None
 
 
 def claim_task(conn: Connection, task_id: str, user_id: int | None, *, held_by: int | None) -> bool:
@@ -154,9 +156,9 @@ def claim_task(conn: Connection, task_id: str, user_id: int | None, *, held_by: 
     return result.rowcount == 1
 
 
-def tasks_of_instance(conn: Connection, instance_id: int) -> list[dict]:
+def tasks_of_instance(conn: Connection, instance_id: int) -> list[TaskRow]:
     query = select(tasks).where(tasks.c.instance_id == instance_id).order_by(tasks.c.created_at, tasks.c.id)
-    return [dict(row) for row in conn.execute(query).mappings()]
+    return cast(list[TaskRow], [dict(row) for row in conn.execute(query).mappings()])
 
 
 def open_task_names(conn: Connection, instance_ids: list[int]) -> list[tuple[int, str]]:
@@ -169,12 +171,13 @@ def open_task_names(conn: Connection, instance_ids: list[int]) -> list[tuple[int
     return [(row.instance_id, row.name) for row in conn.execute(query)]
 
 
-def open_tasks_of_ticket(conn: Connection, ticket_id: int) -> list[dict]:
-    return [dict(row) for row in conn.execute(_OPEN_TASKS_OF_TICKET, {"tid": ticket_id}).mappings()]
+def open_tasks_of_ticket(conn: Connection, ticket_id: int) -> list[TaskRow]:
+    rows = conn.execute(_OPEN_TASKS_OF_TICKET, {"tid": ticket_id}).mappings()
+    return cast(list[TaskRow], [dict(row) for row in rows])
 
 
 def inbox(conn: Connection, *, staff_roles: list[str], user_id: int, customer_org: int | None,
-          limit: int = 200, offset: int = 0) -> list[dict]:
+          limit: int = 200, offset: int = 0) -> list[InboxTask]:
     """Open tasks offered to these roles, or assigned to the user; customer-lane tasks only for the
     user's own organisation. Oldest first.
 
@@ -196,7 +199,7 @@ def inbox(conn: Connection, *, staff_roles: list[str], user_id: int, customer_or
              .outerjoin(tickets, tickets.c.id == tasks.c.ticket_id)
              .where(tasks.c.id.in_(select(candidates.c.id)))
              .order_by(tasks.c.created_at, tasks.c.id).limit(limit).offset(offset))
-    return [dict(row) for row in conn.execute(query).mappings()]
+    return cast(list[InboxTask], [dict(row) for row in conn.execute(query).mappings()])
 
 
 # --- timers ----------------------------------------------------------------------------------------
@@ -222,13 +225,13 @@ def force_instance_status(conn: Connection, instance_id: int, status: str, at: d
         status=status, updated_at=at, revision=instances.c.revision + 1, **values))
 
 
-def running_instance_heads(conn: Connection, process_id: str, version_id: int) -> list[dict]:
+def running_instance_heads(conn: Connection, process_id: str, version_id: int) -> list[InstanceHead]:
     """Heads of the unfinished instances in which that version of the process runs now (as main or called)."""
     running = select(instance_processes.c.instance_id).where(instance_processes.c.process_id == process_id,
                                                              instance_processes.c.version_id == version_id)
     query = (select(*_HEAD).where(instances.c.status.notin_(("completed", "terminated")),
                                   instances.c.id.in_(running)).order_by(instances.c.id))
-    return [dict(row) for row in conn.execute(query).mappings()]
+    return cast(list[InstanceHead], [dict(row) for row in conn.execute(query).mappings()])
 
 
 def retarget_task(conn: Connection, task_id: str, process_version_id: int, name: str) -> None:

@@ -22,14 +22,14 @@ def claim_due_timer(conn: Connection, at: datetime, skip_ids: frozenset[int] = f
     The lock is on the instance, not the timer row: every step takes the instance first (its revision
     update), so taking the instance first here too keeps the lock order the same and deadlocks out. A
     person's completion racing the timer then waits for this transaction and answers 409."""
-    skip_ids = set(skip_ids)
+    skipped = set(skip_ids)
     while True:
         query = (select(timers, instances.c.ticket_id).join(instances, instances.c.id == timers.c.instance_id)
                  .where(timers.c.due_at <= at, instances.c.status.in_(RUNNABLE))
                  .order_by(timers.c.due_at, timers.c.id).limit(1)
                  .with_for_update(of=instances, skip_locked=True))
-        if skip_ids:
-            query = query.where(timers.c.id.notin_(sorted(skip_ids)))
+        if skipped:
+            query = query.where(timers.c.id.notin_(sorted(skipped)))
         row = conn.execute(query).mappings().first()
         if row is None:
             return None
@@ -38,7 +38,7 @@ def claim_due_timer(conn: Connection, at: datetime, skip_ids: frozenset[int] = f
         # new statement sees that step's commit.
         if conn.scalar(select(timers.c.id).where(timers.c.id == row["id"])) is not None:
             return dict(row)
-        skip_ids.add(row["id"])
+        skipped.add(row["id"])
 
 
 def claim_pending_message(conn: Connection, now: datetime) -> dict | None:
@@ -95,7 +95,7 @@ def open_tasks_by_role(conn: Connection) -> dict[str, int]:
 
 
 def timers_due(conn: Connection, at: datetime) -> int:
-    return conn.scalar(select(func.count()).select_from(timers).where(timers.c.due_at <= at))
+    return conn.execute(select(func.count()).select_from(timers).where(timers.c.due_at <= at)).scalar_one()
 
 
 def outbox_backlog(conn: Connection) -> tuple[int, int]:

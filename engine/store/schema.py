@@ -30,7 +30,9 @@ def upgrade(db: Database) -> None:
 @cache
 def head_revision() -> str:
     """The newest revision this code ships (read once: the migration files do not change while it runs)."""
-    return ScriptDirectory.from_config(_config()).get_current_head()
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    assert head is not None  # the revisions ship with the code
+    return head
 
 
 def pending_revisions(db: Database) -> list[str]:

@@ -1,9 +1,11 @@
 """Tickets, their links and invoices."""
 
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
 
+from engine.store.records import TicketRow
 from engine.store.tables import invoices, organisations, ticket_links, tickets
 
 _TICKET = (*tickets.c, organisations.c.name.label("organisation"))
@@ -19,9 +21,9 @@ def insert_ticket(conn: Connection, **values) -> int:
     return conn.execute(insert(tickets).values(**values).returning(tickets.c.id)).scalar_one()
 
 
-def ticket_row(conn: Connection, number: int) -> dict | None:
+def ticket_row(conn: Connection, number: int) -> TicketRow | None:
     row = conn.execute(_TICKET_ROW, {"tid": number}).mappings().first()
-    return dict(row) if row else None
+    return cast(TicketRow, dict(row)) if row else None
 
 
 def update_ticket(conn: Connection, number: int, **values) -> None:
@@ -30,7 +32,7 @@ def update_ticket(conn: Connection, number: int, **values) -> None:
 
 def list_tickets(conn: Connection, *, organisation_id: int | None, status: str | None = None,
                  category: str | None = None, q: str | None = None, limit: int = 50,
-                 offset: int = 0) -> list[dict]:
+                 offset: int = 0) -> list[TicketRow]:
     query = select(*_TICKET).join(organisations)
     if organisation_id is not None:
         query = query.where(tickets.c.organisation_id == organisation_id)
@@ -43,7 +45,7 @@ def list_tickets(conn: Connection, *, organisation_id: int | None, status: str |
         query = query.where(or_(func.lower(tickets.c.title).like(pattern),
                                 func.lower(tickets.c.description).like(pattern)))
     query = query.order_by(tickets.c.id.desc()).limit(limit).offset(offset)
-    return [dict(row) for row in conn.execute(query).mappings()]
+    return cast(list[TicketRow], [dict(row) for row in conn.execute(query).mappings()])
 
 
 def add_link(conn: Connection, number: int, kind: str, target: int, at: datetime) -> None:

@@ -55,7 +55,7 @@ def build_spec() -> dict:
     spec.components.schema("PasswordChange", schema=PasswordChangeSchema)
     spec.components.schema("AssignRequest", schema=AssignRequest)
     array = lambda name: {"type": "array", "items": {"$ref": f"#/components/schemas/{name}"}}  # noqa: E731
-    secured = [{"bearer": []}]
+    secured: list[dict[str, list[str]]] = [{"bearer": []}]
     task_id, instance_id = _path_param("task_id"), _path_param("instance_id", "integer")
     paths = {
         "/auth/token": {

@@ -51,8 +51,8 @@ def csrf_matches(sent: str | None) -> bool:
     """Whether `sent` is this session's CSRF token. Compared as bytes: compare_digest refuses a str that is not
     ASCII, and what a client sends may be anything."""
     expected = session.get(CSRF_FIELD, "")
-    return bool(sent and expected) and secrets.compare_digest(sent.encode("utf-8", "surrogatepass"),
-                                                              expected.encode("utf-8"))
+    return bool(sent and expected and secrets.compare_digest(sent.encode("utf-8", "surrogatepass"),
+                                                             expected.encode("utf-8")))
 
 
 def check_csrf() -> None:

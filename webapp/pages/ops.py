@@ -152,7 +152,8 @@ def bulk():
 
 def _diagrams(view: dict) -> list[dict]:
     """The main process's diagram and each called process's that ran or waits, with their marks."""
-    runs, active = defaultdict(dict), defaultdict(list)
+    runs: defaultdict[str, dict[str, int]] = defaultdict(dict)
+    active: defaultdict[str, list[str]] = defaultdict(list)
     for run in view["element_runs"]:
         runs[run["process_id"]][run["element"]] = run["runs"]
     for token in view["active_elements"]:

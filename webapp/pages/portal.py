@@ -55,7 +55,7 @@ def capture():
 
 
 def _ticket_input() -> dict:
-    data = {key: request.form.get(key, "").strip() for key in TICKET_FIELDS}
+    data: dict[str, str | None] = {key: request.form.get(key, "").strip() for key in TICKET_FIELDS}
     data["system"] = data["system"] or None
     return {key: value for key, value in data.items() if value != ""}
 

@@ -3,6 +3,7 @@ properties panel, form editor; it validates and deploys through the JSON API), t
 and the migration of running instances with its dry run."""
 
 from itertools import groupby
+from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
@@ -89,7 +90,8 @@ def migrate(process_id: str):
         if unknown or not chosen:
             flash(f"There is no instance “{unknown[0]}”; nothing was moved." if unknown
                   else "Choose at least one instance that can move.", "error")
-            return redirect(url_for(".migrate", process_id=process_id, **{"from": old, "to": new}))
+            versions: dict[str, Any] = {"from": old, "to": new}  # "from" is a keyword: passed as a dict
+            return redirect(url_for(".migrate", process_id=process_id, **versions))
         result = migrations.migrate_instances(sf, g.actor, process_id, {
             "from": old, "to": new, "instances": chosen, "dry_run": False})
         moved = [item for item in result["instances"] if item["moved"]]

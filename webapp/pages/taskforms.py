@@ -59,11 +59,11 @@ def _default(field: FormField) -> str:
     return str(field.default)
 
 
-def _limits(field: FormField) -> dict:
+def _limits(field: FormField) -> dict[str, int | float | str]:
     """HTML attributes for the limits the form declares (not the engine's default lengths)."""
     declared = {"min": field.min, "max": field.max, "minlength": field.min_length,
                 "maxlength": field.max_length if field.max_length_declared else None}
-    limits = {html: value for html, value in declared.items() if value is not None}
+    limits: dict[str, int | float | str] = {html: value for html, value in declared.items() if value is not None}
     if field.pattern is not None and field.type == "textfield":
         limits["pattern"] = field.pattern
         limits["data-pattern-message"] = pattern_message(field.description)

@@ -5,7 +5,7 @@ import functools
 import re
 import textwrap
 from types import CodeType
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec
 
@@ -88,11 +88,12 @@ def _compile(source: str, mode: str) -> _Compiled:
     traced = not all(isinstance(node, _CANNOT_LOOP) for node in ast.walk(tree))
     restricted = compile_restricted_eval if mode == "eval" else compile_restricted_exec
     try:
-        result = restricted(tree, FILENAME, policy=_Policy)
+        # ast.parse gives a Module in exec mode, an Expression in eval mode.
+        result = restricted(cast(ast.Module | ast.Expression, tree), FILENAME, policy=_Policy)
     except SyntaxError as error:  # found by the compiler only: `return` outside a function and the like
         return _syntax_error(error)
     except (MemoryError, RecursionError):
         return _failed("The script is nested too deeply")
-    if result.errors:
+    if result.errors or result.code is None:  # RestrictedPython gives no code only with errors
         return _Compiled(None, traced, tuple(_problem(error) for error in result.errors))
     return _Compiled(result.code, traced, (), _global_names(result.code), _literal(tree))

@@ -94,7 +94,8 @@ def _sf_mod_(left: Any, right: Any) -> Any:
 
 def _sf_format_(value: Any, conversion: int, spec: str) -> str:
     if conversion != -1:
-        value = {ord("s"): str, ord("r"): repr, ord("a"): ascii}[conversion](value)
+        conversions: dict[int, Callable[[Any], str]] = {ord("s"): str, ord("r"): repr, ord("a"): ascii}
+        value = conversions[conversion](value)
     if not isinstance(value, (date, time_of_day)):  # their specs are strftime patterns: output stays short
         for digits in re.findall(r"\d+", spec):
             _refuse_width(digits)
@@ -171,7 +172,7 @@ def _extend(method: Callable, items: Any, iterable: Any) -> Any:
     return method(more)
 
 
-_CHECKED_METHODS = {
+_CHECKED_METHODS: dict[str, Callable[..., Any]] = {
     "ljust": _padded, "rjust": _padded, "center": _padded, "zfill": _padded, "expandtabs": _expandtabs,
     "replace": _replace, "join": _join, "translate": _translate, "to_bytes": _to_bytes, "extend": _extend,
 }

@@ -22,7 +22,7 @@ import time
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import orjson
 
@@ -77,7 +77,10 @@ class _Evaluator:
             [sys.executable, "-I", "-c", _BOOT, _ROOT, str(memory_mb)], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd="/", env={"LC_ALL": "C.UTF-8"}, bufsize=0)
         self.pid = self.process.pid
-        self._to, self._from = self.process.stdin.fileno(), self.process.stdout.fileno()
+        stdin, stdout = self.process.stdin, self.process.stdout
+        assert stdin is not None and stdout is not None  # both are pipes (PIPE above)
+        self.pipes: tuple[IO[bytes], IO[bytes]] = (stdin, stdout)
+        self._to, self._from = stdin.fileno(), stdout.fileno()
         os.set_blocking(self._to, False)
         os.set_blocking(self._from, False)
         self._readable, self._writable = select.poll(), select.poll()
@@ -139,19 +142,19 @@ class _Evaluator:
 
     def stop(self) -> None:
         """Ask it to end (its stdin closes), then make sure it did; always reaped."""
-        self.process.stdin.close()
+        self.pipes[0].close()
         try:
             self.process.wait(timeout=1)
         except subprocess.TimeoutExpired:
             self.kill()
-        self.process.stdout.close()
+        self.pipes[1].close()
 
     def kill(self) -> int:
         """SIGKILL, reap, and return how it ended (a negative signal number)."""
         if self.process.poll() is None:
             self.process.kill()
         code = self.process.wait()
-        for pipe in (self.process.stdin, self.process.stdout):
+        for pipe in self.pipes:
             pipe.close()
         return code
 
@@ -276,7 +279,7 @@ class EvaluatorPool:
         self._closed = True
         self._changed = threading.Condition()
         for evaluator in [*self._idle, *self._busy]:
-            for pipe in (evaluator.process.stdin, evaluator.process.stdout):
+            for pipe in evaluator.pipes:
                 pipe.close()
             evaluator.process.returncode = 0  # not our child: never wait for it
         self._idle, self._busy = [], set()

@@ -100,6 +100,7 @@ class InProcessSandbox:
 
     def _run(self, compiled: _Compiled, namespace: dict) -> Any:
         run = object()  # tells this run's stop from that of an outer run (a helper may call a sandbox)
+        assert compiled.code is not None  # compiled_or_refused refused it otherwise
         try:
             if not compiled.traced:
                 return eval(compiled.code, namespace)

@@ -1,0 +1,109 @@
+"""The rows the store hands to the services, as typed records: plain dicts (what SQLAlchemy Core's mappings
+give), whose keys and value types the type checker knows. Only the rows that cross into many services are here."""
+
+from datetime import datetime
+from typing import Any, Literal, TypedDict
+
+
+# How ops retry a failed step: kept in the instance's last_error, one shape per kind of step.
+class CompleteRetry(TypedDict):
+    action: Literal["complete"]
+    task_id: str
+    data: dict[str, Any]  # the form data the failed completion was given
+    actor_id: int | None
+
+
+class MessageRetry(TypedDict):
+    action: Literal["message"]
+    name: str
+    payload: dict[str, Any]
+    actor_id: int | None
+
+
+class StartRetry(TypedDict):
+    action: Literal["start"]
+
+
+class TimerRetry(TypedDict):
+    action: Literal["timer"]
+    task_id: str
+
+
+Retry = CompleteRetry | MessageRetry | StartRetry | TimerRetry
+
+
+class FailedStep(TypedDict):
+    """An instance's last_error: what failed, where, and how to retry it (None: it cannot be retried)."""
+
+    message: str
+    element: str | None
+    line: int | None
+    at: str  # ISO 8601
+    step: str  # the audit kind of the step that failed
+    retry: Retry | None
+
+
+class InstanceHead(TypedDict):
+    """An instance without its workflow state."""
+
+    id: int
+    process_id: str
+    version_id: int
+    pinned_versions: dict[str, int]  # {process id: process version id}
+    ticket_id: int | None
+    status: str
+    revision: int
+    last_error: FailedStep | None
+    step_count: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class TaskRow(TypedDict):
+    """A user task: open, completed or cancelled."""
+
+    id: str
+    instance_id: int
+    ticket_id: int | None
+    process_version_id: int
+    element: str
+    name: str
+    lane: str | None
+    role: str | None
+    state: str
+    assignee_id: int | None
+    created_at: datetime
+    due_at: datetime | None
+    completed_at: datetime | None
+    completed_by: int | None
+
+
+class TaskOfOrganisation(TaskRow):
+    """A task with the organisation of its ticket (None without a ticket)."""
+
+    organisation_id: int | None
+
+
+class InboxTask(TaskRow):
+    """A task in an inbox, with what the inbox shows of its ticket."""
+
+    ticket_title: str | None
+    ticket_priority: str | None
+
+
+class TicketRow(TypedDict):
+    id: int  # the n of SUP-n
+    title: str
+    description: str
+    category: str
+    priority: str
+    system: str | None
+    status: str
+    resolution: str | None
+    labels: list[str]
+    organisation_id: int
+    created_by: int
+    channel: str
+    created_at: datetime
+    updated_at: datetime
+    organisation: str  # the organisation's name
