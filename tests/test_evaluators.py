@@ -21,6 +21,8 @@ from engine.settings import SettingError
 from tests.desk import Caller
 from tests.test_ops_and_errors import SHIPPED, instance_of
 
+pytestmark = pytest.mark.processes  # evaluator processes, servers or a database of its own
+
 # Compares 3000 x 3000 x 3000 items inside one C call: 21 s holding the GIL when it ran in the server.
 HEAVY = "[[[0] * 3000] * 3000] * 3000 == [[[0] * 3000] * 3000] * 3000"
 HOG = "[[0] * 100_000 for row in range(10_000)]"  # 8 GB, built a row at a time

@@ -9,7 +9,6 @@ import pytest
 
 from engine.settings import SettingError, Settings, documented
 
-pytestmark = pytest.mark.pure
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 

@@ -20,6 +20,8 @@ from engine.store import jobs
 from tests import processes
 from webapp.cli import main
 
+pytestmark = pytest.mark.processes  # evaluator processes, servers or a database of its own
+
 TRIAGE_NEED_INFO = {"category": "bug", "priority": "normal", "outcome": "need_info",
                     "question": "Which steps lead to the error?"}
 
