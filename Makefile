@@ -9,7 +9,7 @@ export DATABASE_URL
 # a browser from the internet).
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: install run test lint bench bench-freeze clean
+.PHONY: install run test test-fast lint bench bench-freeze clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -58,6 +58,10 @@ $(CHROMIUM):
 
 test: lint $(CHROMIUM)
 	$(BIN)/pytest
+
+# The pure tests only (no database, browser or process; marked by tests/conftest.py): seconds, for every edit.
+test-fast: install
+	$(BIN)/pytest -m pure
 
 bench/peer/node_modules/.installed: bench/peer/package-lock.json
 	npm ci --prefix bench/peer --no-audit --no-fund

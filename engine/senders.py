@@ -1,6 +1,6 @@
 """Where outbox messages go: a Sender takes one Delivery and raises if it could not hand it over.
 
-Configured by the environment (`sender_from_environment`): SMTP when SUPPORTFLOW_SMTP_HOST is set, else a
+Configured by the settings (`sender_for`): SMTP when SUPPORTFLOW_SMTP_HOST is set, else a
 JSON-lines file (SUPPORTFLOW_OUTBOX_FILE, default var/outbox.jsonl) that records every delivery — what a
 development machine or a test reads instead of a mailbox.
 
@@ -16,11 +16,12 @@ import json
 import os
 import smtplib
 import threading
-from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
+
+from engine.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -120,20 +121,12 @@ class SmtpSender:
             smtp.send_message(message)
 
 
-def _flag(value: str | None) -> bool:
-    return (value or "").strip().lower() in ("1", "true", "yes", "on")
-
-
-def sender_from_environment(environ: Mapping[str, str], workdir: Path) -> Sender:
+def sender_for(settings: Settings, workdir: Path) -> Sender:
     """SMTP when SUPPORTFLOW_SMTP_HOST is set (_PORT, _USER, _PASSWORD, _FROM, _STARTTLS, _SSL), otherwise the
     JSON-lines file SUPPORTFLOW_OUTBOX_FILE (default: var/outbox.jsonl under `workdir`)."""
-    host = environ.get("SUPPORTFLOW_SMTP_HOST")
-    if host:
-        use_ssl = _flag(environ.get("SUPPORTFLOW_SMTP_SSL"))
+    if settings.smtp_host:
         return SmtpSender(
-            host=host, port=int(environ.get("SUPPORTFLOW_SMTP_PORT") or (465 if use_ssl else 25)),
-            username=environ.get("SUPPORTFLOW_SMTP_USER") or None,
-            password=environ.get("SUPPORTFLOW_SMTP_PASSWORD") or None,
-            from_address=environ.get("SUPPORTFLOW_SMTP_FROM") or "support@localhost",
-            starttls=_flag(environ.get("SUPPORTFLOW_SMTP_STARTTLS")), use_ssl=use_ssl)
-    return JsonLinesSender(environ.get("SUPPORTFLOW_OUTBOX_FILE") or workdir / "var" / "outbox.jsonl")
+            host=settings.smtp_host, port=settings.smtp_port or (465 if settings.smtp_ssl else 25),
+            username=settings.smtp_user, password=settings.smtp_password, from_address=settings.smtp_from,
+            starttls=settings.smtp_starttls, use_ssl=settings.smtp_ssl)
+    return JsonLinesSender(settings.outbox_file or workdir / "var" / "outbox.jsonl")

@@ -21,6 +21,19 @@ RUNTIME_TABLES = ("instance_processes", "sign_in_failures", "attachment_contents
 BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 
+# A test using none of these, in a module not marked `processes`, is pure: `make test-fast` runs it.
+NOT_PURE_FIXTURES = {"database_url", "postgres_url", "postgres_only_url", "sqlite_template", "sf", "app", "desk",
+                     "live_server", "new_page", "page", "pool"}  # pool: evaluator processes (test_sandbox)
+
+
+def pytest_collection_modifyitems(items):
+    """Mark the pure tests (no database, browser or process), so `pytest -m pure` runs them alone."""
+    for item in items:
+        if not (NOT_PURE_FIXTURES & set(item.fixturenames) or item.get_closest_marker("browser")
+                or item.get_closest_marker("processes")):
+            item.add_marker(pytest.mark.pure)
+
+
 def _prepare(url: str) -> None:
     sf = Supportflow(Database(url), clock=FixedClock(START))
     setup.upgrade_database(sf)

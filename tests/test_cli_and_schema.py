@@ -8,6 +8,8 @@ from engine.store.database import Database
 from engine.store.tables import metadata
 from webapp.cli import main
 
+pytestmark = pytest.mark.processes  # evaluator processes, servers or a database of its own
+
 
 def test_demo_data_deploys_and_creates_users_once(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")

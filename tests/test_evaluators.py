@@ -13,11 +13,15 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from engine.bpmn.sandbox import EvaluatorPool, PoolSettings, Sandbox, wire
+from engine.bpmn.sandbox import EvaluatorPool, PoolSettings, Sandbox, configure_shared_pool, wire
 from engine.bpmn.sandbox import pool as pool_module
 from engine.errors import ScriptError, ScriptTimeout
+from engine.services.context import open_supportflow
+from engine.settings import SettingError
 from tests.desk import Caller
 from tests.test_ops_and_errors import SHIPPED, instance_of
+
+pytestmark = pytest.mark.processes  # evaluator processes, servers or a database of its own
 
 # Compares 3000 x 3000 x 3000 items inside one C call: 21 s holding the GIL when it ran in the server.
 HEAVY = "[[[0] * 3000] * 3000] * 3000 == [[[0] * 3000] * 3000] * 3000"
@@ -160,15 +164,17 @@ def test_code_that_escaped_the_sandbox_still_cannot_open_files_sockets_or_grab_m
     assert not Path("/tmp/evaluator-wrote-this").exists()
 
 
-def test_the_shared_pool_is_per_process_and_configured_by_the_environment(monkeypatch):
+def test_the_shared_pool_is_per_process_and_configured_by_the_settings(tmp_path, monkeypatch):
     assert pool_module.shared_pool() is pool_module.shared_pool()
     monkeypatch.setenv("SUPPORTFLOW_EVALUATORS", "many")
-    with pytest.raises(ValueError) as refused:
-        Sandbox()
+    with pytest.raises(SettingError) as refused:
+        open_supportflow(f"sqlite:///{tmp_path / 'refused.db'}")
     assert str(refused.value) == "SUPPORTFLOW_EVALUATORS must be a whole number from 1 to 64, not 'many'."
     monkeypatch.setenv("SUPPORTFLOW_EVALUATORS", "3")
     monkeypatch.setenv("SUPPORTFLOW_SCRIPT_MEMORY_MB", "128")
-    assert pool_module.settings_from_environment() == PoolSettings(size=3, memory_mb=128)
+    before = pool_module.shared_pool()
+    open_supportflow(f"sqlite:///{tmp_path / 'three.db'}")
+    assert before.size == 2 and pool_module.shared_pool().size == 3 and pool_module.shared_pool().memory_mb == 128
     read, write = os.pipe()
     child = os.fork()
     if child == 0:  # a forked worker (gunicorn) starts its own pool and evaluators
@@ -182,6 +188,7 @@ def test_the_shared_pool_is_per_process_and_configured_by_the_environment(monkey
     _, status = os.waitpid(child, 0)
     assert os.read(read, 100).decode() == "42 True 3" and status == 0
     os.close(read)
+    configure_shared_pool(PoolSettings())  # the other tests' pool again
 
 
 def test_closing_the_pool_reaps_every_evaluator():

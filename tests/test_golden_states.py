@@ -13,6 +13,8 @@ from engine.bpmn.runtime import Runtime
 from engine.bpmn.specs import build_bundle
 from engine.bpmn.xml import parse_bpmn
 
+pytestmark = pytest.mark.processes  # evaluator processes, servers or a database of its own
+
 GOLDEN = Path(__file__).parent / "fixtures" / "golden"
 NOW = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
 

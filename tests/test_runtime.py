@@ -13,6 +13,8 @@ from engine.bpmn.specs import build_bundle
 from engine.bpmn.xml import parse_bpmn
 from engine.errors import Conflict
 
+pytestmark = pytest.mark.processes  # evaluator processes, servers or a database of its own
+
 PROCESSES = Path(__file__).resolve().parents[1] / "processes"
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -12,12 +12,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from engine.senders import Delivery, JsonLinesSender, SmtpSender, sender_from_environment
+from engine.senders import Delivery, JsonLinesSender, SmtpSender, sender_for
 from engine.services import outbox, timers, worker
+from engine.settings import Settings
 from engine.store import instances as instance_store
 from engine.store import jobs
 from tests import processes
 from webapp.cli import main
+
+pytestmark = pytest.mark.processes  # evaluator processes, servers or a database of its own
 
 TRIAGE_NEED_INFO = {"category": "bug", "priority": "normal", "outcome": "need_info",
                     "question": "Which steps lead to the error?"}
@@ -165,9 +168,10 @@ def test_smtp_sender_sends_with_the_outbox_id_as_message_id(tmp_path):
     with socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SmtpHandler) as server:
         server.messages = []
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        sender = sender_from_environment({"SUPPORTFLOW_SMTP_HOST": "127.0.0.1",
-                                          "SUPPORTFLOW_SMTP_PORT": str(server.server_address[1]),
-                                          "SUPPORTFLOW_SMTP_FROM": "desk@example.com"}, tmp_path)
+        settings = Settings.from_environment({"SUPPORTFLOW_SMTP_HOST": "127.0.0.1",
+                                              "SUPPORTFLOW_SMTP_PORT": str(server.server_address[1]),
+                                              "SUPPORTFLOW_SMTP_FROM": "desk@example.com"})
+        sender = sender_for(settings, tmp_path)
         assert isinstance(sender, SmtpSender)
         sender.send(Delivery(42, "SUP-3", "answer", ("c@example.com",), "SUP-3: an answer", "Hello"))
         server.shutdown()
@@ -176,7 +180,7 @@ def test_smtp_sender_sends_with_the_outbox_id_as_message_id(tmp_path):
 
 
 def test_sender_defaults_to_the_file_sink(tmp_path):
-    sender = sender_from_environment({}, tmp_path)
+    sender = sender_for(Settings.from_environment({}), tmp_path)
     assert isinstance(sender, JsonLinesSender) and sender.path == tmp_path / "var" / "outbox.jsonl"
 
 

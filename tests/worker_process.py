@@ -32,7 +32,7 @@ def _slow_fire(self, workflow, task_id, now):
     return outcome
 
 
-cli.make_sender = lambda: SlowSender(_real_sender())
+cli.make_sender = lambda settings: SlowSender(_real_sender(settings))
 Runtime.fire_timer = _slow_fire
 
 if __name__ == "__main__":

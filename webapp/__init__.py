@@ -1,6 +1,5 @@
 """The Flask application factory: wires one engine (Supportflow) into the API and the pages."""
 
-import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -19,6 +18,7 @@ LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
 def create_app(sf: Supportflow | None = None, config: dict | None = None) -> Flask:
+    sf = sf or open_supportflow()
     app = Flask(__name__)
     app.config.update(
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
@@ -26,15 +26,16 @@ def create_app(sf: Supportflow | None = None, config: dict | None = None) -> Fla
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         # Secure cookies need HTTPS, except on the loopback address `make run` serves on.
-        SESSION_COOKIE_SECURE=os.environ.get("HOST", "127.0.0.1") not in LOOPBACK_HOSTS,
+        SESSION_COOKIE_SECURE=sf.settings.host not in LOOPBACK_HOSTS,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
     )
     app.config.update(config or {})
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _secret_key()
-    wiring.install(app, sf or open_supportflow())
+        app.config["SECRET_KEY"] = sf.settings.secret_key or kept_secret_key()
+    wiring.install(app, sf)
     app.url_map.converters.update(CONVERTERS)
-    hardening.install(app)  # its hooks run before every other one: HEAD is GET, bad addresses are refused
+    # hardening's hooks run before every other one: HEAD is GET, bad addresses are refused
+    hardening.install(app, sf.settings.trusted_proxies)
     app.register_blueprint(api, url_prefix="/api/v1")
     register_pages(app)
     register_error_handlers(app)
@@ -42,10 +43,8 @@ def create_app(sf: Supportflow | None = None, config: dict | None = None) -> Fla
     return app
 
 
-def _secret_key() -> str:
-    """SECRET_KEY from the environment (several workers must share it), else one kept in var/."""
-    if os.environ.get("SECRET_KEY"):
-        return os.environ["SECRET_KEY"]
+def kept_secret_key() -> str:
+    """The secret key kept in var/ (made on first use), for when SECRET_KEY is not set."""
     path = Path.cwd() / "var" / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from engine.clock import FixedClock
 from engine.errors import Conflict, SupportflowError
-from engine.senders import sender_from_environment
+from engine.senders import sender_for
 from engine.services import setup, timers, worker
 from engine.services.context import open_supportflow
 from engine.store import schema
@@ -30,24 +30,23 @@ def cmd_serve(args) -> int:
     sf = open_supportflow()
     _prepare(sf)
     app = create_app(sf)
-    host, port = os.environ.get("HOST", "127.0.0.1"), int(os.environ.get("PORT", "5000"))
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    app.run(host=sf.settings.host, port=sf.settings.port, threaded=True, use_reloader=False)
     return 0
 
 
-def make_sender():
-    """The outbox's sender, from the environment (SMTP or a JSON-lines file; see engine.senders)."""
-    return sender_from_environment(os.environ, Path.cwd())
+def make_sender(settings):
+    """The outbox's sender, from the settings (SMTP or a JSON-lines file; see engine.senders)."""
+    return sender_for(settings, Path.cwd())
 
 
 def cmd_worker(args) -> int:
     sf = open_supportflow()
     _prepare(sf)
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # count this process's steps with the web workers'
+    if sf.settings.prometheus_multiproc_dir:  # count this process's steps with the web workers'
         from webapp.metrics import PrometheusObserver
 
         sf.observer = PrometheusObserver()
-    me = worker.WorkerIdentity(name=os.environ.get("WORKER_NAME") or f"{socket.gethostname()}:{os.getpid()}",
+    me = worker.WorkerIdentity(name=sf.settings.worker_name or f"{socket.gethostname()}:{os.getpid()}",
                                hostname=socket.gethostname(), pid=os.getpid(), started_at=sf.clock.now())
     if sf.db.is_sqlite:
         _refuse_a_second_sqlite_worker(sf, me)
@@ -56,13 +55,14 @@ def cmd_worker(args) -> int:
         signal.signal(signum, lambda *_: stop.set())
     print(f"worker {me.name}: firing due timers and sending the outbox every {args.interval} s "
           "(SIGTERM or Ctrl-C stops after the job in hand)", flush=True)
-    worker.run(sf, make_sender(), me, interval_s=args.interval, stop=stop, once=args.once, report=_print_round)
+    worker.run(sf, make_sender(sf.settings), me, interval_s=args.interval, stop=stop, once=args.once,
+               report=_print_round)
     return 0
 
 
 def _refuse_a_second_sqlite_worker(sf, me) -> None:
     """SQLite lets one process write at a time: a second worker would only queue behind the first."""
-    max_age = timedelta(seconds=float(os.environ.get("SUPPORTFLOW_HEARTBEAT_MAX_AGE") or 60))
+    max_age = timedelta(seconds=sf.settings.heartbeat_max_age_s)
     for other in worker.other_live_workers(sf, me, max_age):
         if other["hostname"] == me.hostname and not _process_alive(other["pid"]):
             continue  # killed without saying goodbye: its heartbeat is all that is left of it

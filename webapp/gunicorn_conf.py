@@ -1,21 +1,24 @@
-"""gunicorn settings, from the environment only: HOST, PORT, WEB_CONCURRENCY (worker processes, default 2),
-GUNICORN_THREADS (threads per worker, default 4), DATABASE_URL, SECRET_KEY, PROMETHEUS_MULTIPROC_DIR.
+"""gunicorn settings, from engine.settings (the README's table): HOST, PORT, WEB_CONCURRENCY (worker processes,
+default 2), GUNICORN_THREADS (threads per worker, default 4), GUNICORN_TIMEOUT, GUNICORN_ACCESS_LOG, and for the
+workers DATABASE_URL, SECRET_KEY, PROMETHEUS_MULTIPROC_DIR.
 
 Several web workers need PostgreSQL: SQLite lets one process write at a time, so this refuses to start
 more than one worker on it (`supportflow serve` is the one-process server for SQLite)."""
 
 import os
 
-from engine.services.context import default_database_url
+from engine.settings import Settings
 
-bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+settings = Settings.from_environment()
+
+bind = f"{settings.host}:{settings.port}"
+workers = settings.web_concurrency
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+threads = settings.gunicorn_threads
+timeout = settings.gunicorn_timeout
 graceful_timeout = 10
 keepalive = 5
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None  # "-" for stdout
+accesslog = settings.gunicorn_access_log  # "-" for stdout
 errorlog = "-"
 
 
@@ -29,20 +32,21 @@ def refusal(database_url: str, worker_count: int) -> str | None:
 
 
 def on_starting(server):
-    problem = refusal(default_database_url(), server.cfg.workers)
+    problem = refusal(settings.database, server.cfg.workers)
     if problem:
         raise SystemExit(f"supportflow: refusing to start: {problem}")
-    # Every worker must sign sessions with the same key: fix it once, here, before they fork.
-    if not os.environ.get("SECRET_KEY"):
-        from webapp import _secret_key
+    # Every worker must sign sessions with the same key: fix it once, here, in the environment the workers
+    # read their settings from after they fork.
+    if not settings.secret_key:
+        from webapp import kept_secret_key
 
-        os.environ["SECRET_KEY"] = _secret_key()
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # emptied by whoever starts the whole set (make serve-pg)
-        os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+        os.environ["SECRET_KEY"] = kept_secret_key()
+    if settings.prometheus_multiproc_dir:  # emptied by whoever starts the whole set (make serve-pg)
+        os.makedirs(settings.prometheus_multiproc_dir, exist_ok=True)
 
 
 def child_exit(server, worker):
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if settings.prometheus_multiproc_dir:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)

@@ -2,7 +2,6 @@
 when told to believe it), HEAD served as GET, an address holding text no database can store refused before any
 route reads it, and the security headers."""
 
-import os
 
 from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -49,18 +48,11 @@ def add_security_headers(response):
     return response
 
 
-def trusted_proxies() -> int:
-    """SUPPORTFLOW_TRUSTED_PROXIES: how many reverse proxies stand in front of supportflow (0, the default: none)."""
-    value = os.environ.get("SUPPORTFLOW_TRUSTED_PROXIES", "0").strip() or "0"
-    if not value.isdigit():
-        raise RuntimeError(f"SUPPORTFLOW_TRUSTED_PROXIES must be a number of proxies (0, 1, 2, ...), not \"{value}\".")
-    return int(value)
-
-
-def install(app: Flask) -> None:
+def install(app: Flask, trusted_proxies: int) -> None:
     # The client's address counts sign-in failures. Behind N proxies it is what the N-th proxy from us says in
     # X-Forwarded-For (and X-Forwarded-Proto the scheme); without proxies those headers are anyone's and ignored.
-    hops = app.config.setdefault("TRUSTED_PROXIES", trusted_proxies())
+    # N is SUPPORTFLOW_TRUSTED_PROXIES (0, the default: none), unless the app's config says TRUSTED_PROXIES.
+    hops = app.config.setdefault("TRUSTED_PROXIES", trusted_proxies)
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]  # Flask's way
     app.before_request(treat_head_as_get)

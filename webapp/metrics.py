@@ -7,7 +7,6 @@ With PROMETHEUS_MULTIPROC_DIR set to an empty directory (as `make serve-pg` does
 process starts) prometheus_client keeps them in files there and /metrics adds them up over all processes,
 whichever worker answers the scrape. Without it a scrape shows the counters of the process that answered."""
 
-import os
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
@@ -76,7 +75,7 @@ class _DatabaseGauges:
 
 def exposition(sf: Supportflow) -> bytes:
     """The text format: this process's (or, in multiprocess mode, every process's) counters, then the gauges."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if sf.settings.prometheus_multiproc_dir:
         counters = CollectorRegistry()
         multiprocess.MultiProcessCollector(counters)
     else:

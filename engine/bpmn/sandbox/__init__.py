@@ -40,11 +40,11 @@ from engine.bpmn.sandbox.limits import (
     MAX_SAVED_CHARS,
     MAX_SAVED_VALUES,
 )
-from engine.bpmn.sandbox.pool import EvaluatorPool, PoolSettings
+from engine.bpmn.sandbox.pool import EvaluatorPool, PoolSettings, configure_shared_pool
 from engine.bpmn.sandbox.runner import InProcessSandbox
 from engine.bpmn.sandbox.tracing import FILENAME
 
 __all__ = [
     "FILENAME", "MAX_FORMAT_WIDTH", "MAX_INT_BITS", "MAX_ITEMS", "MAX_SAVED_CHARS", "MAX_SAVED_VALUES",
-    "MAX_SOURCE_CHARS", "EvaluatorPool", "InProcessSandbox", "PoolSettings", "Sandbox",
+    "MAX_SOURCE_CHARS", "EvaluatorPool", "InProcessSandbox", "PoolSettings", "Sandbox", "configure_shared_pool",
 ]

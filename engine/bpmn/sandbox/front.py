@@ -3,19 +3,17 @@ learn which names the code reads) and runs the code in an evaluator process (`po
 
 from typing import Any
 
-from engine.bpmn.sandbox.pool import EvaluatorPool, settings_from_environment, shared_pool
+from engine.bpmn.sandbox.pool import EvaluatorPool, shared_pool
 from engine.bpmn.sandbox.runner import compile_problems, compiled_or_refused
 
 
 class Sandbox:
     """Evaluates conditions and expressions and runs script tasks in an evaluator process; threads may
-    share one. `pool` defaults to the process's shared pool (SUPPORTFLOW_EVALUATORS, ..._MEMORY_MB)."""
+    share one. `pool` defaults to the process's shared pool (`configure_shared_pool`)."""
 
     def __init__(self, *, time_limit: float = 1.0, pool: EvaluatorPool | None = None):
         if time_limit <= 0:
             raise ValueError("time_limit must be positive")
-        if pool is None:
-            settings_from_environment()  # a bad setting stops the server at start, not a step later
         self._time_limit = float(time_limit)
         self._pool = pool
 

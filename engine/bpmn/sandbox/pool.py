@@ -7,7 +7,8 @@ many threads calling at once, each call with a wall-clock deadline after which t
   over the script's time limit (`deadline_for`). Past it, the evaluator is sent SIGKILL and reaped, and
   the next call starts a fresh one. An evaluator that ends, answers garbage or asks to retire (after a
   MemoryError) is replaced the same way. Answers are read as data (`wire`), never unpickled.
-- `shared_pool()` is the one pool of this process, configured from the environment; it notices a fork
+- `shared_pool()` is the one pool of this process, sized by `configure_shared_pool` (the composition root
+  passes the settings SUPPORTFLOW_EVALUATORS and SUPPORTFLOW_SCRIPT_MEMORY_MB); it notices a fork
   (gunicorn workers) and starts its own there. Every pool is shut down at exit: pipes closed, stragglers
   killed, all reaped, so no zombie is left."""
 
@@ -38,22 +39,8 @@ _UNREADABLE = "The evaluator gave an answer that cannot be read, so the script w
 
 @dataclass(frozen=True)
 class PoolSettings:
-    size: int = 2  # SUPPORTFLOW_EVALUATORS
-    memory_mb: int = 256  # SUPPORTFLOW_SCRIPT_MEMORY_MB
-
-
-def _whole_number(environ, name: str, default: int, low: int, high: int) -> int:
-    raw = (environ.get(name) or "").strip()
-    if not raw:
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise ValueError(f"{name} must be a whole number from {low} to {high}, not {raw!r}.")
-    return int(raw)
-
-
-def settings_from_environment(environ=os.environ) -> PoolSettings:
-    return PoolSettings(_whole_number(environ, "SUPPORTFLOW_EVALUATORS", 2, 1, 64),
-                        _whole_number(environ, "SUPPORTFLOW_SCRIPT_MEMORY_MB", 256, 32, 1024 * 1024))
+    size: int = 2  # evaluator processes (engine.settings: SUPPORTFLOW_EVALUATORS)
+    memory_mb: int = 256  # memory limit of each (SUPPORTFLOW_SCRIPT_MEMORY_MB)
 
 
 def deadline_for(time_limit: float) -> float:
@@ -286,7 +273,20 @@ class EvaluatorPool:
 
 
 _shared: EvaluatorPool | None = None
+_shared_settings = PoolSettings()
 _shared_lock = threading.Lock()
+
+
+def configure_shared_pool(settings: PoolSettings) -> None:
+    """The size and memory limit of this process's shared pool. A pool already started with other settings is
+    closed, and the next call starts one with these (in practice this is called once, before any script)."""
+    global _shared, _shared_settings
+    with _shared_lock:
+        if settings == _shared_settings:
+            return
+        _shared_settings, stale, _shared = settings, _shared, None
+    if stale is not None and stale.pid == os.getpid():
+        stale.close()
 
 
 def shared_pool() -> EvaluatorPool:
@@ -297,7 +297,7 @@ def shared_pool() -> EvaluatorPool:
         return pool
     with _shared_lock:
         if _shared is None or _shared.pid != os.getpid():
-            _shared = EvaluatorPool(settings_from_environment())
+            _shared = EvaluatorPool(_shared_settings)
         return _shared
 
 
