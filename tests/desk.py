@@ -2,6 +2,7 @@
 
 from engine.services import accounts, timers
 from engine.store import history
+from tests.helpers import SAMPLE_TICKET
 
 
 class ApiError(AssertionError):
@@ -46,8 +47,7 @@ class Desk:
         return self._callers[username]
 
     def submit(self, as_: str = "customer", expect: int = 201, **fields) -> dict:
-        body = {"title": "Printing fails", "description": "The invoice PDF is empty.", "category": "bug",
-                "priority": "normal", **fields}
+        body = {**SAMPLE_TICKET, **fields}
         return self.as_(as_).post("/tickets", body, expect=expect)
 
     def user(self, username: str, roles: list[str], display_name: str, organisation: str | None = None) -> None:

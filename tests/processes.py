@@ -22,11 +22,11 @@ from engine.store import instances as instance_store
 from engine.store import jobs
 from engine.store.database import Database
 from engine.store.tables import outbox
+from tests.helpers import SAMPLE_TICKET
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-NEW_TICKET = {"title": "Printing fails", "description": "The invoice PDF is empty.", "category": "bug",
-              "priority": "normal"}
+NEW_TICKET = SAMPLE_TICKET
 
 
 def engine_long_ago(url: str, days: int = 31) -> Supportflow:

@@ -11,8 +11,7 @@ import pytest
 from engine.bpmn.documents import read_document
 from engine.bpmn.xml import parse_bpmn
 from engine.errors import InvalidDefinition
-from tests.test_ops_and_errors import SHIPPED
-from tests.test_process_upload import MINIMAL
+from tests.helpers import MINIMAL, SHIPPED
 
 # How a hostile file names the outside resource; {url} is a FIFO nobody writes to, so a parser that opens it
 # blocks (a regular file's atime cannot be relied on).

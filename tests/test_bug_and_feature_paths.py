@@ -2,7 +2,8 @@
 
 import pytest
 
-FORWARD_BUG = {"category": "bug", "priority": "high", "outcome": "forward"}
+from tests.helpers import FORWARD_BUG, accept_through
+
 FORWARD_FEATURE = {"category": "feature", "priority": "normal", "outcome": "forward"}
 OFFER = {"hours": 12, "cost": 1440.0, "delivery_date": "2026-04-30"}
 
@@ -13,23 +14,6 @@ def desk(request, desk):
     return desk
 
 
-def accept_through(desk, key, *, reject_on=None, remarks="Still broken"):
-    """Walk acceptance_dqp once; reject on 'd', 'q' or 'p', or accept everywhere."""
-    ticket = desk.complete(key, "review_on_d", "owner", ok=reject_on != "d",
-                           remarks=remarks if reject_on == "d" else None)
-    if reject_on == "d":
-        return ticket
-    assert ticket["status"] == "review"
-    desk.complete(key, "deploy_to_q", "developer", version="1.4.2")
-    ticket = desk.complete(key, "accept_on_q", "customer", ok=reject_on != "q",
-                           remarks=remarks if reject_on == "q" else None)
-    if reject_on == "q":
-        return ticket
-    assert ticket["status"] == "review"
-    ticket = desk.complete(key, "deploy_to_p", "developer", version="1.4.2")
-    assert ticket["status"] == "waiting_for_customer"
-    return desk.complete(key, "confirm_on_p", "customer", ok=reject_on != "p",
-                         remarks=remarks if reject_on == "p" else None)
 
 
 def test_bug_fixed_after_rejections_on_d_q_and_p(desk):

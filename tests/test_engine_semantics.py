@@ -11,7 +11,7 @@ from engine.services import messages
 from engine.store import instances as instance_store
 from tests import engine_diagrams as diagrams
 from tests.conftest import START
-from tests.test_ops_and_errors import instance_of
+from tests.helpers import instance_of
 
 
 def deploy(desk, xml: str) -> None:

@@ -19,7 +19,7 @@ from engine.errors import ScriptError, ScriptTimeout
 from engine.services.context import open_supportflow
 from engine.settings import SettingError
 from tests.desk import Caller
-from tests.test_ops_and_errors import SHIPPED, instance_of
+from tests.helpers import SHIPPED, instance_of
 
 pytestmark = pytest.mark.processes  # evaluator processes, servers or a database of its own
 

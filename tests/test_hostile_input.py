@@ -9,7 +9,7 @@ from engine.domain import ROLES
 from engine.errors import InvalidInput, Unauthorized
 from engine.services import accounts, tasks
 from tests.desk import Caller
-from tests.pages.test_inbox_and_tasks import browser, csrf
+from tests.pages.helpers import csrf, signed_in
 
 DEEP = "[" * 200_000 + "]" * 200_000
 UNSTORABLE = "cannot be stored"
@@ -46,7 +46,7 @@ def test_a_non_ascii_csrf_token_is_a_refused_form_not_a_crash(app):
 
 
 def test_a_non_ascii_csrf_header_on_a_page_call_to_the_api_is_401(app):
-    client = browser(app, "support")
+    client = signed_in(app, "support")
     token = csrf(client)  # the session holds its CSRF token once a page showed it
     response = client.get("/api/v1/tasks", headers={"X-CSRF-Token": "ü" * len(token)})
     assert response.status_code == 401 and "Bearer" in response.get_json()["error"]
@@ -158,7 +158,7 @@ def test_sign_in_with_text_no_user_name_can_hold_is_just_a_wrong_sign_in(desk):
 
 
 def test_pages_refuse_a_nul_and_never_crash_on_bytes_that_are_not_utf_8(app, desk):
-    client = browser(app, "customer")
+    client = signed_in(app, "customer")
     token = csrf(client)
     form = {"title": "Printer on fire\x00", "description": "It burns.", "category": "bug", "priority": "low",
             "csrf_token": token}
@@ -186,7 +186,7 @@ def test_pages_refuse_a_nul_and_never_crash_on_bytes_that_are_not_utf_8(app, des
 def test_a_task_answer_with_a_nul_is_refused_on_the_task_page(app, desk):
     key = desk.submit(category="question")["key"]
     task = desk.task(key, "triage", "support")
-    client = browser(app, "support")
+    client = signed_in(app, "support")
     response = client.post(f"/tasks/{task['id']}", data={**TRIAGE_ANSWER, "answer": "Restart\x00 it",
                                                          "csrf_token": csrf(client)})
     assert response.status_code == 422 and UNSTORABLE in response.get_data(as_text=True)
@@ -207,7 +207,7 @@ def test_an_address_with_a_nul_names_nothing_and_a_query_with_one_is_refused(app
     for path in ("/instances/counts?process=%00", "/tickets?q=a%00", "/instances?ticket=%00"):
         errors = caller.get(path, expect=422)["errors"]
         assert UNSTORABLE in next(iter(errors.values()))[0], path
-    client = browser(app, "ops")
+    client = signed_in(app, "ops")
     for path in ("/tasks/%00", "/ops/processes/%00/versions/1/heatmap", "/processes/%00/diff"):
         response = client.get(path)
         assert response.status_code == 404 and "nothing at this address" in response.get_data(as_text=True)

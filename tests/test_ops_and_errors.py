@@ -1,30 +1,6 @@
 """Ops inspection and repair, and what happens when a step fails: nothing half-advanced is saved."""
 
-from pathlib import Path
-
-SHIPPED = Path(__file__).resolve().parents[1] / "processes"
-
-
-def broken_support_ticket() -> str:
-    """support_ticket with a need_info condition that raises (a division by zero)."""
-    xml = (SHIPPED / "support_ticket.bpmn").read_text()
-    broken = xml.replace('>outcome == "need_info"<', '>outcome == "need_info" and 1 / 0 == 1<')
-    assert broken != xml
-    return broken
-
-
-def bug_fix_reading_an_undefined_name() -> str:
-    """bug_fix whose "not a bug" condition also reads `severity`, which nothing provides."""
-    xml = (SHIPPED / "bug_fix.bpmn").read_text()
-    changed = xml.replace(">is_bug == False<", ">is_bug == False and severity &gt; 2<")
-    assert changed != xml
-    return changed
-
-
-def instance_of(desk, key: str) -> dict:
-    [instance] = desk.as_("ops").get(f"/instances?ticket={key}")
-    return instance
-
+from tests.helpers import SHIPPED, broken_support_ticket, bug_fix_reading_an_undefined_name, instance_of
 
 STEP_FAILED = ("Nothing was saved: the process cannot go on from this step because of a problem in its "
                "definition. Operations were told, and they can repeat your step with what you entered once it is "

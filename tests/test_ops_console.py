@@ -4,7 +4,7 @@ how often each element ran, and a process version's heatmap."""
 import re
 
 from engine.store import instances as instance_store
-from tests.test_ops_and_errors import SHIPPED, broken_support_ticket, instance_of
+from tests.helpers import SHIPPED, broken_support_ticket, instance_of
 
 
 def test_filters_counts_and_keyset_paging(desk):

@@ -9,19 +9,7 @@ from engine.bpmn.documents import read_document
 from engine.bpmn.validation import condition_warnings
 from engine.bpmn.xml import parse_bpmn
 from engine.domain import START_DATA
-from tests.test_ops_and_errors import SHIPPED, bug_fix_reading_an_undefined_name
-
-DEFS = ('<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
-        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" {ns} id="d" targetNamespace="http://x">{body}'
-        '</bpmn:definitions>')
-
-
-def bpmn(body: str, ns: str = "") -> str:
-    return DEFS.format(ns=ns, body=body)
-
-
-MINIMAL = bpmn('<bpmn:process id="tiny" isExecutable="true"><bpmn:startEvent id="s"/>'
-               '<bpmn:sequenceFlow id="f" sourceRef="s" targetRef="e"/><bpmn:endEvent id="e"/></bpmn:process>')
+from tests.helpers import MINIMAL, SHIPPED, bpmn, bug_fix_reading_an_undefined_name
 
 HOSTILE = {
     "billion laughs": '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>'

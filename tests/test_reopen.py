@@ -6,9 +6,7 @@ the window's timer after every closing path."""
 from datetime import timedelta
 
 from tests.conftest import START
-from tests.test_bug_and_feature_paths import FORWARD_BUG, accept_through
-from tests.test_ops_and_errors import instance_of
-from tests.test_support_ticket_paths import TRIAGE_ANSWER
+from tests.helpers import FORWARD_BUG, TRIAGE_ANSWER, accept_through, instance_of
 
 SOMEDAY = {"category": "feature", "priority": "low", "outcome": "someday"}
 

@@ -108,7 +108,7 @@ def test_an_ipv6_client_is_counted_by_its_64_bit_prefix(sf):
 
 
 def test_the_sign_in_page_throttles_per_address_too(app):
-    from tests.pages.test_signin import csrf_of
+    from tests.pages.helpers import csrf_of
 
     def attempt(client, password: str, address: str):
         return client.post("/sign-in", data={"username": "support", "password": password,

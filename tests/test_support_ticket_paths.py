@@ -3,8 +3,7 @@ every step as DESIGN.md gives it."""
 
 import pytest
 
-TRIAGE_ANSWER = {"category": "question", "priority": "normal", "outcome": "answer",
-                 "answer": "Open Settings > Printing and choose the PDF printer."}
+from tests.helpers import TRIAGE_ANSWER
 
 
 @pytest.fixture(params=["warm", "cold"])

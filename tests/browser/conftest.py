@@ -16,6 +16,7 @@ from werkzeug.serving import make_server
 
 from engine.services.context import Supportflow
 from engine.store.database import Database
+from tests.helpers import SAMPLE_TICKET
 
 CHROMIUM = "/usr/bin/chromium"
 # Without these Chromium tries to reach Google's update and sync services and stalls on a closed network.
@@ -158,8 +159,7 @@ class Api:
 
     def submit(self, **fields) -> str:
         """A new ticket (a bug unless said otherwise); its key."""
-        body = {"title": "Printing fails", "description": "The invoice PDF is empty.", "category": "bug",
-                "priority": "normal", **fields}
+        body = {**SAMPLE_TICKET, **fields}
         return self.call("POST", "/tickets", 201, data=body)["key"]
 
     def complete(self, key: str, task: str, expect: int = 200, **data):

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.browser.conftest import Api, api_ticket, fill_form, open_task, shot, sign_in, submit
-from tests.test_ops_and_errors import SHIPPED
+from tests.helpers import SHIPPED
 
 pytestmark = pytest.mark.browser
 

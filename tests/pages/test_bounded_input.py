@@ -1,10 +1,8 @@
 """Numbers and keys from the address bar or a form that were 500s: digits that are not ASCII ('²'), numbers past
 what their column holds. Each is a clear 4xx with a sentence about the thing, and nothing changes."""
 
-from tests.pages.test_ops_pages import flashes, post
-from tests.pages.test_process_pages import RENAMED
-from tests.pages.test_tickets_portal_board import csrf_of, signed_in, text_of
-from tests.test_ops_and_errors import instance_of
+from tests.helpers import instance_of
+from tests.pages.helpers import RENAMED, csrf_of, flashes, post, signed_in, text_of
 from webapp.converters import bounded_number
 
 HUGE = "99999999999999999999999"

@@ -9,25 +9,15 @@ from werkzeug.datastructures import MultiDict
 from engine.errors import NotFound
 from engine.forms import FormDefinition
 from engine.services import accounts, offers, tasks
-from tests.pages.test_signin import sign_in
-from tests.test_ops_and_errors import bug_fix_reading_an_undefined_name
+from tests.helpers import bug_fix_reading_an_undefined_name
+from tests.pages.helpers import csrf, signed_in
 from webapp.pages import taskforms
-
-
-def browser(app, username: str):
-    client = app.test_client()
-    assert sign_in(client, username).status_code == 302
-    return client
 
 
 def inbox_rows(html: str) -> list[tuple[str, str]]:
     return re.findall(r'<tr data-ticket="([^"]+)" data-task="([^"]+)"', html)
 
 
-def csrf(client) -> str:
-    """The session's CSRF token, from the signed-in user's home page (the sign-out form carries it)."""
-    page = client.get("/", follow_redirects=True).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
 def post_task(client, task_id: str, _ticket: str | None = None, **fields):
@@ -55,7 +45,7 @@ def test_the_inbox_lists_a_new_tickets_triage_with_its_data(app, desk, clock):
     key = desk.submit(title="Printer on fire", priority="high")["key"]
     task = desk.task(key, "triage", "support")
     clock.advance(hours=3)
-    page = browser(app, "support").get("/inbox")
+    page = signed_in(app, "support").get("/inbox")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and inbox_rows(html) == [(key, "triage")]
     assert f'href="/tasks/{task["id"]}">Triage the ticket</a>' in html
@@ -63,16 +53,16 @@ def test_the_inbox_lists_a_new_tickets_triage_with_its_data(app, desk, clock):
     assert '<span class="badge high">high</span>' in html and "<td" in html and ">3 h</td>" in html
     assert re.search(r'data-role-count="support_master"[^>]*>Support Master <strong>1</strong>', html)
     clock.advance(days=2)
-    assert ">2 d</td>" in browser(app, "support").get("/inbox").get_data(as_text=True)
+    assert ">2 d</td>" in signed_in(app, "support").get("/inbox").get_data(as_text=True)
 
 
 def test_customers_go_to_the_portal_and_strangers_to_sign_in(app):
     assert app.test_client().get("/inbox").headers["Location"].startswith("/sign-in")
-    assert browser(app, "customer").get("/inbox").headers["Location"] == "/portal"
+    assert signed_in(app, "customer").get("/inbox").headers["Location"] == "/portal"
 
 
 def test_an_empty_inbox_says_so_kindly(app):
-    html = browser(app, "developer").get("/inbox").get_data(as_text=True)
+    html = signed_in(app, "developer").get("/inbox").get_data(as_text=True)
     assert "Your inbox is empty" in html and "<table" not in html
 
 
@@ -85,7 +75,7 @@ def test_filters_sorting_and_a_count_per_role(app, desk, sf, clock):
     high = desk.submit(priority="high")["key"]
     clock.advance(hours=1)
     desk.complete(low, "triage", "support", category="bug", priority="low", outcome="forward")
-    client = browser(app, "both")
+    client = signed_in(app, "both")
 
     def rows(query: str = "") -> list[tuple[str, str]]:
         return inbox_rows(client.get(f"/inbox{query}").get_data(as_text=True))
@@ -111,7 +101,7 @@ def test_an_overdue_task_stands_out_and_sorts_by_due_date(app, desk, sf, clock):
                   question="Which steps lead to the error?")
     fresh = desk.submit()["key"]
     clock.advance(days=31)  # past provide_information's 30 days; its timer has not run yet
-    html = browser(app, "hybrid").get("/inbox?sort=due").get_data(as_text=True)
+    html = signed_in(app, "hybrid").get("/inbox?sort=due").get_data(as_text=True)
     assert inbox_rows(html) == [(waiting, "provide_information"), (fresh, "triage")]
     row = re.search(rf'<tr data-ticket="{waiting}".*?</tr>', html, re.S).group(0)
     assert 'class="overdue"' in row and '<span class="badge overdue">overdue</span>' in row
@@ -123,14 +113,14 @@ def test_claim_and_release(app, desk, sf):
     desk.user("support2", ["support_master"], "Sue Second")
     key = desk.submit()["key"]
     task = desk.task(key, "triage", "support")
-    client = browser(app, "support")
+    client = signed_in(app, "support")
     response = client.post(f"/inbox/tasks/{task['id']}/claim",
                            data={"csrf_token": csrf(client), "back": "/inbox?show=mine"})
     assert response.status_code == 302 and response.headers["Location"] == "/inbox?show=mine"
     html = client.get("/inbox?show=mine").get_data(as_text=True)
     assert "You claimed “Triage the ticket” on SUP-1." in html and inbox_rows(html) == [(key, "triage")]
     assert 'data-assignee="support"' in html and ">Release</button>" in html
-    other = browser(app, "support2")
+    other = signed_in(app, "support2")
     html = other.get("/inbox").get_data(as_text=True)
     assert "Sam Support" in html and ">Claim</button>" not in html  # someone else holds it
     response = other.post(f"/inbox/tasks/{task['id']}/claim",
@@ -147,7 +137,7 @@ def test_the_task_page_says_who_holds_it_and_support_masters_assign_it(app, desk
     desk.user("support2", ["support_master"], "Sue Second")
     key = desk.submit()["key"]
     task = desk.task(key, "triage", "support")
-    client = browser(app, "support")
+    client = signed_in(app, "support")
     html = client.get(f"/tasks/{task['id']}").get_data(as_text=True)
     assert '<p class="task-holder" data-holder="">Nobody holds this task yet.</p>' in html
     picker = html[html.index('name="username"'):]
@@ -165,14 +155,14 @@ def test_the_task_page_says_who_holds_it_and_support_masters_assign_it(app, desk
     # the developer's own task page has no assign control: only support masters pass tasks on
     desk.complete(key, "triage", "support2", category="bug", priority="high", outcome="forward")
     analysis = desk.task(key, "analyze_bug", "developer")
-    assert 'name="username"' not in browser(app, "developer").get(f"/tasks/{analysis['id']}").get_data(as_text=True)
+    assert 'name="username"' not in signed_in(app, "developer").get(f"/tasks/{analysis['id']}").get_data(as_text=True)
 
 
 def test_completing_a_task_someone_else_holds_names_them_and_keeps_the_input(app, desk, sf):
     desk.user("support2", ["support_master"], "Sue Second")
     key = desk.submit()["key"]
     task = desk.task(key, "triage", "support")
-    other = browser(app, "support2")
+    other = signed_in(app, "support2")
     assert other.get(f"/tasks/{task['id']}").status_code == 200  # the form is open in the browser …
     desk.as_("support").post(f"/tasks/{task['id']}/claim")  # … when someone else claims the task
     response = post_task(other, task["id"], key, category="question", priority="low", outcome="answer",
@@ -190,7 +180,7 @@ def test_completing_a_task_someone_else_holds_names_them_and_keeps_the_input(app
 def test_the_triage_form_renders_its_options_and_conditional_fields(app, desk):
     key = desk.submit(category="question", priority="low")["key"]
     task = desk.task(key, "triage", "support")
-    page = browser(app, "support").get(f"/tasks/{task['id']}")
+    page = signed_in(app, "support").get(f"/tasks/{task['id']}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "<h1>Triage the ticket</h1>" in html and "Printing fails" in html
     assert "<strong>Check before you decide.</strong>" in html  # the form's text, as a paragraph
@@ -214,7 +204,7 @@ def test_yes_no_fields_are_radio_pairs_with_no_answer_chosen(app, desk):
     desk.complete(key, "triage", "support", category="question", priority="normal", outcome="answer",
                   answer="Restart the printer.")
     task = desk.task(key, "confirm_answer", "customer")
-    client = browser(app, "customer")
+    client = signed_in(app, "customer")
     html = client.get(f"/tasks/{task['id']}").get_data(as_text=True)
     solved = field_html(html, "solved")
     assert '<input type="radio" name="solved" value="true"> Yes' in solved
@@ -232,7 +222,7 @@ def test_the_customer_reads_the_support_teams_question_on_the_task(app, desk, sf
     desk.complete(key, "triage", "support", category="bug", priority="high", outcome="need_info",
                   question="Which printer **model**?\n<script>alert(1)</script>")
     task = desk.task(key, "provide_information", "customer")
-    html = browser(app, "customer").get(f"/tasks/{task['id']}").get_data(as_text=True)
+    html = signed_in(app, "customer").get(f"/tasks/{task['id']}").get_data(as_text=True)
     start = html.index('<div class="form-text"')
     text = html[start:html.index("</div>", start)]
     assert "The support team needs more information" in text
@@ -255,7 +245,7 @@ def test_a_text_shows_the_data_it_names_and_nothing_else():
 def test_an_invalid_triage_shows_the_messages_next_to_the_fields_and_keeps_the_input(app, desk):
     key = desk.submit()["key"]
     task = desk.task(key, "triage", "support")
-    client = browser(app, "support")
+    client = signed_in(app, "support")
     response = post_task(client, task["id"], key, category="feature", priority="", outcome="answer", answer="  ",
                          duplicate_of="not a key")
     html = response.get_data(as_text=True)
@@ -273,7 +263,7 @@ def test_an_invalid_triage_shows_the_messages_next_to_the_fields_and_keeps_the_i
 def test_a_valid_post_completes_the_task_and_returns_to_the_inbox(app, desk):
     key = desk.submit()["key"]
     task = desk.task(key, "triage", "support")
-    client = browser(app, "support")
+    client = signed_in(app, "support")
     response = post_task(client, task["id"], key, category="question", priority="high", outcome="answer",
                          answer="Use the PDF printer.", duplicate_of="")
     assert response.status_code == 302 and response.headers["Location"] == "/inbox"
@@ -287,7 +277,7 @@ def test_a_valid_post_completes_the_task_and_returns_to_the_inbox(app, desk):
 def test_a_task_completed_meanwhile_is_said_plainly(app, desk):
     key = desk.submit()["key"]
     task = desk.task(key, "triage", "support")
-    client = browser(app, "support")
+    client = signed_in(app, "support")
     assert client.get(f"/tasks/{task['id']}").status_code == 200  # the form is open in the browser …
     desk.complete(key, "triage", "support", category="bug", priority="normal", outcome="forward")  # … elsewhere
     response = post_task(client, task["id"], key, category="question", priority="low", outcome="someday")
@@ -306,7 +296,7 @@ def test_a_failed_step_keeps_what_was_typed_and_says_operations_were_told(app, d
     key = desk.submit()["key"]
     desk.complete(key, "triage", "support", category="bug", priority="high", outcome="forward")
     task = desk.task(key, "analyze_bug", "developer")
-    response = post_task(browser(app, "developer"), task["id"], key, is_bug="false", analysis="A wish, not a bug.")
+    response = post_task(signed_in(app, "developer"), task["id"], key, is_bug="false", analysis="A wish, not a bug.")
     html = response.get_data(as_text=True)
     assert response.status_code == 503
     assert "Nothing was saved: the process cannot go on from this step" in html and "Operations were told" in html
@@ -322,7 +312,7 @@ def test_a_suspended_instance_refuses_plainly_and_keeps_nothing(app, desk):
     task = desk.task(key, "triage", "support")
     instance = desk.as_("ops").get(f"/instances?ticket={key}")[0]
     desk.as_("ops").post(f"/instances/{instance['id']}/suspend")
-    response = post_task(browser(app, "support"), task["id"], key, category="bug", priority="low",
+    response = post_task(signed_in(app, "support"), task["id"], key, category="bug", priority="low",
                          outcome="forward")
     assert response.status_code == 409 and "Complete task" not in response.get_data(as_text=True)
     assert desk.open_tasks(key) == ["triage"]
@@ -335,7 +325,7 @@ def test_a_customer_confirms_the_answer_on_the_task_page(app, desk):
     desk.as_("support").post(f"/tickets/{key}/comments", {"body": "Grumpy customer", "internal": True}, expect=201)
     desk.as_("support").post(f"/tickets/{key}/comments", {"body": "Did it help?", "internal": False}, expect=201)
     task = desk.task(key, "confirm_answer", "customer")
-    client = browser(app, "customer")
+    client = signed_in(app, "customer")
     html = client.get(f"/tasks/{task['id']}").get_data(as_text=True)
     assert "<h1>Confirm the answer</h1>" in html and 'href="/portal">My tickets</a>' in html
     assert "Did it help?" in html and "Grumpy" not in html  # public comments only
@@ -348,7 +338,7 @@ def test_the_offer_decision_shows_hours_cost_and_delivery_date(app, desk):
     key = desk.submit(title="CSV export", category="feature")["key"]
     feature_offer(desk, key)
     task = desk.task(key, "decide_offer", "customer")
-    client = browser(app, "customer")
+    client = signed_in(app, "customer")
     html = client.get(f"/tasks/{task['id']}").get_data(as_text=True)
     assert '<dd data-field="hours">12 hours</dd>' in html and '<dd data-field="cost">1,500.00</dd>' in html
     assert '<dd data-field="delivery_date">2026-05-01</dd>' in html and "We add the CSV export." in html
@@ -362,7 +352,7 @@ def test_a_customer_cannot_open_another_organisations_task(app, desk):
     desk.complete(key, "triage", "support", category="question", priority="normal", outcome="answer",
                   answer="Restart the printer.")
     task = desk.task(key, "confirm_answer", "customer")
-    stranger = browser(app, "customer2")
+    stranger = signed_in(app, "customer2")
     assert stranger.get(f"/tasks/{task['id']}").status_code == 404
     assert post_task(stranger, task["id"], key, solved="true").status_code == 404
     assert desk.open_tasks(key) == ["confirm_answer"]

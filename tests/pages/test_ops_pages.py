@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from tests.pages.test_tickets_portal_board import csrf_of, signed_in
-from tests.test_ops_and_errors import SHIPPED, broken_support_ticket, instance_of
+from tests.helpers import SHIPPED, broken_support_ticket, instance_of
+from tests.pages.helpers import csrf_of, flashes, post, signed_in
 from webapp.pages import ops
 
 FORWARD_BUG = {"category": "bug", "priority": "high", "outcome": "forward"}
@@ -17,15 +17,8 @@ SOMEDAY = {"category": "bug", "priority": "low", "outcome": "someday"}
 NEED_INFO = {"category": "bug", "priority": "high", "outcome": "need_info", "question": "Which steps?"}
 
 
-def post(client, path: str, page: str = "/ops/instances", **fields):
-    """Post a form as the page does (with its CSRF token) and follow the redirect back."""
-    return client.post(path, data={"csrf_token": csrf_of(client, page), **fields}, follow_redirects=True)
 
 
-def flashes(response) -> list[tuple[str, str]]:
-    found = re.findall(r'<div class="flash flash-(\w+)" role="status">(.*?)</div>', response.get_data(as_text=True),
-                       re.S)
-    return [(kind, html.unescape(text).strip()) for kind, text in found]
 
 
 def text_of(response) -> str:

@@ -4,10 +4,8 @@ cookie and CSRF token (what the editor's script does)."""
 
 import re
 
-from tests.pages.test_tickets_portal_board import csrf_of, signed_in, text_of
-from tests.test_ops_and_errors import SHIPPED, instance_of
-
-RENAMED = (SHIPPED / "support_ticket.bpmn").read_text().replace('name="Triage the ticket"', 'name="Triage v2"')
+from tests.helpers import SHIPPED, instance_of
+from tests.pages.helpers import RENAMED, csrf_of, signed_in, text_of
 
 
 def test_the_list_shows_every_process_with_its_versions(app, desk):

@@ -4,7 +4,7 @@ test client; the ticket is closed through the JSON API by the desk and time is m
 from datetime import timedelta
 
 from tests.conftest import START
-from tests.pages.test_tickets_portal_board import csrf_of, signed_in, text_of
+from tests.pages.helpers import csrf_of, signed_in, text_of
 
 SOMEDAY = {"category": "feature", "priority": "low", "outcome": "someday"}
 

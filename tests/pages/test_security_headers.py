@@ -5,7 +5,7 @@ import re
 from io import BytesIO
 from pathlib import Path
 
-from tests.pages.test_inbox_and_tasks import browser
+from tests.pages.helpers import signed_in
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "webapp" / "templates"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -23,7 +23,7 @@ def assert_common_headers(response) -> None:
 
 
 def test_pages_forbid_inline_script_framing_and_foreign_forms(app):
-    client = browser(app, "ops")
+    client = signed_in(app, "ops")
     for path in ("/sign-in", "/inbox", "/ops/instances", "/no-such-page"):
         response = client.get(path)
         assert_common_headers(response)
@@ -45,7 +45,7 @@ def test_the_api_and_attachments_keep_their_stricter_policies(app, desk):
     download = desk.client.get(f"/api/v1/tickets/{key}/attachments/1?inline=1", headers=customer.headers)
     assert download.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
     assert_common_headers(download)
-    page = browser(app, "customer").get(f"/tickets/{key}/attachments/1")
+    page = signed_in(app, "customer").get(f"/tickets/{key}/attachments/1")
     assert page.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
 
 
@@ -60,7 +60,7 @@ def test_no_template_carries_inline_script_or_event_handlers():
 
 def test_the_select_all_box_of_the_instances_page_comes_from_a_static_script(app, desk):
     desk.submit()
-    client = browser(app, "ops")
+    client = signed_in(app, "ops")
     html = client.get("/ops/instances").get_data(as_text=True)
     [source] = re.findall(r'<script src="([^"]+ops_instances\.js)"', html)
     script = client.get(source)

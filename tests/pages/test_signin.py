@@ -1,16 +1,6 @@
 """Signing in and out through the pages: session cookie flags, CSRF on every form, throttling."""
 
-import re
-
-
-def csrf_of(client, path="/sign-in") -> str:
-    page = client.get(path, follow_redirects=True).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-
-
-def sign_in(client, username="support", password="demo", **extra):
-    return client.post("/sign-in", data={"username": username, "password": password,
-                                         "csrf_token": csrf_of(client), **extra})
+from tests.pages.helpers import csrf_of, sign_in
 
 
 def test_sign_in_sets_a_safe_session_cookie_and_sign_out_ends_it(app):

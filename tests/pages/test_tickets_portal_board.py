@@ -6,27 +6,15 @@ from io import BytesIO
 
 import pytest
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+from tests.pages.helpers import PNG, csrf_of, signed_in, submit_form, text_of
+
 FORWARD_BUG = {"category": "bug", "priority": "high", "outcome": "forward"}
 
 
-def csrf_of(client, path: str) -> str:
-    page = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
-def signed_in(app, username: str):
-    client = app.test_client()
-    response = client.post("/sign-in", data={"username": username, "password": "demo",
-                                             "csrf_token": csrf_of(client, "/sign-in")})
-    assert response.status_code == 302
-    return client
 
 
-def text_of(response) -> str:
-    """The page's text without tags, whitespace collapsed: what a reader sees."""
-    html = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
-    return " ".join(html.split())
 
 
 def timeline_items(response, kind: str) -> list[str]:
@@ -35,11 +23,6 @@ def timeline_items(response, kind: str) -> list[str]:
     return [" ".join(re.sub(r"<[^>]+>", " ", item).split()) for item in items]
 
 
-def submit_form(client, path: str, files=(), **fields):
-    data = {"title": "Printing fails", "description": "The invoice PDF is empty.", "category": "bug",
-            "priority": "normal", "system": "", **fields, "csrf_token": csrf_of(client, path)}
-    data["attachments"] = [(BytesIO(content), name) for name, content in files]
-    return client.post(path, data=data, content_type="multipart/form-data")
 
 
 def to_fix_bug(desk, **fields) -> str:

@@ -10,8 +10,8 @@ from urllib.parse import quote
 import pytest
 
 from engine.amounts import hours_text, megabytes
-from tests.pages.test_tickets_portal_board import PNG, signed_in, submit_form, text_of
-from tests.test_ops_and_errors import SHIPPED
+from tests.helpers import SHIPPED
+from tests.pages.helpers import PNG, signed_in, submit_form, text_of
 from webapp import MAX_REQUEST_BYTES
 
 ROOT = Path(__file__).resolve().parents[2]
