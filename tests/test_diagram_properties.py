@@ -13,7 +13,7 @@ from engine.domain import BOARD_COLUMNS, OFFER_STEPS
 from engine.errors import InvalidDefinition
 from engine.services import accounts, offers
 from engine.services.context import DEFAULT_PROCESSES_DIR as SHIPPED
-from tests.pages.test_inbox_and_tasks import browser
+from tests.pages.helpers import signed_in
 
 FEATURE = (SHIPPED / "feature_request.bpmn").read_text(encoding="utf-8")
 RENAMED = {"estimate_effort": "size_the_work", "approve_offer": "sign_off_offer",
@@ -33,7 +33,7 @@ def deploy(desk, xml: str) -> None:
 
 
 def board_columns(app) -> dict[str, str]:
-    html = browser(app, "developer").get("/board").get_data(as_text=True)
+    html = signed_in(app, "developer").get("/board").get_data(as_text=True)
     return dict(re.findall(r'<section class="column" data-column="(\w+)">(.*?)</section>', html, re.S))
 
 
@@ -59,14 +59,14 @@ def test_renamed_tasks_keep_their_board_column_and_their_offer(app, desk, sf):
     for ticket, (estimating, approving, deciding) in ((key, list(RENAMED.values())[:3]),
                                                       (before, list(RENAMED)[:3])):
         desk.complete(ticket, estimating, "developer", hours=12, cost=1500, delivery_date="2026-05-01")
-        owner_page = browser(app, "owner").get(f"/tasks/{desk.task(ticket, approving, 'owner')['id']}")
+        owner_page = signed_in(app, "owner").get(f"/tasks/{desk.task(ticket, approving, 'owner')['id']}")
         assert '<dd data-field="hours">12 hours</dd>' in owner_page.get_data(as_text=True)
         desk.complete(ticket, approving, "owner", approved=True, offer_text="We add the CSV export.")
-        customer_page = browser(app, "customer").get(f"/tasks/{desk.task(ticket, deciding, 'customer')['id']}")
+        customer_page = signed_in(app, "customer").get(f"/tasks/{desk.task(ticket, deciding, 'customer')['id']}")
         assert "We add the CSV export." in customer_page.get_data(as_text=True)
         assert offers.current_offer(sf, actor(sf, "customer"), ticket)["offer_text"] == "We add the CSV export."
 
-    portal = browser(app, "customer").get("/portal").get_data(as_text=True)
+    portal = signed_in(app, "customer").get("/portal").get_data(as_text=True)
     assert re.search(rf'data-ticket="{key}" data-task="customer_chooses" class="highlight"', portal)
     [task] = [t for t in desk.as_("customer").get("/tasks") if t["ticket_key"] == key]
     assert (task["offer"], task["board_column"]) == ("decision", None)
