@@ -1,4 +1,9 @@
-"""The vocabulary of the support desk: roles, ticket statuses and resolutions, categories, priorities."""
+"""The vocabulary of the support desk: roles, ticket statuses and resolutions, categories, priorities, the
+statuses of process instances and what ops may do from each, and the kinds of audit event with the one
+constructor every event is built by."""
+
+from datetime import datetime
+from typing import Any, TypedDict
 
 ROLES = ("customer", "support_master", "developer", "product_owner", "process_owner", "ops")
 STAFF_ROLES = frozenset(ROLES) - {"customer"}
@@ -27,6 +32,54 @@ CUSTOMER_RESOLUTION_TEXT = {
     **RESOLUTION_TEXT, "wont_fix": "Noted for later (someday/maybe)", "duplicate": "Duplicate of another ticket",
     "abandoned": "Closed without your answer",
 }
+
+# A process instance's status. Each step writes waiting, completed or error (engine.services.steps); ops
+# suspend, resume and terminate (engine.services.instances). A finished instance never moves again.
+INSTANCE_STATUSES = ("waiting", "completed", "error", "suspended", "terminated")
+FINISHED_STATUSES = ("completed", "terminated")
+RUNNABLE_STATUSES = ("waiting",)  # whose timers fire: a suspended, failed or finished instance keeps them untouched
+# What ops may do to an instance, and the statuses each repair starts from; resume goes back to waiting, or to
+# error when the instance was suspended with a failed step.
+REPAIRS_FROM = {"suspend": ("waiting", "error"), "resume": ("suspended",), "retry": ("error",),
+                "terminate": ("waiting", "error", "suspended")}
+
+# The kinds of audit event. Every step writes exactly one of STEP_EVENTS (and bumps its instance's step count);
+# its detail carries the path the step took (the elements it completed). The heatmap and the element runs
+# count the paths of RUN_EVENTS: an ops edit of the data is no run of the process.
+RUN_EVENTS = ("ticket_created", "task_completed", "timer_fired", "message_delivered", "instance_started")
+STEP_EVENTS = (*RUN_EVENTS, "data_edited")
+# What a step did besides (a failure, the ticket's columns, the effects of service tasks: engine.bpmn.scripting's
+# SERVICE_OPERATIONS), what people do beside the process, and ops' repairs.
+EFFECT_EVENTS = ("notify_customer", "add_label", "link_ticket", "create_invoice")
+EVENT_KINDS = (*STEP_EVENTS, "step_failed", "ticket_changed", *EFFECT_EVENTS, "task_assigned", "comment_added",
+               "attachment_added", "follow_up_opened", "instance_migrated", "instance_suspended",
+               "instance_resumed", "instance_terminated")
+# What a customer sees of a ticket's trail, besides their organisation's task answers and public comments and
+# files (engine.store.history decides, in SQL).
+CUSTOMER_EVENTS = ("ticket_created", "ticket_changed", "notify_customer", "link_ticket", "message_delivered",
+                   "follow_up_opened")
+
+
+class AuditEvent(TypedDict):
+    """One row of the append-only audit trail, as it is written."""
+
+    at: datetime
+    kind: str
+    ticket_id: int | None
+    instance_id: int | None
+    actor_id: int | None
+    element: str | None
+    detail: dict[str, Any]
+
+
+def audit_event(kind: str, at: datetime, *, ticket_id: int | None, instance_id: int | None = None,
+                actor_id: int | None = None, element: str | None = None,
+                detail: dict[str, Any] | None = None) -> AuditEvent:
+    """An audit event of one of EVENT_KINDS; the actor is None for the system (a timer, the worker)."""
+    assert kind in EVENT_KINDS, f"unknown audit event kind {kind!r}"
+    return AuditEvent(at=at, kind=kind, ticket_id=ticket_id, instance_id=instance_id, actor_id=actor_id,
+                      element=element, detail=detail or {})
+
 
 # The largest numbers a row id (BIGINT) and a version number (INTEGER) can be: input past them is refused, it
 # never reaches the database (where it would overflow).

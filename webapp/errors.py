@@ -30,7 +30,6 @@ _TITLES = {400: "Bad request", 401: "Please sign in", 403: "Not allowed", 404: "
 # What a failed step tells whoever asked for it; what failed, and where, is for the people who repair it.
 STEP_FAILED = ("Nothing was saved: the process cannot go on from this step because of a problem in its definition. "
                "Operations were told, and they can repeat your step with what you entered once it is fixed.")
-_REPAIRERS = {"ops", "process_owner"}
 
 
 def _wants_json() -> bool:
@@ -65,7 +64,7 @@ def _step_failed(err: StepFailed, status: int):
         return _page(status, STEP_FAILED)
     body: dict[str, object] = {"error": STEP_FAILED}
     actor = getattr(g, "actor", None)
-    if actor is not None and actor.roles & _REPAIRERS:
+    if actor is not None and actor.can("step:diagnose"):
         body.update(problem=str(err), element=err.element, line=err.line)
     return jsonify(body), status
 

@@ -3,7 +3,6 @@
 import hashlib
 import ipaddress
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeGuard
 
@@ -11,9 +10,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from marshmallow import Schema, fields, validate
 
-from engine.domain import ROLES, STAFF_ROLES
+from engine.domain import ROLES
 from engine.errors import InvalidInput, TooManyAttempts, Unauthorized
 from engine.services import password_policy
+from engine.services.authorization import Actor
 from engine.services.context import Supportflow
 from engine.services.inputs import is_storable, load_input
 from engine.store import accounts as account_store
@@ -29,28 +29,6 @@ WRONG_CREDENTIALS = "The user name or password is wrong."
 _hasher = PasswordHasher()
 # Verifying against this keeps sign-in time the same whether or not the user exists.
 _DUMMY_HASH = _hasher.hash("not a password")
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is calling: a signed-in user with roles, and a customer's organisation."""
-
-    id: int
-    username: str
-    display_name: str
-    roles: frozenset[str]
-    organisation_id: int | None
-
-    @property
-    def is_staff(self) -> bool:
-        return bool(self.roles & STAFF_ROLES)
-
-    @property
-    def is_customer(self) -> bool:
-        return "customer" in self.roles and not self.is_staff
-
-    def may_see_organisation(self, organisation_id: int | None) -> bool:
-        return self.is_staff or (organisation_id is not None and organisation_id == self.organisation_id)
 
 
 def _actor(row: dict) -> Actor:

@@ -6,8 +6,7 @@ board_column and offer=estimate, docs/PROCESS_CONVENTIONS.md): no task id is nam
 from typing import Any
 
 from engine.domain import BOARD_COLUMNS, PRIORITIES, ticket_number
-from engine.errors import Forbidden
-from engine.services.accounts import Actor
+from engine.services.authorization import Actor
 from engine.services.context import Supportflow
 from engine.services.tasks import inbox
 from engine.store import board as board_store
@@ -21,8 +20,7 @@ _PRIORITY_RANK = {priority: rank for rank, priority in enumerate(reversed(PRIORI
 
 def developer_board(sf: Supportflow, actor: Actor) -> list[dict]:
     """[{id, title, tiles}] in board order; a tile is an open task dict (without its form) plus `hours`."""
-    if "developer" not in actor.roles:
-        raise Forbidden("The board shows the developers' work; it is for developers.")
+    actor.require("board:read")
     columns: dict[str, dict[str, Any]] = {column: {"id": column, "title": COLUMN_TITLES[column], "tiles": []}
                                           for column in BOARD_COLUMNS}
     open_tasks = [task for task in inbox(sf, actor, limit=MAX_TILES)

@@ -6,9 +6,10 @@ import hashlib
 from marshmallow import Schema, fields, validate
 
 from engine.amounts import megabytes
-from engine.errors import Forbidden, InvalidInput, NotFound
+from engine.domain import audit_event
+from engine.errors import InvalidInput, NotFound
 from engine.filetypes import ALLOWED_DESCRIPTION, MAX_ATTACHMENT_BYTES, detect_type, safe_filename
-from engine.services.accounts import Actor
+from engine.services.authorization import Actor
 from engine.services.context import Supportflow
 from engine.services.inputs import load_input
 from engine.services.reopen import comment_on_closed
@@ -23,11 +24,6 @@ class NewCommentSchema(Schema):
     internal = fields.Boolean(load_default=False)
 
 
-def _check_internal(actor: Actor, internal: bool, what: str) -> None:
-    if internal and not actor.is_staff:
-        raise Forbidden(f"Only staff write internal {what}.")
-
-
 def add_comment(sf: Supportflow, actor: Actor, key: str, data) -> dict:
     """Add a comment. A customer's public comment on a closed ticket reopens it within the window after
     closing, or opens a follow-up ticket after it (the answer then says `reopened` or `follow_up`)."""
@@ -36,7 +32,8 @@ def add_comment(sf: Supportflow, actor: Actor, key: str, data) -> dict:
     if not body:
         raise InvalidInput({"body": ["Write something."]})
     internal = values["internal"]
-    _check_internal(actor, internal, "comments")
+    if internal:
+        actor.require("ticket:internal")
     if not actor.is_staff and not internal:
         with sf.db.read() as conn:
             ticket = visible_ticket(conn, actor, key)
@@ -55,11 +52,9 @@ def add_comment(sf: Supportflow, actor: Actor, key: str, data) -> dict:
 def _insert_comment(conn, ticket_id: int, actor: Actor, body: str, internal: bool, now) -> int:
     comment_id = conversation_store.insert_comment(conn, ticket_id=ticket_id, author_id=actor.id, body=body,
                                       internal=internal, created_at=now)
-    history.append_events(conn, [{
-        "at": now, "ticket_id": ticket_id, "instance_id": None, "actor_id": actor.id,
-        "kind": "comment_added", "element": None,
-        "detail": {"comment_id": comment_id, "internal": internal, "excerpt": body[:140]},
-    }])
+    history.append_events(conn, [audit_event(
+        "comment_added", now, ticket_id=ticket_id, actor_id=actor.id,
+        detail={"comment_id": comment_id, "internal": internal, "excerpt": body[:140]})])
     return comment_id
 
 
@@ -70,7 +65,8 @@ def _comment_view(comment_id: int, actor: Actor, body: str, internal: bool, now)
 
 def add_attachment(sf: Supportflow, actor: Actor, key: str, filename: str | None, content: bytes,
                    *, internal: bool = False) -> dict:
-    _check_internal(actor, internal, "attachments")
+    if internal:
+        actor.require("ticket:internal")
     name = safe_filename(filename)
     if not content:
         raise InvalidInput({"file": ["The file is empty."]})
@@ -87,12 +83,9 @@ def add_attachment(sf: Supportflow, actor: Actor, key: str, filename: str | None
             conn, content, ticket_id=ticket["id"], uploaded_by=actor.id, filename=name,
             content_type=content_type, size=len(content), sha256=hashlib.sha256(content).hexdigest(),
             internal=internal, created_at=now)
-        history.append_events(conn, [{
-            "at": now, "ticket_id": ticket["id"], "instance_id": None, "actor_id": actor.id,
-            "kind": "attachment_added", "element": None,
-            "detail": {"attachment_id": attachment_id, "filename": name, "size": len(content),
-                       "internal": internal},
-        }])
+        history.append_events(conn, [audit_event(
+            "attachment_added", now, ticket_id=ticket["id"], actor_id=actor.id,
+            detail={"attachment_id": attachment_id, "filename": name, "size": len(content), "internal": internal})])
         row = conversation_store.attachment_row(conn, ticket["id"], attachment_id)
     assert row is not None  # inserted just now
     return attachment_view(row)
@@ -102,7 +95,7 @@ def attachment_download(sf: Supportflow, actor: Actor, key: str, attachment_id: 
     with sf.db.read() as conn:
         ticket = visible_ticket(conn, actor, key)
         row = conversation_store.attachment_row(conn, ticket["id"], attachment_id)
-        if row is None or (row["internal"] and not actor.is_staff):
+        if row is None or (row["internal"] and not actor.can("ticket:internal")):
             raise NotFound(f"There is no attachment {attachment_id} on {key}.")
         content = conversation_store.attachment_content(conn, attachment_id)
     return attachment_view(row), content

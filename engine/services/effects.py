@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from engine.bpmn.scripting import Effect
-from engine.domain import ticket_key, ticket_number
+from engine.domain import AuditEvent, audit_event, ticket_key, ticket_number
 from engine.errors import InvalidInput, StepFailed
 from engine.services.context import Supportflow
 from engine.services.notifications import TEMPLATES, render
@@ -15,9 +15,10 @@ from engine.store import tickets as ticket_store
 from engine.store.records import TicketRow
 
 
-def apply_effects(sf: Supportflow, conn, ticket: TicketRow, effects: list[Effect], now: datetime,
-                  changes: dict) -> list[dict]:
-    """Apply effects in order; returns their audit events. Ticket column changes go into `changes`."""
+def apply_effects(sf: Supportflow, conn, ticket: TicketRow, instance_id: int, effects: list[Effect], now: datetime,
+                  changes: dict) -> list[AuditEvent]:
+    """Apply effects in order; returns their audit events (the system's, on the ticket and the instance whose
+    step ran them). Ticket column changes go into `changes`."""
     events = []
     canonical: dict[str, Any] = {}  # form fields a link read a ticket key from, as that key reads (sup-1 -> SUP-1)
     for effect in effects:
@@ -27,8 +28,8 @@ def apply_effects(sf: Supportflow, conn, ticket: TicketRow, effects: list[Effect
         detail = handler(conn, ticket, effect, now, changes)
         if effect.operation == "link_ticket" and effect.sources.get("target", "").isidentifier():
             canonical[effect.sources["target"]] = detail["target"]
-        events.append({"at": now, "ticket_id": ticket["id"], "actor_id": None, "kind": effect.operation,
-                       "element": effect.element, "detail": detail})
+        events.append(audit_event(effect.operation, now, ticket_id=ticket["id"], instance_id=instance_id,
+                                  element=effect.element, detail=detail))
     return events
 
 

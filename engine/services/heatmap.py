@@ -6,16 +6,15 @@ import statistics
 from collections import Counter, defaultdict
 
 from engine.errors import NotFound
-from engine.services.accounts import Actor
+from engine.services.authorization import Actor
 from engine.services.context import Supportflow
-from engine.services.processes import READERS, require_roles
 from engine.store import definitions as definition_store
 from engine.store import history
 from engine.store import instances as instance_store
 
 
 def heatmap(sf: Supportflow, actor: Actor, process_id: str, number: int) -> dict:
-    require_roles(actor, READERS, "see process heatmaps")
+    actor.require("process:read")
     with sf.db.read() as conn:
         row = definition_store.version_by_number(conn, process_id, number)
         if row is None:

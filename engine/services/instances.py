@@ -7,18 +7,26 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from engine.domain import MAX_ID, MAX_VERSION, ticket_key, ticket_number
-from engine.errors import Conflict, Forbidden, InvalidInput, NotFound, SupportflowError
+from engine.domain import (
+    FINISHED_STATUSES,
+    INSTANCE_STATUSES,
+    MAX_ID,
+    MAX_VERSION,
+    REPAIRS_FROM,
+    RUN_EVENTS,
+    audit_event,
+    ticket_key,
+    ticket_number,
+)
+from engine.errors import Conflict, InvalidInput, NotFound, SupportflowError
 from engine.services import messages, steps
-from engine.services.accounts import Actor
+from engine.services.authorization import Actor
 from engine.services.context import Supportflow
 from engine.services.inputs import load_input
 from engine.store import definitions as definition_store
 from engine.store import history
 from engine.store import instances as instance_store
 from engine.store.records import FailedStep, InstanceHead, TaskRow
-
-INSTANCE_STATUSES = ("running", "waiting", "completed", "error", "suspended", "terminated")
 
 
 class InstanceFilterSchema(Schema):
@@ -45,7 +53,7 @@ class DataEditSchema(Schema):
 
 
 class BulkActionSchema(Schema):
-    action = fields.String(required=True, validate=validate.OneOf(("suspend", "resume", "retry", "terminate")))
+    action = fields.String(required=True, validate=validate.OneOf(tuple(REPAIRS_FROM)))
     ids = fields.List(fields.Integer(validate=validate.Range(min=1, max=MAX_ID)), required=True,
                       validate=validate.Length(min=1, max=500))
     reason = fields.String(load_default=None, validate=validate.Length(max=2000))
@@ -56,11 +64,6 @@ def _head(conn, instance_id: int) -> InstanceHead:
     if head is None:
         raise NotFound(f"There is no instance {instance_id}.")
     return head
-
-
-def _require_ops(actor: Actor) -> None:
-    if "ops" not in actor.roles:
-        raise Forbidden("Only ops staff inspect and repair process instances.")
 
 
 def _summary(head: dict) -> dict:
@@ -75,7 +78,7 @@ def _summary(head: dict) -> dict:
 
 def list_instances(sf: Supportflow, actor: Actor, filters, *, with_tasks: bool = False) -> list[dict]:
     """A page of instances, newest first; with_tasks adds each one's open task names (`current_tasks`)."""
-    _require_ops(actor)
+    actor.require("instance:inspect")
     options = load_input(InstanceFilterSchema(), filters)
     ticket, version = options.pop("ticket"), options.pop("version")
     ticket_id = ticket_number(ticket) if ticket else None
@@ -113,7 +116,7 @@ def _open_task_names(conn, rows: list[InstanceHead]) -> dict[int, list[str]]:
 
 def status_counts(sf: Supportflow, actor: Actor, process_id: str | None = None) -> dict[str, int]:
     """How many instances are in each status (every status named, zero included)."""
-    _require_ops(actor)
+    actor.require("instance:inspect")
     with sf.db.read() as conn:
         counts = instance_store.counts_by_status(conn, process_id)
     return {status: counts.get(status, 0) for status in INSTANCE_STATUSES}
@@ -121,7 +124,7 @@ def status_counts(sf: Supportflow, actor: Actor, process_id: str | None = None) 
 
 def error_inbox(sf: Supportflow, actor: Actor) -> list[dict]:
     """Every instance in error, with its message, grouped by the element that failed (biggest group first)."""
-    _require_ops(actor)
+    actor.require("instance:inspect")
     with sf.db.read() as conn:
         rows = instance_store.instances_in_error(conn)
     groups: dict[tuple, dict] = {}
@@ -147,7 +150,7 @@ def _failing_process(sf: Supportflow, row: InstanceHead, element: str | None) ->
 
 def fire_timer(sf: Supportflow, actor: Actor, instance_id: int, task_id: str) -> dict:
     """Fire a pending timer now, whatever its due time (ops moving a case on by hand)."""
-    _require_ops(actor)
+    actor.require("instance:repair")
     step = steps.Step(
         instance_id, lambda wf, now: sf.runtime.fire_timer(wf, task_id, now), "timer_fired", actor.id,
         retry={"action": "timer", "task_id": task_id}, detail={"fired_by": actor.username, "early": True})
@@ -158,7 +161,7 @@ def fire_timer(sf: Supportflow, actor: Actor, instance_id: int, task_id: str) ->
 
 def edit_data(sf: Supportflow, actor: Actor, instance_id: int, data) -> dict:
     """Change the data an instance works with, as one audited step (who, why, before and after)."""
-    _require_ops(actor)
+    actor.require("instance:repair")
     request = load_input(DataEditSchema(), data)
     changes = request["changes"]
     bad = sorted(key for key in changes if not key.isidentifier() or key.startswith("_"))
@@ -188,7 +191,7 @@ def _error_after_edit(error: FailedStep | None, changes: dict) -> FailedStep | N
 
 def bulk(sf: Supportflow, actor: Actor, data) -> list[dict]:
     """One action on many instances; each succeeds or fails on its own, and says which."""
-    _require_ops(actor)
+    actor.require("instance:repair")
     request = load_input(BulkActionSchema(), data)
     action = request["action"]
     if action == "terminate" and not (request["reason"] or "").strip():
@@ -212,7 +215,7 @@ def _with_version(sf: Supportflow, head: InstanceHead) -> dict:
 
 
 def instance_view(sf: Supportflow, actor: Actor, instance_id: int) -> dict:
-    _require_ops(actor)
+    actor.require("instance:inspect")
     with sf.db.read() as conn:
         head = _head(conn, instance_id)
         state = instance_store.instance_state(conn, instance_id)
@@ -235,7 +238,7 @@ def instance_view(sf: Supportflow, actor: Actor, instance_id: int) -> dict:
                  "element": e["element"], "detail": e["detail"]} for e in events],
         state_bytes=len(state),
         element_runs=runs,
-        active_elements=[] if head["status"] in ("completed", "terminated") else _active_elements(
+        active_elements=[] if head["status"] in FINISHED_STATUSES else _active_elements(
             head["process_id"], documents, ready, runs),
     )
     return view
@@ -278,7 +281,7 @@ def _element_runs(events: list[dict]) -> list[dict]:
     """How often each element ran in this instance, from the paths its steps took (its audit trail)."""
     runs: Counter[tuple[str, str]] = Counter()
     for event in events:
-        if event["kind"] in history.STEP_KINDS:
+        if event["kind"] in RUN_EVENTS:
             runs.update(tuple(item) for item in (event["detail"] or {}).get("path", []))
     return [{"process_id": process, "element": element, "runs": count}
             for (process, element), count in sorted(runs.items())]
@@ -291,13 +294,13 @@ def _task(sf: Supportflow, row: TaskRow) -> dict:
             "completed_at": row["completed_at"].isoformat() if row["completed_at"] else None}
 
 
-def _set_status(sf: Supportflow, actor: Actor, instance_id: int, allowed: tuple, status_for, kind: str,
+def _set_status(sf: Supportflow, actor: Actor, instance_id: int, repair: str, status_for, kind: str,
                 detail: dict) -> None:
-    _require_ops(actor)
+    actor.require("instance:repair")
     now = sf.clock.now()
     with sf.db.write() as conn:
         head = _head(conn, instance_id)
-        if head["status"] not in allowed:
+        if head["status"] not in REPAIRS_FROM[repair]:
             raise Conflict(f"The instance is {head['status']}; it cannot be {kind} now.")
         status = status_for(head)
         instance_store.force_instance_status(conn, instance_id, status, now)
@@ -306,9 +309,8 @@ def _set_status(sf: Supportflow, actor: Actor, instance_id: int, allowed: tuple,
             instance_store.close_tasks(conn, open_ids, "cancelled", now, actor.id)
             instance_store.replace_timers(conn, instance_id, [])
             instance_store.set_running_processes(conn, instance_id, {})
-        history.append_events(conn, [{"at": now, "ticket_id": head["ticket_id"], "instance_id": instance_id,
-                                      "actor_id": actor.id, "kind": f"instance_{kind}", "element": None,
-                                      "detail": detail}])
+        history.append_events(conn, [audit_event(f"instance_{kind}", now, ticket_id=head["ticket_id"],
+                                                 instance_id=instance_id, actor_id=actor.id, detail=detail)])
     sf.workflows.forget(instance_id)
 
 
@@ -334,11 +336,11 @@ def retry(sf: Supportflow, actor: Actor, instance_id: int) -> dict:
 
 
 def _suspend(sf: Supportflow, actor: Actor, instance_id: int) -> None:
-    _set_status(sf, actor, instance_id, ("waiting", "running", "error"), lambda h: "suspended", "suspended", {})
+    _set_status(sf, actor, instance_id, "suspend", lambda h: "suspended", "suspended", {})
 
 
 def _resume(sf: Supportflow, actor: Actor, instance_id: int) -> None:
-    _set_status(sf, actor, instance_id, ("suspended",), lambda h: "error" if h["last_error"] else "waiting",
+    _set_status(sf, actor, instance_id, "resume", lambda h: "error" if h["last_error"] else "waiting",
                 "resumed", {})
 
 
@@ -346,16 +348,16 @@ def _terminate(sf: Supportflow, actor: Actor, instance_id: int, reason: str | No
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput({"reason": ["Say why the instance is terminated."]})
-    _set_status(sf, actor, instance_id, ("waiting", "running", "error", "suspended"), lambda h: "terminated",
+    _set_status(sf, actor, instance_id, "terminate", lambda h: "terminated",
                 "terminated", {"reason": reason[:2000]})
 
 
 def _retry(sf: Supportflow, actor: Actor, instance_id: int) -> None:
-    _require_ops(actor)
+    actor.require("instance:repair")
     with sf.db.read() as conn:
         head = _head(conn, instance_id)
         retry_of = head["last_error"].get("retry") if head["last_error"] else None
-        if head["status"] != "error" or not retry_of:
+        if head["status"] not in REPAIRS_FROM["retry"] or not retry_of:
             raise Conflict("Only an instance whose last step failed can be retried.")
         task = instance_store.task_row(conn, retry_of["task_id"]) if retry_of["action"] == "complete" else None
     if retry_of["action"] == "complete":

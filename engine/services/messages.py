@@ -6,13 +6,13 @@ are all messages that supportflow sends; see docs/PROCESS_CONVENTIONS.md for the
 from collections.abc import Callable
 from typing import cast
 
+from engine.domain import FINISHED_STATUSES
 from engine.errors import Conflict, InvalidInput
 from engine.services import steps
 from engine.services.context import Supportflow
 from engine.store import instances as instance_store
 
 MESSAGE_DELIVERED = "message_delivered"  # the audit kind of a delivery step
-_FINISHED = ("completed", "terminated")
 
 
 def deliver(sf: Supportflow, *, name: str, payload: dict, actor_id: int | None, instance_id: int | None = None,
@@ -57,5 +57,5 @@ def _running_instance_of(conn, ticket_id: int) -> int:
     heads = [head for head in found if head is not None]
     if not heads:
         raise Conflict("This ticket has no process to send a message to.")
-    running = [head for head in heads if head["status"] not in _FINISHED]
+    running = [head for head in heads if head["status"] not in FINISHED_STATUSES]
     return max(running or heads, key=lambda head: head["id"])["id"]

@@ -5,12 +5,11 @@ move is one transaction with the revision check, so a failed one changes nothing
 from marshmallow import Schema, fields, validate
 
 from engine.bpmn.migration import migrate, migration_problems
-from engine.domain import MAX_ID, MAX_VERSION, ticket_key
+from engine.domain import MAX_ID, MAX_VERSION, audit_event, ticket_key
 from engine.errors import Conflict, NotFound, SupportflowError
-from engine.services.accounts import Actor
+from engine.services.authorization import Actor
 from engine.services.context import Supportflow
 from engine.services.inputs import load_input
-from engine.services.processes import require_roles
 from engine.store import definitions as definition_store
 from engine.store import history
 from engine.store import instances as instance_store
@@ -26,7 +25,7 @@ class MigrationSchema(Schema):
 
 
 def migrate_instances(sf: Supportflow, actor: Actor, process_id: str, data) -> dict:
-    require_roles(actor, {"process_owner", "ops"}, "migrate running instances")
+    actor.require("process:migrate")
     request = load_input(MigrationSchema(), data)
     with sf.db.read() as conn:
         found = [definition_store.version_by_number(conn, process_id, n) for n in (request["from_"], request["to"])]
@@ -72,8 +71,7 @@ def _move(sf: Supportflow, actor: Actor, head: InstanceHead, pinned: dict, bundl
             instance_store.retarget_task(conn, task.id, pinned[task.process_id], task.name)
         running = sf.runtime.running_processes(workflow)
         instance_store.set_running_processes(conn, head["id"], {pid: pinned[pid] for pid in running if pid in pinned})
-        history.append_events(conn, [{
-            "at": now, "ticket_id": head["ticket_id"], "instance_id": head["id"], "actor_id": actor.id,
-            "kind": "instance_migrated", "element": None,
-            "detail": {"process_id": process_id, "from": versions[0]["version"], "to": versions[1]["version"]}}])
+        history.append_events(conn, [audit_event(
+            "instance_migrated", now, ticket_id=head["ticket_id"], instance_id=head["id"], actor_id=actor.id,
+            detail={"process_id": process_id, "from": versions[0]["version"], "to": versions[1]["version"]})])
     sf.workflows.forget(head["id"])

@@ -3,7 +3,7 @@ delivery date) with the offer text the product owner approved it with. Read from
 customer's view of the trail hides what staff entered. Which tasks estimate and approve, the diagrams say (the
 property offer = estimate / approval, docs/PROCESS_CONVENTIONS.md), in any version the ticket's instance ran."""
 
-from engine.services.accounts import Actor
+from engine.services.authorization import Actor
 from engine.services.context import Supportflow
 from engine.services.tickets import visible_ticket
 from engine.store import history
@@ -32,6 +32,6 @@ def current_offer(sf: Supportflow, actor: Actor, key: str) -> dict | None:
         elif offer is not None:
             approved = data.get("approved") is True
             offer["offer_text"] = data.get("offer_text") if approved else None
-    if offer is None or (not approved and not actor.is_staff):
+    if offer is None or (not approved and not actor.can("ticket:internal")):
         return None
     return offer

@@ -1,16 +1,14 @@
 """Who is who for the pages: the customer organisations a support master captures calls for, and the
 display names behind the user names the trail and the tasks carry."""
 
-from engine.errors import Forbidden
-from engine.services.accounts import Actor
+from engine.services.authorization import Actor
 from engine.services.context import Supportflow
 from engine.store import organisations as organisation_store
 
 
 def customer_organisations(sf: Supportflow, actor: Actor) -> list[str]:
     """The names of the organisations that have customers; only support masters capture on their behalf."""
-    if "support_master" not in actor.roles:
-        raise Forbidden("Only support masters capture tickets on behalf of a customer.")
+    actor.require("ticket:capture")
     with sf.db.read() as conn:
         return organisation_store.names_with_customers(conn)
 

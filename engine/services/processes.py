@@ -2,22 +2,15 @@
 
 from engine.bpmn.diff import diff_documents
 from engine.bpmn.validation import condition_warnings
-from engine.errors import Forbidden, InvalidDefinition, NotFound
-from engine.services.accounts import Actor
+from engine.errors import InvalidDefinition, NotFound
+from engine.services.authorization import Actor
 from engine.services.context import Supportflow
 from engine.store import accounts as account_store
 from engine.store import definitions as definition_store
 
-READERS = {"process_owner", "ops"}
-
-
-def require_roles(actor: Actor, roles: set[str], doing: str) -> None:
-    if not actor.roles & roles:
-        raise Forbidden(f"Only {' or '.join(sorted(roles))} staff may {doing}.")
-
 
 def list_versions(sf: Supportflow, actor: Actor) -> list[dict]:
-    require_roles(actor, READERS, "see process definitions")
+    actor.require("process:read")
     rows = sf.definitions.versions()
     with sf.db.read() as conn:
         names = account_store.usernames(conn, {r["deployed_by"] for r in rows if r["deployed_by"]})
@@ -29,7 +22,7 @@ def list_versions(sf: Supportflow, actor: Actor) -> list[dict]:
 
 def newest_versions(sf: Supportflow, actor: Actor) -> dict[str, int]:
     """{process id: its newest version number}, without counting instances (cheap, for pickers and links)."""
-    require_roles(actor, READERS, "see process definitions")
+    actor.require("process:read")
     with sf.db.read() as conn:
         newest = definition_store.latest_version_ids(conn)
     return {process_id: sf.definitions.deployed(version_id).version
@@ -46,7 +39,7 @@ def version_numbers(sf: Supportflow, actor: Actor, process_id: str) -> list[int]
 
 def version_name(sf: Supportflow, actor: Actor, process_id: str, number: int) -> str:
     """The name a version gives its process; NotFound when there is no such version."""
-    require_roles(actor, READERS, "see process definitions")
+    actor.require("process:read")
     with sf.db.read() as conn:
         row = definition_store.version_by_number(conn, process_id, number)
     if row is None:
@@ -55,7 +48,7 @@ def version_name(sf: Supportflow, actor: Actor, process_id: str, number: int) ->
 
 
 def upload(sf: Supportflow, actor: Actor, xml: bytes) -> tuple[dict, bool]:
-    require_roles(actor, {"process_owner"}, "deploy process definitions")
+    actor.require("process:edit")
     row, created = sf.definitions.deploy(xml, deployed_by=actor.id, now=sf.clock.now())
     warnings = _warnings(sf, sf.definitions.deployed(row["id"]).document)
     return {"process_id": row["process_id"], "version": row["version"], "created": created,
@@ -65,7 +58,7 @@ def upload(sf: Supportflow, actor: Actor, xml: bytes) -> tuple[dict, bool]:
 def validate(sf: Supportflow, actor: Actor, xml: bytes) -> dict:
     """Every problem a deploy of this file would refuse, without deploying it, and the warnings about what
     would deploy but fail when it runs: {valid, process_id, problems, warnings}."""
-    require_roles(actor, {"process_owner"}, "validate process definitions")
+    actor.require("process:edit")
     try:
         document = sf.definitions.validate(xml)
     except InvalidDefinition as err:
@@ -83,13 +76,13 @@ def _warnings(sf: Supportflow, document) -> list[dict]:
 
 
 def download(sf: Supportflow, actor: Actor, process_id: str, number: int) -> str:
-    require_roles(actor, READERS, "download process definitions")
+    actor.require("process:read")
     return sf.definitions.bpmn(process_id, number)
 
 
 def diff(sf: Supportflow, actor: Actor, process_id: str, old: int, new: int) -> dict:
     """What changed from version `old` to version `new` of a process."""
-    require_roles(actor, READERS, "compare process versions")
+    actor.require("process:read")
     documents = []
     for number in (old, new):
         with sf.db.read() as conn:

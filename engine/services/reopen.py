@@ -5,10 +5,10 @@ comment or a request to reopen opens a follow-up ticket linked `follows` to the 
 
 from marshmallow import Schema, fields, validate
 
-from engine.domain import ticket_key
-from engine.errors import Conflict, Forbidden, InvalidInput
+from engine.domain import audit_event, ticket_key
+from engine.errors import Conflict, InvalidInput
 from engine.services import messages
-from engine.services.accounts import Actor
+from engine.services.authorization import Actor
 from engine.services.context import Supportflow
 from engine.services.inputs import load_input
 from engine.services.tickets import (
@@ -87,9 +87,8 @@ def open_follow_up(sf: Supportflow, conn, actor: Actor, ticket: TicketRow, descr
     number = open_ticket(sf, conn, actor, values, organisation_id=ticket["organisation_id"], channel="follow_up",
                          now=now)
     ticket_store.add_link(conn, number, "follows", ticket["id"], now)
-    history.append_events(conn, [{
-        "at": now, "ticket_id": ticket["id"], "instance_id": None, "actor_id": actor.id,
-        "kind": "follow_up_opened", "element": None, "detail": {"ticket": ticket_key(number)}}])
+    history.append_events(conn, [audit_event("follow_up_opened", now, ticket_id=ticket["id"], actor_id=actor.id,
+                                             detail={"ticket": ticket_key(number)})])
     return number
 
 
@@ -108,8 +107,7 @@ def _deliver_reopen(sf: Supportflow, actor: Actor, key: str, reason: str, check,
 
 def _closed_ticket(conn, actor: Actor, key: str) -> TicketRow:
     ticket = visible_ticket(conn, actor, key)
-    if not (actor.is_staff or "customer" in actor.roles):
-        raise Forbidden("Only the ticket's customer or staff reopen a ticket.")
+    actor.require("ticket:reopen")
     if ticket["status"] != "closed":
         raise Conflict(f"{key} is not closed; only a closed ticket can be reopened.")
     return ticket

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, TypedDict, cast
 
 from engine.bpmn.runtime import StepOutcome
-from engine.domain import TICKET_FIELDS_FROM_TASKS, role_for_lane
+from engine.domain import FINISHED_STATUSES, TICKET_FIELDS_FROM_TASKS, audit_event, role_for_lane
 from engine.errors import Conflict, NotFound, StepFailed, SupportflowError
 from engine.services.context import Supportflow
 from engine.services.effects import apply_effects
@@ -142,7 +142,7 @@ def _check_can_step(head: InstanceHead | None, step: Step) -> InstanceHead:
     if head["status"] == "suspended":
         raise Conflict("This ticket's process is suspended by operations; nothing was saved. "
                        "Try again once it is resumed.")
-    if head["status"] in ("completed", "terminated"):
+    if head["status"] in FINISHED_STATUSES:
         raise Conflict(f"This ticket's process is {head['status']}; nothing more can happen in it.")
     if step.task is not None and step.task["state"] != "open":
         raise Conflict("This task was completed by someone else meanwhile; your input was not saved.")
@@ -170,8 +170,9 @@ def start_instance(sf: Supportflow, conn, *, process_id: str, ticket_id: int | N
         instance_store.set_running_processes(conn, instance_id, {process_id: pinned[process_id]})
         head = _Placed(id=instance_id, ticket_id=ticket_id, pinned_versions=pinned)
         history.append_events(conn, [
-            _event(head, actor_id, now, "ticket_created", None, {**detail, "path": []}),
-            _event(head, actor_id, now, "step_failed", err.element, {"message": str(err), "line": err.line})])
+            audit_event("ticket_created", now, **_on(head), actor_id=actor_id, detail={**detail, "path": []}),
+            audit_event("step_failed", now, **_on(head), actor_id=actor_id, element=err.element,
+                        detail={"message": str(err), "line": err.line})])
         return instance_id
     instance_id = instance_store.insert_instance(
         conn, process_id=process_id, version_id=pinned[process_id], pinned_versions=pinned,
@@ -196,26 +197,25 @@ def _apply(sf: Supportflow, conn, head: _Placed, step: Step, outcome: StepOutcom
            now: datetime) -> TicketRow | None:
     """Write what the step did; returns the ticket row as it now stands."""
     ticket_id, pinned = head["ticket_id"], head["pinned_versions"]
-    events = [_event(head, step.actor_id, now, step.kind, step.task["element"] if step.task else None,
-                     {**step.detail, "path": [[process, element] for process, element in outcome.completed]})]
+    path = [[process, element] for process, element in outcome.completed]
+    events = [audit_event(step.kind, now, **_on(head), actor_id=step.actor_id,
+                          element=step.task["element"] if step.task else None, detail={**step.detail, "path": path})]
     _sync_tasks(conn, head, step, outcome, now)
     ticket = None
     if ticket_id is not None:
         ticket = ticket_store.ticket_row(conn, ticket_id)
         assert ticket is not None  # the instance's ticket: a foreign key, and tickets are never deleted
         changes = _ticket_changes(sf, pinned, ticket, step, outcome)
-        events += apply_effects(sf, conn, ticket, outcome.effects, now, changes)
+        events += apply_effects(sf, conn, ticket, head["id"], outcome.effects, now, changes)
         if changes:
             ticket_store.update_ticket(conn, ticket_id, **changes, updated_at=now)
             before: Mapping[str, object] = ticket
-            events += [_event(head, step.actor_id, now, "ticket_changed", None,
-                              {key: {"from": _jsonable(before[key]), "to": _jsonable(value)}
-                               for key, value in changes.items()})]
+            events += [audit_event("ticket_changed", now, **_on(head), actor_id=step.actor_id,
+                                   detail={key: {"from": _jsonable(before[key]), "to": _jsonable(value)}
+                                           for key, value in changes.items()})]
             ticket = cast(TicketRow, {**ticket, **changes})  # changes name ticket columns only
         else:
             ticket_store.update_ticket(conn, ticket_id, updated_at=now)
-    for event in events[1:]:
-        event.setdefault("instance_id", head["id"])
     history.append_events(conn, events)
     if outcome.timers_changed:
         instance_store.replace_timers(conn, head["id"], [
@@ -261,9 +261,9 @@ def _ticket_changes(sf: Supportflow, pinned: dict, ticket: Mapping[str, object],
     return {key: value for key, value in changes.items() if value != ticket[key]}
 
 
-def _event(head: _Placed, actor_id: int | None, at: datetime, kind: str, element: str | None, detail: dict) -> dict:
-    return {"at": at, "ticket_id": head["ticket_id"], "instance_id": head["id"], "actor_id": actor_id,
-            "kind": kind, "element": element, "detail": detail}
+def _on(head: Mapping[str, Any]) -> dict[str, Any]:
+    """Where an instance's events belong: its ticket and itself."""
+    return {"ticket_id": head["ticket_id"], "instance_id": head["id"]}
 
 
 def _jsonable(value):
@@ -278,5 +278,6 @@ def _record_failure(sf: Supportflow, step: Step, err: StepFailed, now: datetime)
         if head is None:
             return
         instance_store.force_instance_status(conn, head["id"], "error", now, last_error=error)
-        history.append_events(conn, [_event(head, step.actor_id, now, "step_failed", err.element,
-                                            {"message": str(err), "line": err.line})])
+        history.append_events(conn, [audit_event("step_failed", now, **_on(head), actor_id=step.actor_id,
+                                                 element=err.element,
+                                                 detail={"message": str(err), "line": err.line})])

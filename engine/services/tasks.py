@@ -3,10 +3,10 @@ someone holds (claimed, or assigned by a support master) is theirs: only they co
 
 from marshmallow import Schema, fields, validate
 
-from engine.domain import ticket_key
-from engine.errors import Conflict, Forbidden, InvalidInput, NotFound, TaskHeld
+from engine.domain import audit_event, ticket_key
+from engine.errors import Conflict, InvalidInput, NotFound, TaskHeld
 from engine.services import steps, views
-from engine.services.accounts import Actor
+from engine.services.authorization import Actor
 from engine.services.context import Supportflow
 from engine.services.inputs import check_input, load_input
 from engine.services.tickets import render_ticket
@@ -44,7 +44,7 @@ def task_view(sf: Supportflow, actor: Actor, task_id: str) -> dict:
         assignees = account_store.usernames(conn, {row["assignee_id"]} - {None})
         shown = _shown_data(sf, conn, row) if row["state"] == "open" else {}
     element = sf.definitions.deployed(row["process_version_id"]).element(row["element"])
-    return {**views.task(sf, row, assignees), "state": row["state"], "yours": row["role"] in actor.roles,
+    return {**views.task(sf, row, assignees), "state": row["state"], "yours": actor.may_work(row["role"]),
             "shown_data": shown, "form_definition": element.form if element else None}
 
 
@@ -59,11 +59,6 @@ def _shown_data(sf: Supportflow, conn, row: TaskOfOrganisation) -> dict:
     bundle = sf.definitions.bundle(head["process_id"], head["pinned_versions"])
     data = sf.runtime.task_data(sf.runtime.load(bundle, instance_store.instance_state(conn, head["id"])), row["id"])
     return {name: data[name] for name in sorted(names) if isinstance(data.get(name), str | int | float | bool)}
-
-
-def _check_fits(actor: Actor, row: TaskOfOrganisation) -> None:
-    if row["role"] not in actor.roles:
-        raise Forbidden(f"The task {row['name']!r} is for the role {row['role']}; you do not hold it.")
 
 
 # What a task held by someone else answers, per action; {holder} is the holder's display name.
@@ -92,7 +87,7 @@ def _check_holder(conn, actor: Actor, row: TaskOfOrganisation, action: str) -> N
 def claim(sf: Supportflow, actor: Actor, task_id: str, *, release: bool = False) -> dict:
     with sf.db.write() as conn:
         row = _visible_task(conn, actor, task_id)
-        _check_fits(actor, row)
+        actor.require_work(row["name"], row["role"])
         if row["state"] != "open":
             raise Conflict("This task is no longer open.")
         _check_holder(conn, actor, row, "release" if release else "claim")
@@ -107,8 +102,7 @@ def assign(sf: Supportflow, actor: Actor, task_id: str, data) -> dict:
     """A support master hands an open task to someone who may do it (or to nobody); audited on the ticket."""
     with sf.db.write() as conn:
         row = _visible_task(conn, actor, task_id)
-        if "support_master" not in actor.roles:
-            raise Forbidden("Only support masters assign tasks.")
+        actor.require("task:assign")
         if row["state"] != "open":
             raise Conflict("This task is no longer open.")
         username = load_input(AssignRequest(), data)["username"]
@@ -116,10 +110,9 @@ def assign(sf: Supportflow, actor: Actor, task_id: str, data) -> dict:
         if not instance_store.claim_task(conn, task_id, target["id"] if target else None, held_by=row["assignee_id"]):
             raise Conflict("This task changed at the same moment; reload and try again.")
         before = account_store.usernames(conn, {row["assignee_id"]} - {None}).get(row["assignee_id"])
-        history.append_events(conn, [{
-            "at": sf.clock.now(), "ticket_id": row["ticket_id"], "instance_id": row["instance_id"],
-            "actor_id": actor.id, "kind": "task_assigned", "element": row["element"],
-            "detail": {"task": row["name"], "from": before, "to": username}}])
+        history.append_events(conn, [audit_event(
+            "task_assigned", sf.clock.now(), ticket_id=row["ticket_id"], instance_id=row["instance_id"],
+            actor_id=actor.id, element=row["element"], detail={"task": row["name"], "from": before, "to": username})])
         row = _visible_task(conn, actor, task_id)
     return views.task(sf, row, {target["id"]: username} if target else {})
 
@@ -139,7 +132,7 @@ def _assignee(conn, row: TaskOfOrganisation, username: str) -> dict:
 
 def assignable_users(sf: Supportflow, actor: Actor, task_id: str) -> list[dict]:
     """[{username, name}] of everyone an open task may be assigned to; empty for anyone but support masters."""
-    if "support_master" not in actor.roles:
+    if not actor.can("task:assign"):
         return []
     with sf.db.read() as conn:
         row = _visible_task(conn, actor, task_id)
@@ -157,7 +150,7 @@ def complete(sf: Supportflow, actor: Actor, task_id: str, data) -> dict:
 
     def build(conn) -> steps.Step:
         row = _visible_task(conn, actor, task_id)
-        _check_fits(actor, row)
+        actor.require_work(row["name"], row["role"])
         if row["state"] != "open":
             raise Conflict("This task was already completed; your input was not saved.")
         _check_holder(conn, actor, row, "complete")

@@ -3,10 +3,10 @@ see them. A ticket the caller may not see does not exist for it."""
 
 from marshmallow import Schema, fields, validate
 
-from engine.domain import CATEGORIES, MAX_VERSION, PRIORITIES, STATUSES, ticket_key, ticket_number
+from engine.domain import CATEGORIES, FINISHED_STATUSES, MAX_VERSION, PRIORITIES, STATUSES, ticket_key, ticket_number
 from engine.errors import Forbidden, InvalidInput, NotFound
 from engine.services import views
-from engine.services.accounts import Actor
+from engine.services.authorization import CAPABILITIES, Actor
 from engine.services.context import Supportflow
 from engine.services.inputs import load_input
 from engine.services.steps import start_instance
@@ -69,11 +69,11 @@ def open_ticket(sf: Supportflow, conn, actor: Actor, values: dict, *, organisati
 
 def _organisation_for(conn, actor: Actor, organisation: str | None) -> tuple[int, str]:
     if not actor.is_staff:
-        if "customer" not in actor.roles or actor.organisation_id is None:
-            raise Forbidden("Only customers and support masters create tickets.")
+        actor.require("ticket:submit")
+        if actor.organisation_id is None:
+            raise Forbidden(CAPABILITIES["ticket:submit"].refusal)
         return actor.organisation_id, "portal"
-    if "support_master" not in actor.roles:
-        raise Forbidden("Only support masters capture tickets on behalf of a customer.")
+    actor.require("ticket:capture")
     if not organisation:
         raise InvalidInput({"organisation": ["Name the customer's organisation you capture this ticket for."]})
     org_id = account_store.organisation_id(conn, organisation)
@@ -101,10 +101,10 @@ def ticket_view(sf: Supportflow, actor: Actor, key: str, latest_events: int | No
         view["event_count"] = history.count_events_of_ticket(conn, number, for_customer=not actor.is_staff)
         view["comments"] = [views.comment_view(r, customer_org)
                             for r in conversation_store.comments_of_ticket(conn, number)
-                            if actor.is_staff or not r["internal"]]
+                            if actor.can("ticket:internal") or not r["internal"]]
         view["attachments"] = [views.attachment_view(r, customer_org)
                                for r in conversation_store.attachments_of_ticket(conn, number)
-                               if actor.is_staff or not r["internal"]]
+                               if actor.can("ticket:internal") or not r["internal"]]
     return view
 
 
@@ -139,7 +139,7 @@ def message_window_end(conn, sf: Supportflow, ticket_id: int, message: str):
     that carries the message_window property for it), or None when it does not wait for it now."""
     for instance_id in instance_store.instance_ids_of_ticket(conn, ticket_id):
         head = instance_store.instance_head(conn, instance_id)
-        if head is None or head["status"] in ("completed", "terminated"):
+        if head is None or head["status"] in FINISHED_STATUSES:
             continue
         pinned = head["pinned_versions"]
         for timer in instance_store.timers_of_instance(conn, instance_id):

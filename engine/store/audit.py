@@ -4,11 +4,8 @@ from collections.abc import Iterator
 
 from sqlalchemy import Connection, func, select
 
-from engine.store.history import STEP_KINDS
+from engine.domain import STEP_EVENTS
 from engine.store.tables import audit_events, instances, tasks, tickets
-
-# The main event of every kind of step: each step writes exactly one, and bumps its instance's step_count.
-STEP_EVENT_KINDS = (*STEP_KINDS, "data_edited")
 
 
 def tickets_with_status(conn: Connection) -> Iterator[dict]:
@@ -23,7 +20,7 @@ def instance_heads(conn: Connection) -> list[dict]:
 
 
 def step_events_per_instance(conn: Connection) -> dict[int, int]:
-    query = (select(audit_events.c.instance_id, func.count()).where(audit_events.c.kind.in_(STEP_EVENT_KINDS))
+    query = (select(audit_events.c.instance_id, func.count()).where(audit_events.c.kind.in_(STEP_EVENTS))
              .group_by(audit_events.c.instance_id))
     return dict(conn.execute(query).all())
 

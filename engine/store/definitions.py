@@ -4,6 +4,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, func, insert, select
 
+from engine.domain import FINISHED_STATUSES
 from engine.store.tables import instance_processes, instances, process_versions
 
 _SUMMARY = (process_versions.c.id, process_versions.c.process_id, process_versions.c.version,
@@ -57,7 +58,7 @@ def all_versions(conn: Connection) -> list[dict]:
     """Every version with `running_instances`: the unfinished instances it runs in now, as main or called."""
     running = (select(instance_processes.c.version_id, func.count().label("n"))
                .join(instances, instances.c.id == instance_processes.c.instance_id)
-               .where(instances.c.status.notin_(("completed", "terminated")))
+               .where(instances.c.status.notin_(FINISHED_STATUSES))
                .group_by(instance_processes.c.version_id).subquery())
     query = (select(*_SUMMARY, func.coalesce(running.c.n, 0).label("running_instances"))
              .outerjoin(running, running.c.version_id == process_versions.c.id)

@@ -3,6 +3,7 @@
 
 from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select
 
+from engine.domain import CUSTOMER_EVENTS, RUN_EVENTS, AuditEvent
 from engine.store.tables import audit_events, instances, outbox, users
 
 _INSERT_EVENTS = insert(audit_events)
@@ -14,8 +15,7 @@ def _seen_by_customers():
     tasks) and the public comments and files. Decided here, in SQL, so that
     "the latest n" and the count are of what they see."""
     kind, detail = audit_events.c.kind, audit_events.c.detail
-    return or_(kind.in_(("ticket_created", "ticket_changed", "notify_customer", "link_ticket", "message_delivered",
-                         "follow_up_opened")),
+    return or_(kind.in_(CUSTOMER_EVENTS),
                and_(kind == "task_completed", detail["role"].as_string() == "customer"),
                and_(kind.in_(("comment_added", "attachment_added")), detail["internal"].as_boolean().isnot(True)))
 
@@ -31,7 +31,7 @@ _COUNT_EVENTS = select(func.count()).select_from(audit_events).where(audit_event
 _COUNT_CUSTOMER_EVENTS = _COUNT_EVENTS.where(_seen_by_customers())
 
 
-def append_events(conn: Connection, events: list[dict]) -> None:
+def append_events(conn: Connection, events: list[AuditEvent]) -> None:
     if events:
         conn.execute(_INSERT_EVENTS, events)
 
@@ -70,14 +70,10 @@ def messages_of_ticket(conn: Connection, ticket_id: int) -> list[dict]:
     return [dict(row) for row in conn.execute(query).mappings()]
 
 
-# The events whose detail carries the path a step took (the elements it completed).
-STEP_KINDS = ("ticket_created", "task_completed", "timer_fired", "message_delivered", "instance_started")
-
-
 def step_paths(conn: Connection):
     """(instance id, pinned versions, path) of every step. Streams."""
     query = (select(audit_events.c.instance_id, instances.c.pinned_versions, audit_events.c.detail)
              .join(instances, instances.c.id == audit_events.c.instance_id)
-             .where(audit_events.c.kind.in_(STEP_KINDS)))
+             .where(audit_events.c.kind.in_(RUN_EVENTS)))
     for row in conn.execution_options(yield_per=1000).execute(query):
         yield row.instance_id, row.pinned_versions, row.detail.get("path", [])

@@ -5,6 +5,7 @@ from typing import cast
 
 from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, union, update
 
+from engine.domain import FINISHED_STATUSES
 from engine.store.records import InboxTask, InstanceHead, TaskOfOrganisation, TaskRow
 from engine.store.tables import instance_processes, instances, tasks, tickets, timers
 
@@ -229,7 +230,7 @@ def running_instance_heads(conn: Connection, process_id: str, version_id: int) -
     """Heads of the unfinished instances in which that version of the process runs now (as main or called)."""
     running = select(instance_processes.c.instance_id).where(instance_processes.c.process_id == process_id,
                                                              instance_processes.c.version_id == version_id)
-    query = (select(*_HEAD).where(instances.c.status.notin_(("completed", "terminated")),
+    query = (select(*_HEAD).where(instances.c.status.notin_(FINISHED_STATUSES),
                                   instances.c.id.in_(running)).order_by(instances.c.id))
     return cast(list[InstanceHead], [dict(row) for row in conn.execute(query).mappings()])
 

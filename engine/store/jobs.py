@@ -9,10 +9,8 @@ from datetime import datetime
 
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
+from engine.domain import RUNNABLE_STATUSES
 from engine.store.tables import instances, outbox, tasks, timers, worker_heartbeats
-
-# Instances whose timers may fire; a suspended, failed or finished one keeps its timers untouched.
-RUNNABLE = ("waiting", "running")
 
 
 def claim_due_timer(conn: Connection, at: datetime, skip_ids: frozenset[int] = frozenset()) -> dict | None:
@@ -25,7 +23,7 @@ def claim_due_timer(conn: Connection, at: datetime, skip_ids: frozenset[int] = f
     skipped = set(skip_ids)
     while True:
         query = (select(timers, instances.c.ticket_id).join(instances, instances.c.id == timers.c.instance_id)
-                 .where(timers.c.due_at <= at, instances.c.status.in_(RUNNABLE))
+                 .where(timers.c.due_at <= at, instances.c.status.in_(RUNNABLE_STATUSES))
                  .order_by(timers.c.due_at, timers.c.id).limit(1)
                  .with_for_update(of=instances, skip_locked=True))
         if skipped:

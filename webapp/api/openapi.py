@@ -4,6 +4,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app
 
+from engine.domain import INSTANCE_STATUSES, REPAIRS_FROM
 from engine.services.accounts import PasswordChangeSchema
 from engine.services.instances import InstanceFilterSchema
 from engine.services.tasks import AssignRequest
@@ -148,14 +149,15 @@ def build_spec() -> dict:
     paths["/instances/counts"] = {"get": {
         "summary": "How many instances are in each status (ops)", "security": secured,
         "parameters": [{"in": "query", "name": "process", "schema": {"type": "string"}}],
-        "responses": _responses("200", obj, "401", "403")}}
+        "responses": _responses("200", {"type": "object", "properties": {
+            status: {"type": "integer"} for status in INSTANCE_STATUSES}}, "401", "403")}}
     paths["/instances/errors"] = {"get": {
         "summary": "The error inbox: instances in error grouped by the failing element (ops)", "security": secured,
         "responses": _responses("200", {"type": "array", "items": obj}, "401", "403")}}
     paths["/instances/bulk"] = {"post": {
         "summary": "suspend, resume, retry or terminate many instances (ops)", "security": secured,
         "requestBody": _json_body({"type": "object", "required": ["action", "ids"], "properties": {
-            "action": {"type": "string", "enum": ["suspend", "resume", "retry", "terminate"]},
+            "action": {"type": "string", "enum": list(REPAIRS_FROM)},
             "ids": {"type": "array", "items": {"type": "integer"}}, "reason": {"type": "string"}}}),
         "responses": _responses("200", obj, "401", "403", "422")}}
     paths["/instances/{instance_id}/timers/{task_id}/fire"] = {"post": {

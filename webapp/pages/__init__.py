@@ -85,6 +85,13 @@ def _page_request_hooks() -> None:
     check_csrf()
 
 
+def _capabilities() -> dict:
+    """Templates decide what to offer from the signed-in person's capabilities (engine.services.authorization):
+    `{% if 'board:read' in can %}`; nobody signed in holds none."""
+    actor = g.get("actor")
+    return {"can": actor.capabilities if actor is not None else frozenset()}
+
+
 def favicon():
     """Clients that ask /favicon.ico without reading the page's <link rel="icon"> get the same icon."""
     return redirect(url_for("static", filename="favicon.svg"), 301)
@@ -96,6 +103,7 @@ def register_pages(app: Flask) -> None:
     app.jinja_env.globals[CSRF_FIELD] = csrf_token
     app.jinja_env.filters["hours"] = hours_text  # 16, 12.5: efforts read the same on every page and in mails
     app.before_request(_page_request_hooks)
+    app.context_processor(_capabilities)
     app.add_url_rule("/favicon.ico", "favicon", favicon)
     for module in (signin, account, inbox, tasks, tickets, portal, board, processes, ops):
         app.register_blueprint(module.bp)

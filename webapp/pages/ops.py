@@ -10,11 +10,10 @@ from datetime import date, timedelta
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from engine.domain import MAX_ID
+from engine.domain import INSTANCE_STATUSES, MAX_ID, REPAIRS_FROM
 from engine.errors import Conflict, InvalidInput, StepFailed
 from engine.services import heatmap as heatmaps
 from engine.services import instances, organisations, processes
-from engine.services.instances import INSTANCE_STATUSES
 from webapp.converters import bounded_number
 from webapp.pages import signed_in
 from webapp.pages.signin import safe_next
@@ -27,11 +26,8 @@ bp = Blueprint("ops", __name__, url_prefix="/ops")
 
 PAGE_SIZE = 50
 HISTORY_SHOWN, EVENTS_SHOWN = 50, 200  # of an instance's task history and audit trail, unless ?all=1
-ACTIONS = ("suspend", "resume", "retry", "terminate")
+ACTIONS = tuple(REPAIRS_FROM)
 DONE = {"suspend": "Suspended", "resume": "Resumed", "retry": "Retried", "terminate": "Terminated"}
-# What each action may start from; the engine decides, the page only greys out what would be refused.
-ALLOWED_FROM = {"suspend": ("waiting", "running", "error"), "resume": ("suspended",), "retry": ("error",),
-                "terminate": ("waiting", "running", "error", "suspended")}
 FILTER_KEYS = ("process", "version", "status", "ticket", "before")
 DATE_FILTERS = {"created_from": "created_after", "created_to": "created_before",
                 "updated_from": "updated_after", "updated_to": "updated_before"}
@@ -207,7 +203,8 @@ def instance(instance_id: int):
     return render_template(
         "ops/instance.html", view=view, diagrams=_diagrams(view), retry_text=_retry_text(view),
         history=history, history_total=history_total, events=events, data=data, names=names,
-        allowed=ALLOWED_FROM, back=request.full_path.rstrip("?"))
+        allowed=REPAIRS_FROM,  # the engine decides; the page greys out what it would refuse
+        back=request.full_path.rstrip("?"))
 
 
 @bp.post("/instances/<id:instance_id>/<any(suspend, resume, retry, terminate):action>")

@@ -35,7 +35,7 @@ def index():
 @signed_in
 def new():
     if not g.actor.is_customer:
-        if "support_master" in g.actor.roles:
+        if g.actor.can("ticket:capture"):
             return redirect(url_for("portal.capture"))
         raise Forbidden("Customers submit tickets in the portal; support masters capture calls.")
     if request.method == "GET":

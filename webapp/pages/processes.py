@@ -26,14 +26,13 @@ def _versions_by_process() -> dict[str, list[dict]]:
 @bp.get("/processes")
 @signed_in
 def index():
-    return render_template("processes/index.html", processes=_versions_by_process(),
-                           can_edit="process_owner" in g.actor.roles)
+    return render_template("processes/index.html", processes=_versions_by_process())
 
 
 @bp.get("/processes/<process_id>/versions/<version:number>/edit")
 @signed_in
 def edit(process_id: str, number: int):
-    processes.require_roles(g.actor, {"process_owner"}, "edit process definitions")
+    g.actor.require("process:edit")
     sf = supportflow()
     name = processes.version_name(sf, g.actor, process_id, number)
     deployed = processes.newest_versions(sf, g.actor)

@@ -5,7 +5,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from werkzeug.datastructures import MultiDict
 
 from engine.domain import TICKET_FIELDS_FROM_TASKS
-from engine.errors import Conflict, Forbidden, InvalidInput, StepFailed, TaskHeld
+from engine.errors import Conflict, InvalidInput, StepFailed, TaskHeld
 from engine.services import offers, organisations, tasks, tickets
 from webapp.errors import STEP_FAILED
 from webapp.pages import signed_in, taskforms
@@ -23,8 +23,7 @@ NO_LONGER_OPEN = "This task is no longer open: it was completed meanwhile, or it
 def _task(task_id: str) -> dict:
     """The task if the actor may do it: NotFound when they may not see it, Forbidden when it is another role's."""
     task = tasks.task_view(supportflow(), g.actor, task_id)
-    if not task["yours"]:
-        raise Forbidden(f"The task {task['name']!r} is for the role {task['role']}; you do not hold it.")
+    g.actor.require_work(task["name"], task["role"])
     return task
 
 
