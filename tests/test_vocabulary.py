@@ -8,7 +8,13 @@ from sqlalchemy import select
 
 from engine.bpmn.scripting import SERVICE_OPERATIONS
 from engine.domain import (
-    EFFECT_EVENTS, EVENT_KINDS, FINISHED_STATUSES, INSTANCE_STATUSES, REPAIRS_FROM, RUN_EVENTS, STEP_EVENTS,
+    EFFECT_EVENTS,
+    EVENT_KINDS,
+    FINISHED_STATUSES,
+    INSTANCE_STATUSES,
+    REPAIRS_FROM,
+    RUN_EVENTS,
+    STEP_EVENTS,
     audit_event,
 )
 from engine.store.tables import audit_events, instances

@@ -28,6 +28,7 @@ _TITLES = {400: "Bad request", 401: "Please sign in", 403: "Not allowed", 404: "
            413: "Too large", 422: "Not valid", 429: "Too many attempts", 500: "Something went wrong",
            503: "Not saved"}
 # What a failed step tells whoever asked for it; what failed, and where, is for the people who repair it.
+UNEXPECTED = "Something went wrong on our side; nothing was saved."
 STEP_FAILED = ("Nothing was saved: the process cannot go on from this step because of a problem in its definition. "
                "Operations were told, and they can repeat your step with what you entered once it is fixed.")
 
@@ -87,10 +88,9 @@ def _http_error(err: HTTPException):
 
 def _unexpected(_err: Exception):
     log.exception("unexpected error")
-    message = "Something went wrong on our side; nothing was saved."
     if not _wants_json():
-        return _page(500, message)
-    return jsonify({"error": message}), 500
+        return _page(500, UNEXPECTED)
+    return jsonify({"error": UNEXPECTED}), 500
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -9,6 +9,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from engine.errors import InvalidInput, NotFound
 from engine.services.inputs import UNSTORABLE, is_storable
 
+NOTHING_HERE = "There is nothing at this address."
+
 # Pages run only scripts of their own files (JSON data blocks are not scripts); bpmn-js and form-js set style
 # attributes and add <style> elements (the browser tests see them refused without 'unsafe-inline'), and draw with
 # data: images and fonts.
@@ -31,7 +33,7 @@ def refuse_unstorable_address() -> None:
     """A NUL or lone surrogate in the path names nothing (404); in the query string it is bad input (422).
     Request bodies are checked where they are loaded (engine.services.inputs)."""
     if any(isinstance(value, str) and not is_storable(value) for value in (request.view_args or {}).values()):
-        raise NotFound("There is nothing at this address.")
+        raise NotFound(NOTHING_HERE)
     errors = {(name if is_storable(name) else "_schema"): [UNSTORABLE]
               for name, value in request.args.items(multi=True) if not (is_storable(name) and is_storable(value))}
     if errors:

@@ -13,23 +13,40 @@ from marshmallow import validate as checks
 from engine.forms.components import FormField
 from engine.forms.patterns import matches
 
-__all__ = ["DEFAULT_MAX_LENGTH", "is_blank", "marshmallow_field", "required_message"]
+__all__ = ["DEFAULT_MAX_LENGTH", "REQUIRED", "is_blank", "marshmallow_field", "required_message"]
 
 DEFAULT_MAX_LENGTH = {"textfield": 200, "textarea": 10_000}
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _PHONE = re.compile(r"\+?[0-9][0-9 ()./-]{3,30}")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
+# What a submitted value that breaks a field's rule is told (the page's own checks say the same).
+NOT_TEXT = "Must be a string."
+NOT_A_NUMBER = "Must be a number."
+NOT_FINITE = "Must be a finite number."
+NOT_WHOLE = "Must be a whole number."
+TOO_MANY_DECIMALS = "Must have at most {digits} decimal digits."
+NOT_YES_OR_NO = "Must be true or false."
+NOT_A_DATE = "Must be a date written as YYYY-MM-DD."
+NO_SUCH_DATE = "Not a valid date."
+TOO_LONG = "Longer than the maximum length of {length}."
+TOO_SHORT = "Shorter than the minimum length of {length}."
+NOT_AN_EMAIL = "Must be an email address."
+NOT_A_PHONE = "Must be a phone number."
+UNEXPECTED_FORM = "This does not have the expected form."
+CHOOSE_YES_OR_NO = "Choose Yes or No."
+REQUIRED = "This field is required."
+
 
 class _TextField(fields.String):
-    default_error_messages = {"invalid": "Must be a string."}
+    default_error_messages = {"invalid": NOT_TEXT}
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
         return super()._deserialize(value, attr, data, **kwargs).strip()
 
 
 class _NumberField(fields.Field):
-    default_error_messages = {"invalid": "Must be a number.", "special": "Must be a finite number."}
+    default_error_messages = {"invalid": NOT_A_NUMBER, "special": NOT_FINITE}
 
     def __init__(self, *, decimal_digits: int | None, **kwargs):
         super().__init__(**kwargs)
@@ -50,8 +67,8 @@ class _NumberField(fields.Field):
         if self.decimal_digits is None or _decimals(value) <= self.decimal_digits:
             return
         if self.decimal_digits == 0:
-            raise ValidationError("Must be a whole number.")
-        raise ValidationError(f"Must have at most {self.decimal_digits} decimal digits.")
+            raise ValidationError(NOT_WHOLE)
+        raise ValidationError(TOO_MANY_DECIMALS.format(digits=self.decimal_digits))
 
 
 def _decimals(value: float) -> int:
@@ -60,7 +77,7 @@ def _decimals(value: float) -> int:
 
 
 class _CheckboxField(fields.Field):
-    default_error_messages = {"invalid": "Must be true or false."}
+    default_error_messages = {"invalid": NOT_YES_OR_NO}
 
     def _deserialize(self, value, attr, data, **kwargs) -> bool:
         if value is True or value is False:
@@ -69,7 +86,7 @@ class _CheckboxField(fields.Field):
 
 
 class _DateField(fields.Field):
-    default_error_messages = {"invalid": "Must be a date written as YYYY-MM-DD."}
+    default_error_messages = {"invalid": NOT_A_DATE}
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
         text = value.strip() if isinstance(value, str) else ""
@@ -78,7 +95,7 @@ class _DateField(fields.Field):
         try:
             return dt.date.fromisoformat(text).isoformat()
         except ValueError:
-            raise ValidationError("Not a valid date.") from None
+            raise ValidationError(NO_SUCH_DATE) from None
 
 
 @dataclass(frozen=True)
@@ -93,16 +110,16 @@ class _TextRules:
 
     def __call__(self, value: str) -> None:
         if len(value) > self.max_length:
-            raise ValidationError(f"Longer than the maximum length of {self.max_length}.")
+            raise ValidationError(TOO_LONG.format(length=self.max_length))
         problems = []
         if self.min_length is not None and len(value) < self.min_length:
-            problems.append(f"Shorter than the minimum length of {self.min_length}.")
+            problems.append(TOO_SHORT.format(length=self.min_length))
         if self.pattern is not None and not matches(self.pattern, value):
             problems.append(self.pattern_message)
         if self.validation_type == "email" and not _EMAIL.fullmatch(value):
-            problems.append("Must be an email address.")
+            problems.append(NOT_AN_EMAIL)
         if self.validation_type == "phone" and not _PHONE.fullmatch(value):
-            problems.append("Must be a phone number.")
+            problems.append(NOT_A_PHONE)
         if problems:
             raise ValidationError(problems)
 
@@ -112,7 +129,7 @@ def pattern_message(description) -> str:
     pattern means nothing to people: the field's description says what form it expects."""
     if isinstance(description, str) and not is_blank(description):
         return description.strip()
-    return "This does not have the expected form."
+    return UNEXPECTED_FORM
 
 
 def marshmallow_field(field: FormField) -> fields.Field:
@@ -140,7 +157,7 @@ def _range(field: FormField) -> list[checks.Validator]:
 
 def required_message(field: FormField) -> str:
     """What a required field that was not given says; a Yes/No question asks for a choice."""
-    return "Choose Yes or No." if field.type == "checkbox" else "This field is required."
+    return CHOOSE_YES_OR_NO if field.type == "checkbox" else REQUIRED
 
 
 def is_blank(value: Any) -> bool:

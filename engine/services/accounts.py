@@ -18,6 +18,12 @@ from engine.services.context import Supportflow
 from engine.services.inputs import is_storable, load_input
 from engine.store import accounts as account_store
 
+UNKNOWN_ROLES = "Unknown or missing roles: {roles}."
+NAME_TAKEN = "The user name {username!r} is taken."
+SAME_PASSWORD = "The new password is the same as the current one."
+WRONG_PASSWORD = "The current password is wrong."
+BAD_TOKEN = "The token is missing, wrong or expired; sign in again."
+
 TOKEN_LIFETIME = timedelta(hours=12)
 THROTTLE_WINDOW = timedelta(minutes=15)
 THROTTLE_FAILURES = 5  # failed sign-ins of one user name from one address within the window lock that pair
@@ -41,12 +47,12 @@ def create_user(sf: Supportflow, username: str, password: str, roles: list[str],
                 organisation: str | None = None) -> Actor:
     unknown = sorted(set(roles) - set(ROLES))
     if unknown or not roles:
-        raise InvalidInput({"roles": [f"Unknown or missing roles: {', '.join(unknown) or 'none given'}."]})
+        raise InvalidInput({"roles": [UNKNOWN_ROLES.format(roles=', '.join(unknown) or 'none given')]})
     if "customer" in roles and not organisation:
         raise InvalidInput({"organisation": ["A customer belongs to an organisation."]})
     with sf.db.write() as conn:
         if account_store.user_by_username(conn, username) is not None:
-            raise InvalidInput({"username": [f"The user name {username!r} is taken."]})
+            raise InvalidInput({"username": [NAME_TAKEN.format(username=username)]})
         org_id = None
         if organisation:
             org_id = (account_store.organisation_id(conn, organisation)
@@ -151,7 +157,7 @@ def change_password(sf: Supportflow, actor: Actor, token: str, data, client_addr
     values = load_input(PasswordChangeSchema(), data)
     problem = password_policy.password_problem(values["new"], actor.username)
     if problem is None and values["new"] == values["current"]:
-        problem = "The new password is the same as the current one."
+        problem = SAME_PASSWORD
     if problem:
         raise InvalidInput({"new": [problem]})
     address = client_key(client_address)
@@ -159,7 +165,7 @@ def change_password(sf: Supportflow, actor: Actor, token: str, data, client_addr
     with sf.db.read() as conn:
         row = account_store.user_by_id(conn, actor.id)
     if not _password_fits(row, values["current"]):
-        raise InvalidInput({"current": ["The current password is wrong."]})
+        raise InvalidInput({"current": [WRONG_PASSWORD]})
     new_hash = _hasher.hash(values["new"])
     with sf.db.write() as conn:
         _forget_failures(conn, actor.username, address)
@@ -171,7 +177,7 @@ def actor_for_token(sf: Supportflow, token: str) -> Actor:
     with sf.db.read() as conn:
         row = account_store.user_for_token(conn, _digest(token), sf.clock.now())
     if row is None or not row["active"]:
-        raise Unauthorized("The token is missing, wrong or expired; sign in again.")
+        raise Unauthorized(BAD_TOKEN)
     return _actor(row)
 
 

@@ -18,6 +18,12 @@ from engine.services.views import attachment_view
 from engine.store import conversation as conversation_store
 from engine.store import history
 
+EMPTY_COMMENT = "Write something."
+EMPTY_FILE = "The file is empty."
+FILE_TOO_LARGE = "The file is {size}; the limit is {limit}."
+FILE_REFUSED = "{name} is not a file we accept; attach {allowed}."
+NO_ATTACHMENT = "There is no attachment {attachment_id} on {key}."
+
 
 class NewCommentSchema(Schema):
     body = fields.String(required=True, validate=validate.Length(min=1, max=10000))
@@ -30,7 +36,7 @@ def add_comment(sf: Supportflow, actor: Actor, key: str, data) -> dict:
     values = load_input(NewCommentSchema(), data)
     body = values["body"].strip()
     if not body:
-        raise InvalidInput({"body": ["Write something."]})
+        raise InvalidInput({"body": [EMPTY_COMMENT]})
     internal = values["internal"]
     if internal:
         actor.require("ticket:internal")
@@ -69,13 +75,13 @@ def add_attachment(sf: Supportflow, actor: Actor, key: str, filename: str | None
         actor.require("ticket:internal")
     name = safe_filename(filename)
     if not content:
-        raise InvalidInput({"file": ["The file is empty."]})
+        raise InvalidInput({"file": [EMPTY_FILE]})
     if len(content) > MAX_ATTACHMENT_BYTES:
         raise InvalidInput({"file": [
-            f"The file is {megabytes(len(content))}; the limit is {megabytes(MAX_ATTACHMENT_BYTES)}."]})
+            FILE_TOO_LARGE.format(size=megabytes(len(content)), limit=megabytes(MAX_ATTACHMENT_BYTES))]})
     content_type = detect_type(content, name)
     if content_type is None:
-        raise InvalidInput({"file": [f"{name} is not a file we accept; attach {ALLOWED_DESCRIPTION}."]})
+        raise InvalidInput({"file": [FILE_REFUSED.format(name=name, allowed=ALLOWED_DESCRIPTION)]})
     now = sf.clock.now()
     with sf.db.write() as conn:
         ticket = visible_ticket(conn, actor, key)
@@ -96,7 +102,7 @@ def attachment_download(sf: Supportflow, actor: Actor, key: str, attachment_id: 
         ticket = visible_ticket(conn, actor, key)
         row = conversation_store.attachment_row(conn, ticket["id"], attachment_id)
         if row is None or (row["internal"] and not actor.can("ticket:internal")):
-            raise NotFound(f"There is no attachment {attachment_id} on {key}.")
+            raise NotFound(NO_ATTACHMENT.format(attachment_id=attachment_id, key=key))
         content = conversation_store.attachment_content(conn, attachment_id)
     return attachment_view(row), content
 

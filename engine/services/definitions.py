@@ -13,8 +13,12 @@ from engine.bpmn.specs import build_bundle, spiff_problems
 from engine.bpmn.validation import check_document
 from engine.bpmn.xml import bpmn_text, parse_bpmn
 from engine.errors import InvalidDefinition, NotFound
+from engine.services.wording import NO_VERSION, NOT_DEPLOYED
 from engine.store import definitions as definition_store
 from engine.store.database import Database
+
+NO_PROCESS_VERSION = "There is no process version {version_id}."
+CALLED_NOT_DEPLOYED = "The called process {process_id!r} is not deployed."
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,7 @@ class DefinitionRegistry:
             with self.db.read() as conn:
                 row = definition_store.version_row(conn, version_id)
             if row is None:
-                raise NotFound(f"There is no process version {version_id}.")
+                raise NotFound(NO_PROCESS_VERSION.format(version_id=version_id))
             found = DeployedVersion(row["id"], row["process_id"], row["version"],
                                     read_document(parse_bpmn(row["bpmn_xml"])))
             self._versions[version_id] = found
@@ -86,7 +90,7 @@ class DefinitionRegistry:
         """The newest version of `process_id` and of everything it calls, transitively."""
         latest = definition_store.latest_version_ids(conn)
         if process_id not in latest:
-            raise NotFound(f"The process {process_id!r} is not deployed.")
+            raise NotFound(NOT_DEPLOYED.format(process_id=process_id))
         pinned, todo = {}, [process_id]
         while todo:
             current = todo.pop()
@@ -94,7 +98,7 @@ class DefinitionRegistry:
                 continue
             if current not in latest:
                 raise InvalidDefinition([{"element": None,
-                                          "message": f"The called process {current!r} is not deployed."}])
+                                          "message": CALLED_NOT_DEPLOYED.format(process_id=current)}])
             pinned[current] = latest[current]
             todo.extend(self.deployed(latest[current]).document.called_processes)
         return pinned
@@ -107,7 +111,7 @@ class DefinitionRegistry:
         with self.db.read() as conn:
             row = definition_store.version_by_number(conn, process_id, number)
         if row is None:
-            raise NotFound(f"There is no version {number} of the process {process_id!r}.")
+            raise NotFound(NO_VERSION.format(number=number, process_id=process_id))
         return row["bpmn_xml"]
 
     # --- deploying ---------------------------------------------------------------------------------

@@ -14,6 +14,10 @@ from engine.store import accounts, history
 from engine.store import tickets as ticket_store
 from engine.store.records import TicketRow
 
+UNKNOWN_TEMPLATE = "Unknown notification template {template!r}."
+NO_TICKET_OF = "There is no ticket {key} of {organisation}."
+NO_OFFER = "No accepted offer to invoice: {missing} missing."
+
 
 def apply_effects(sf: Supportflow, conn, ticket: TicketRow, instance_id: int, effects: list[Effect], now: datetime,
                   changes: dict) -> list[AuditEvent]:
@@ -36,7 +40,7 @@ def apply_effects(sf: Supportflow, conn, ticket: TicketRow, instance_id: int, ef
 def _notify(conn, ticket, effect: Effect, now, _changes) -> dict:
     template = effect.params["template"]
     if template not in TEMPLATES:
-        raise StepFailed(f"Unknown notification template {template!r}.", element=effect.element)
+        raise StepFailed(UNKNOWN_TEMPLATE.format(template=template), element=effect.element)
     subject, body = render(template, ticket, effect.data)
     recipients = accounts.emails_of_organisation(conn, ticket["organisation_id"])
     history.insert_messages(conn, [{
@@ -66,7 +70,7 @@ def _link(conn, ticket, effect: Effect, now, _changes) -> dict:
         problem = "A ticket cannot be linked to itself."
     elif target is None or target["organisation_id"] != ticket["organisation_id"]:
         # Another organisation's ticket reads as no ticket at all: its key must not reach this customer.
-        problem = f"There is no ticket {target_key} of {ticket['organisation']}."
+        problem = NO_TICKET_OF.format(key=target_key, organisation=ticket["organisation"])
     if problem:
         source = effect.sources.get("target", "")
         field = source if source.isidentifier() else "target"
@@ -81,7 +85,7 @@ def _invoice(conn, ticket, effect: Effect, now, _changes) -> dict:
     data = effect.data
     missing = [key for key in ("hours", "cost") if not isinstance(data.get(key), int | float)]
     if missing:
-        raise StepFailed(f"No accepted offer to invoice: {', '.join(missing)} missing.", element=effect.element)
+        raise StepFailed(NO_OFFER.format(missing=", ".join(missing)), element=effect.element)
     ticket_store.insert_invoice(conn, ticket_id=ticket["id"], hours=data["hours"], cost=data["cost"],
                                 offer_text=str(data.get("offer_text") or ""),
                                 delivery_date=data.get("delivery_date"), created_at=now)

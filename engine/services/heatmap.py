@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from engine.errors import NotFound
 from engine.services.authorization import Actor
 from engine.services.context import Supportflow
+from engine.services.wording import NO_VERSION
 from engine.store import definitions as definition_store
 from engine.store import history
 from engine.store import instances as instance_store
@@ -18,7 +19,7 @@ def heatmap(sf: Supportflow, actor: Actor, process_id: str, number: int) -> dict
     with sf.db.read() as conn:
         row = definition_store.version_by_number(conn, process_id, number)
         if row is None:
-            raise NotFound(f"There is no version {number} of the process {process_id!r}.")
+            raise NotFound(NO_VERSION.format(number=number, process_id=process_id))
         version_id = row["id"]
         runs: Counter[str] = Counter()
         instances: defaultdict[str, set[int]] = defaultdict(set)

@@ -23,10 +23,21 @@ from engine.services import messages, steps
 from engine.services.authorization import Actor
 from engine.services.context import Supportflow
 from engine.services.inputs import load_input
+from engine.services.wording import NO_INSTANCE, NOT_VARIABLE_NAMES
 from engine.store import definitions as definition_store
 from engine.store import history
 from engine.store import instances as instance_store
 from engine.store.records import FailedStep, InstanceHead, TaskRow
+
+SAY_WHY_EDITED = "Say why the data is changed, in up to 2000 characters."
+NAME_THE_PROCESS = "Name the process whose version you mean."
+TIMER_GONE = "That timer is no longer pending."
+SAY_WHY_TERMINATED = "Say why the instance is terminated."
+SAY_WHY_ALL_TERMINATED = "Say why the instances are terminated."
+CANNOT_NOW = {"suspend": "The instance is {status}; it cannot be suspended now.",
+              "resume": "The instance is {status}; it cannot be resumed now.",
+              "terminate": "The instance is {status}; it cannot be terminated now."}
+NOT_FAILED = "Only an instance whose last step failed can be retried."
 
 
 class InstanceFilterSchema(Schema):
@@ -49,7 +60,7 @@ class DataEditSchema(Schema):
     changes = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=100)),
                           values=fields.Raw(allow_none=True), required=True, validate=validate.Length(min=1, max=50))
     reason = fields.String(required=True, validate=validate.Length(
-        min=1, max=2000, error="Say why the data is changed, in up to 2000 characters."))
+        min=1, max=2000, error=SAY_WHY_EDITED))
 
 
 class BulkActionSchema(Schema):
@@ -62,7 +73,7 @@ class BulkActionSchema(Schema):
 def _head(conn, instance_id: int) -> InstanceHead:
     head = instance_store.instance_head(conn, instance_id)
     if head is None:
-        raise NotFound(f"There is no instance {instance_id}.")
+        raise NotFound(NO_INSTANCE.format(instance_id=instance_id))
     return head
 
 
@@ -88,7 +99,7 @@ def list_instances(sf: Supportflow, actor: Actor, filters, *, with_tasks: bool =
         version_id = None
         if version is not None:
             if not options["process"]:
-                raise InvalidInput({"version": ["Name the process whose version you mean."]})
+                raise InvalidInput({"version": [NAME_THE_PROCESS]})
             row = definition_store.version_by_number(conn, options["process"], version)
             if row is None:
                 return []
@@ -155,7 +166,7 @@ def fire_timer(sf: Supportflow, actor: Actor, instance_id: int, task_id: str) ->
         instance_id, lambda wf, now: sf.runtime.fire_timer(wf, task_id, now), "timer_fired", actor.id,
         retry={"action": "timer", "task_id": task_id}, detail={"fired_by": actor.username, "early": True})
     if steps.advance(sf, step) is None:
-        raise Conflict("That timer is no longer pending.")
+        raise Conflict(TIMER_GONE)
     return instance_view(sf, actor, instance_id)
 
 
@@ -166,7 +177,7 @@ def edit_data(sf: Supportflow, actor: Actor, instance_id: int, data) -> dict:
     changes = request["changes"]
     bad = sorted(key for key in changes if not key.isidentifier() or key.startswith("_"))
     if bad:
-        raise InvalidInput({"changes": [f"Not a variable name: {', '.join(bad)}."]})
+        raise InvalidInput({"changes": [NOT_VARIABLE_NAMES.format(names=", ".join(bad))]})
     detail = {"changes": changes, "reason": request["reason"]}
 
     def action(workflow, now):
@@ -195,7 +206,7 @@ def bulk(sf: Supportflow, actor: Actor, data) -> list[dict]:
     request = load_input(BulkActionSchema(), data)
     action = request["action"]
     if action == "terminate" and not (request["reason"] or "").strip():
-        raise InvalidInput({"reason": ["Say why the instances are terminated."]})
+        raise InvalidInput({"reason": [SAY_WHY_ALL_TERMINATED]})
     change = {"suspend": _suspend, "resume": _resume, "retry": _retry,
               "terminate": lambda sf_, actor_, iid: _terminate(sf_, actor_, iid, request["reason"])}[action]
     results = []
@@ -301,7 +312,7 @@ def _set_status(sf: Supportflow, actor: Actor, instance_id: int, repair: str, st
     with sf.db.write() as conn:
         head = _head(conn, instance_id)
         if head["status"] not in REPAIRS_FROM[repair]:
-            raise Conflict(f"The instance is {head['status']}; it cannot be {kind} now.")
+            raise Conflict(CANNOT_NOW[repair].format(status=head["status"]))
         status = status_for(head)
         instance_store.force_instance_status(conn, instance_id, status, now)
         if status == "terminated":
@@ -347,7 +358,7 @@ def _resume(sf: Supportflow, actor: Actor, instance_id: int) -> None:
 def _terminate(sf: Supportflow, actor: Actor, instance_id: int, reason: str | None) -> None:
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidInput({"reason": ["Say why the instance is terminated."]})
+        raise InvalidInput({"reason": [SAY_WHY_TERMINATED]})
     _set_status(sf, actor, instance_id, "terminate", lambda h: "terminated",
                 "terminated", {"reason": reason[:2000]})
 
@@ -358,7 +369,7 @@ def _retry(sf: Supportflow, actor: Actor, instance_id: int) -> None:
         head = _head(conn, instance_id)
         retry_of = head["last_error"].get("retry") if head["last_error"] else None
         if head["status"] not in REPAIRS_FROM["retry"] or not retry_of:
-            raise Conflict("Only an instance whose last step failed can be retried.")
+            raise Conflict(NOT_FAILED)
         task = instance_store.task_row(conn, retry_of["task_id"]) if retry_of["action"] == "complete" else None
     if retry_of["action"] == "complete":
         data = retry_of["data"]

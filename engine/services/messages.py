@@ -10,7 +10,10 @@ from engine.domain import FINISHED_STATUSES
 from engine.errors import Conflict, InvalidInput
 from engine.services import steps
 from engine.services.context import Supportflow
+from engine.services.wording import NOT_VARIABLE_NAMES
 from engine.store import instances as instance_store
+
+NO_PROCESS = "This ticket has no process to send a message to."
 
 MESSAGE_DELIVERED = "message_delivered"  # the audit kind of a delivery step
 
@@ -24,7 +27,7 @@ def deliver(sf: Supportflow, *, name: str, payload: dict, actor_id: int | None, 
     is not waiting for that message."""
     bad = sorted(key for key in payload if not (isinstance(key, str) and key.isidentifier()) or key.startswith("_"))
     if bad:
-        raise InvalidInput({"payload": [f"Not a variable name: {', '.join(map(str, bad))}."]})
+        raise InvalidInput({"payload": [NOT_VARIABLE_NAMES.format(names=", ".join(map(str, bad)))]})
     if (instance_id is None) == (ticket_id is None):
         raise ValueError("Name either the instance or the ticket a message goes to.")
 
@@ -56,6 +59,6 @@ def _running_instance_of(conn, ticket_id: int) -> int:
     found = [instance_store.instance_head(conn, iid) for iid in instance_store.instance_ids_of_ticket(conn, ticket_id)]
     heads = [head for head in found if head is not None]
     if not heads:
-        raise Conflict("This ticket has no process to send a message to.")
+        raise Conflict(NO_PROCESS)
     running = [head for head in heads if head["status"] not in FINISHED_STATUSES]
     return max(running or heads, key=lambda head: head["id"])["id"]

@@ -15,6 +15,10 @@ from engine.store import history
 from engine.store import instances as instance_store
 from engine.store.records import InstanceHead
 
+BOTH_VERSIONS = "Both versions {old} and {new} of {process_id!r} must exist."
+MOVED_WHILE_CHECKED = "The instance moved on while it was checked; run the migration again."
+MOVED_WHILE_MIGRATED = "The instance moved on while it was migrated; run the migration again."
+
 
 class MigrationSchema(Schema):
     from_ = fields.Integer(required=True, data_key="from", validate=validate.Range(min=1, max=MAX_VERSION))
@@ -31,7 +35,7 @@ def migrate_instances(sf: Supportflow, actor: Actor, process_id: str, data) -> d
         found = [definition_store.version_by_number(conn, process_id, n) for n in (request["from_"], request["to"])]
         versions = [version for version in found if version is not None]
         if len(versions) < len(found):
-            raise NotFound(f"Both versions {request['from_']} and {request['to']} of {process_id!r} must exist.")
+            raise NotFound(BOTH_VERSIONS.format(old=request["from_"], new=request["to"], process_id=process_id))
         # The instances that run in the from-version now, as the Processes page counts them: one that left a
         # called process (or has not reached it) has nothing in it to move.
         heads = [h for h in instance_store.running_instance_heads(conn, process_id, versions[0]["id"])
@@ -62,11 +66,11 @@ def _move(sf: Supportflow, actor: Actor, head: InstanceHead, pinned: dict, bundl
     with sf.db.write() as conn:
         current = instance_store.instance_head(conn, head["id"])
         if current is None or current["revision"] != head["revision"]:
-            raise Conflict("The instance moved on while it was checked; run the migration again.")
+            raise Conflict(MOVED_WHILE_CHECKED)
         workflow = migrate(sf.runtime, instance_store.instance_state(conn, head["id"]), bundle)
         if not instance_store.update_instance(conn, head["id"], current["revision"], state=sf.runtime.dump(workflow),
                                      version_id=pinned[head["process_id"]], pinned_versions=pinned, updated_at=now):
-            raise Conflict("The instance moved on while it was migrated; run the migration again.")
+            raise Conflict(MOVED_WHILE_MIGRATED)
         for task in sf.runtime.ready_tasks(workflow):
             instance_store.retarget_task(conn, task.id, pinned[task.process_id], task.name)
         running = sf.runtime.running_processes(workflow)

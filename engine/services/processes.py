@@ -5,6 +5,7 @@ from engine.bpmn.validation import condition_warnings
 from engine.errors import InvalidDefinition, NotFound
 from engine.services.authorization import Actor
 from engine.services.context import Supportflow
+from engine.services.wording import NO_VERSION, NOT_DEPLOYED
 from engine.store import accounts as account_store
 from engine.store import definitions as definition_store
 
@@ -33,7 +34,7 @@ def version_numbers(sf: Supportflow, actor: Actor, process_id: str) -> list[int]
     """Every version number of a process, oldest first (versions count up from 1 and are never removed)."""
     newest = newest_versions(sf, actor).get(process_id)
     if newest is None:
-        raise NotFound(f"The process {process_id!r} is not deployed.")
+        raise NotFound(NOT_DEPLOYED.format(process_id=process_id))
     return list(range(1, newest + 1))
 
 
@@ -43,7 +44,7 @@ def version_name(sf: Supportflow, actor: Actor, process_id: str, number: int) ->
     with sf.db.read() as conn:
         row = definition_store.version_by_number(conn, process_id, number)
     if row is None:
-        raise NotFound(f"There is no version {number} of the process {process_id!r}.")
+        raise NotFound(NO_VERSION.format(number=number, process_id=process_id))
     return row["name"]
 
 
@@ -88,6 +89,6 @@ def diff(sf: Supportflow, actor: Actor, process_id: str, old: int, new: int) -> 
         with sf.db.read() as conn:
             row = definition_store.version_by_number(conn, process_id, number)
         if row is None:
-            raise NotFound(f"There is no version {number} of the process {process_id!r}.")
+            raise NotFound(NO_VERSION.format(number=number, process_id=process_id))
         documents.append(sf.definitions.deployed(row["id"]).document)
     return {"process_id": process_id, "from": old, "to": new, **diff_documents(*documents)}

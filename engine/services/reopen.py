@@ -22,6 +22,9 @@ from engine.store import history
 from engine.store import tickets as ticket_store
 from engine.store.records import TicketRow
 
+NOT_CLOSED = "{key} is not closed; only a closed ticket can be reopened."
+SAY_WHY_REOPENED = "Say why the ticket should be reopened."
+
 FOLLOW_UP_TITLE = "Follow-up to {key}: {title}"
 MAX_TITLE = 200
 
@@ -109,12 +112,12 @@ def _closed_ticket(conn, actor: Actor, key: str) -> TicketRow:
     ticket = visible_ticket(conn, actor, key)
     actor.require("ticket:reopen")
     if ticket["status"] != "closed":
-        raise Conflict(f"{key} is not closed; only a closed ticket can be reopened.")
+        raise Conflict(NOT_CLOSED.format(key=key))
     return ticket
 
 
 def _reason(data) -> str:
     reason = load_input(ReasonSchema(), data)["reason"].strip()
     if not reason:
-        raise InvalidInput({"reason": ["Say why the ticket should be reopened."]})
+        raise InvalidInput({"reason": [SAY_WHY_REOPENED]})
     return reason

@@ -14,10 +14,15 @@ from engine.domain import FINISHED_STATUSES, TICKET_FIELDS_FROM_TASKS, audit_eve
 from engine.errors import Conflict, NotFound, StepFailed, SupportflowError
 from engine.services.context import Supportflow
 from engine.services.effects import apply_effects
+from engine.services.wording import COMPLETED_MEANWHILE, NO_INSTANCE
 from engine.store import history
 from engine.store import instances as instance_store
 from engine.store import tickets as ticket_store
 from engine.store.records import FailedStep, InstanceHead, Retry, TaskRow, TicketRow
+
+SUSPENDED = ("This ticket's process is suspended by operations; nothing was saved. Try again once it is "
+             "resumed.")
+FINISHED = "This ticket's process is {status}; nothing more can happen in it."
 
 # workflow, now -> outcome (None: nothing to do, e.g. a timer no longer pending)
 Action = Callable[[object, datetime], StepOutcome | None]
@@ -138,14 +143,13 @@ def _advance(sf: Supportflow, step: Step | StepBuilder, respond: Callable | None
 
 def _check_can_step(head: InstanceHead | None, step: Step) -> InstanceHead:
     if head is None:
-        raise NotFound(f"There is no instance {step.instance_id}.")
+        raise NotFound(NO_INSTANCE.format(instance_id=step.instance_id))
     if head["status"] == "suspended":
-        raise Conflict("This ticket's process is suspended by operations; nothing was saved. "
-                       "Try again once it is resumed.")
+        raise Conflict(SUSPENDED)
     if head["status"] in FINISHED_STATUSES:
-        raise Conflict(f"This ticket's process is {head['status']}; nothing more can happen in it.")
+        raise Conflict(FINISHED.format(status=head["status"]))
     if step.task is not None and step.task["state"] != "open":
-        raise Conflict("This task was completed by someone else meanwhile; your input was not saved.")
+        raise Conflict(COMPLETED_MEANWHILE)
     return head
 
 

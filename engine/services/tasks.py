@@ -10,10 +10,18 @@ from engine.services.authorization import Actor
 from engine.services.context import Supportflow
 from engine.services.inputs import check_input, load_input
 from engine.services.tickets import render_ticket
+from engine.services.wording import TASK_NOT_OPEN, TASK_RACED
 from engine.store import accounts as account_store
 from engine.store import history
 from engine.store import instances as instance_store
 from engine.store.records import TaskOfOrganisation
+
+NO_TASK = "There is no task {task_id}."
+NO_USER = "There is no user {username}."
+LACKS_ROLE = "{username} does not hold the role {role}."
+OTHER_ORGANISATION = "{username} does not belong to the ticket's organisation."
+ALREADY_COMPLETED = "This task was already completed; your input was not saved."
+NO_FORM = "This task has no form to complete."
 
 ANSWER_EVENTS = 20
 
@@ -31,7 +39,7 @@ def inbox(sf: Supportflow, actor: Actor, *, limit: int = 200, offset: int = 0) -
 def _visible_task(conn, actor: Actor, task_id: str) -> TaskOfOrganisation:
     row = instance_store.task_row(conn, task_id) if isinstance(task_id, str) and len(task_id) <= 36 else None
     if row is None or not actor.may_see_organisation(row["organisation_id"]):
-        raise NotFound(f"There is no task {task_id}.")
+        raise NotFound(NO_TASK.format(task_id=task_id))
     return row
 
 
@@ -89,10 +97,10 @@ def claim(sf: Supportflow, actor: Actor, task_id: str, *, release: bool = False)
         row = _visible_task(conn, actor, task_id)
         actor.require_work(row["name"], row["role"])
         if row["state"] != "open":
-            raise Conflict("This task is no longer open.")
+            raise Conflict(TASK_NOT_OPEN)
         _check_holder(conn, actor, row, "release" if release else "claim")
         if not instance_store.claim_task(conn, task_id, None if release else actor.id, held_by=row["assignee_id"]):
-            raise Conflict("This task changed at the same moment; reload and try again.")
+            raise Conflict(TASK_RACED)
         row = _visible_task(conn, actor, task_id)
         assignees = account_store.usernames(conn, {row["assignee_id"]} - {None})
     return views.task(sf, row, assignees)
@@ -104,11 +112,11 @@ def assign(sf: Supportflow, actor: Actor, task_id: str, data) -> dict:
         row = _visible_task(conn, actor, task_id)
         actor.require("task:assign")
         if row["state"] != "open":
-            raise Conflict("This task is no longer open.")
+            raise Conflict(TASK_NOT_OPEN)
         username = load_input(AssignRequest(), data)["username"]
         target = _assignee(conn, row, username) if username is not None else None
         if not instance_store.claim_task(conn, task_id, target["id"] if target else None, held_by=row["assignee_id"]):
-            raise Conflict("This task changed at the same moment; reload and try again.")
+            raise Conflict(TASK_RACED)
         before = account_store.usernames(conn, {row["assignee_id"]} - {None}).get(row["assignee_id"])
         history.append_events(conn, [audit_event(
             "task_assigned", sf.clock.now(), ticket_id=row["ticket_id"], instance_id=row["instance_id"],
@@ -121,12 +129,12 @@ def _assignee(conn, row: TaskOfOrganisation, username: str) -> dict:
     """The user a task may be assigned to: holding its role, and for a customer's task of its organisation."""
     user = account_store.user_by_username(conn, username)
     if user is None or not user["active"]:
-        raise InvalidInput({"username": [f"There is no user {username}."]})
+        raise InvalidInput({"username": [NO_USER.format(username=username)]})
     if row["role"] not in user["roles"]:
         role = (row["role"] or "").replace("_", " ")
-        raise InvalidInput({"username": [f"{username} does not hold the role {role}."]})
+        raise InvalidInput({"username": [LACKS_ROLE.format(username=username, role=role)]})
     if row["role"] == "customer" and user["organisation_id"] != row["organisation_id"]:
-        raise InvalidInput({"username": [f"{username} does not belong to the ticket's organisation."]})
+        raise InvalidInput({"username": [OTHER_ORGANISATION.format(username=username)]})
     return user
 
 
@@ -152,11 +160,11 @@ def complete(sf: Supportflow, actor: Actor, task_id: str, data) -> dict:
         row = _visible_task(conn, actor, task_id)
         actor.require_work(row["name"], row["role"])
         if row["state"] != "open":
-            raise Conflict("This task was already completed; your input was not saved.")
+            raise Conflict(ALREADY_COMPLETED)
         _check_holder(conn, actor, row, "complete")
         element = sf.definitions.deployed(row["process_version_id"]).element(row["element"])
         if element is None or element.form is None:
-            raise InvalidInput({"_schema": ["This task has no form to complete."]})
+            raise InvalidInput({"_schema": [NO_FORM]})
         clean = element.form.validate(data)
         return steps.Step(
             instance_id=row["instance_id"],

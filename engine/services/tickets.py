@@ -5,6 +5,7 @@ from marshmallow import Schema, fields, validate
 
 from engine.domain import CATEGORIES, FINISHED_STATUSES, MAX_VERSION, PRIORITIES, STATUSES, ticket_key, ticket_number
 from engine.errors import Forbidden, InvalidInput, NotFound
+from engine.forms.fields import REQUIRED
 from engine.services import views
 from engine.services.authorization import CAPABILITIES, Actor
 from engine.services.context import Supportflow
@@ -16,6 +17,10 @@ from engine.store import history
 from engine.store import instances as instance_store
 from engine.store import tickets as ticket_store
 from engine.store.records import TicketRow
+
+NAME_THE_ORGANISATION = "Name the customer's organisation you capture this ticket for."
+NO_ORGANISATION = "There is no organisation {name!r}."
+NO_TICKET = "There is no ticket {key}."
 
 MAIN_PROCESS = "support_ticket"
 REOPEN_MESSAGE = "reopen"  # what supportflow sends a closed ticket's process when the customer reopens it
@@ -44,7 +49,7 @@ def create_ticket(sf: Supportflow, actor: Actor, data) -> dict:
         if isinstance(values.get(key), str):
             values[key] = values[key].strip() or None
     if not values.get("title") or not values.get("description"):
-        raise InvalidInput({key: ["This field is required."] for key in ("title", "description")
+        raise InvalidInput({key: [REQUIRED] for key in ("title", "description")
                             if not values.get(key)})
     now = sf.clock.now()
     with sf.db.write() as conn:
@@ -75,10 +80,10 @@ def _organisation_for(conn, actor: Actor, organisation: str | None) -> tuple[int
         return actor.organisation_id, "portal"
     actor.require("ticket:capture")
     if not organisation:
-        raise InvalidInput({"organisation": ["Name the customer's organisation you capture this ticket for."]})
+        raise InvalidInput({"organisation": [NAME_THE_ORGANISATION]})
     org_id = account_store.organisation_id(conn, organisation)
     if org_id is None:
-        raise InvalidInput({"organisation": [f"There is no organisation {organisation!r}."]})
+        raise InvalidInput({"organisation": [NO_ORGANISATION.format(name=organisation)]})
     return org_id, "phone"
 
 
@@ -86,7 +91,7 @@ def visible_ticket(conn, actor: Actor, key: str) -> TicketRow:
     number = ticket_number(key)
     row = ticket_store.ticket_row(conn, number) if number is not None else None
     if row is None or not actor.may_see_organisation(row["organisation_id"]):
-        raise NotFound(f"There is no ticket {key}.")
+        raise NotFound(NO_TICKET.format(key=key))
     return row
 
 

@@ -12,6 +12,8 @@ from engine.services.inputs import TOO_DEEP
 from webapp.pages import csrf_matches
 from webapp.wiring import supportflow
 
+NO_TOKEN = "Send 'Authorization: Bearer <token>'; get a token from POST /api/v1/auth/token."
+
 api = Blueprint("api", __name__)
 PUBLIC_ENDPOINTS = {"api.issue_token", "api.openapi_document"}
 
@@ -25,7 +27,7 @@ def authenticate():
     if not header and _session_call():
         token = session["token"]
     elif scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("Send 'Authorization: Bearer <token>'; get a token from POST /api/v1/auth/token.")
+        raise Unauthorized(NO_TOKEN)
     g.token = token.strip()  # the caller's own token: revoking it, or keeping it when the password changes
     g.actor = accounts.actor_for_token(supportflow(), g.token)
 

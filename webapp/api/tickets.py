@@ -9,6 +9,8 @@ from webapp.api import api, json_body
 from webapp.downloads import attachment_response
 from webapp.wiring import supportflow
 
+SEND_A_FILE = "Send the file as multipart/form-data in a field named 'file'."
+
 
 @api.post("/tickets")
 def create_ticket():
@@ -39,7 +41,7 @@ def reopen_ticket(key: str):
 def add_attachment(key: str):
     upload = request.files.get("file")
     if upload is None:
-        raise InvalidInput({"file": ["Send the file as multipart/form-data in a field named 'file'."]})
+        raise InvalidInput({"file": [SEND_A_FILE]})
     internal = request.form.get("internal", "false").lower() in ("1", "true", "yes", "on")
     view = conversation.add_attachment(supportflow(), g.actor, key, upload.filename, upload.read(), internal=internal)
     return view, 201

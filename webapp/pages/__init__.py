@@ -26,6 +26,9 @@ from engine.errors import Unauthorized
 from engine.services import accounts
 from webapp.wiring import supportflow
 
+FORM_EXPIRED = "This form expired or did not come from this site; reload the page and try again."
+PLEASE_SIGN_IN = "Please sign in."
+
 CSRF_FIELD = "csrf_token"
 READ_ONLY_METHODS = ("GET", "OPTIONS")
 
@@ -61,7 +64,7 @@ def check_csrf() -> None:
     if request.method in READ_ONLY_METHODS:
         return
     if not csrf_matches(request.form.get(CSRF_FIELD) or request.headers.get("X-CSRF-Token")):
-        abort(400, "This form expired or did not come from this site; reload the page and try again.")
+        abort(400, FORM_EXPIRED)
 
 
 def signed_in(view):
@@ -70,7 +73,7 @@ def signed_in(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
         if g.actor is None:
-            flash("Please sign in.", "info")
+            flash(PLEASE_SIGN_IN, "info")
             return redirect(url_for("session.sign_in", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)
 

@@ -12,6 +12,7 @@ from webapp.wiring import supportflow
 bp = Blueprint("account", __name__)  # endpoints: account.password
 
 MISMATCH = "The two new passwords differ; type the new password twice, the same way."
+CHANGED = "Your password is changed. Everywhere else you are signed out; here you stay signed in."
 
 
 def _form(errors: dict, status: int):
@@ -34,5 +35,5 @@ def password():
         return _form(err.errors, 422)
     except TooManyAttempts as err:
         return _form({"current": [str(err)]}, 429)
-    flash("Your password is changed. Everywhere else you are signed out; here you stay signed in.", "success")
+    flash(CHANGED, "success")
     return redirect(home_for(g.actor))

@@ -13,6 +13,9 @@ from webapp.pages import signed_in
 from webapp.pages.signin import safe_next
 from webapp.wiring import supportflow
 
+CLAIMED = "You claimed “{task}” on {key}."
+RELEASED = "You released “{task}” on {key}."
+
 bp = Blueprint("inbox", __name__)  # endpoints: inbox.index, inbox.claim, inbox.unclaim
 
 INBOX_LIMIT = 200  # the service's page; more than this many open tasks is a sign to filter, not to page
@@ -107,8 +110,7 @@ def _claim(task_id: str, release: bool):
     except Conflict as err:
         flash(str(err), "error")
     else:
-        done = "released" if release else "claimed"
-        flash(f"You {done} “{task['name']}” on {task['ticket_key']}.", "success")
+        flash((RELEASED if release else CLAIMED).format(task=task["name"], key=task["ticket_key"]), "success")
     return redirect(_back())
 
 

@@ -27,12 +27,35 @@ bp = Blueprint("ops", __name__, url_prefix="/ops")
 PAGE_SIZE = 50
 HISTORY_SHOWN, EVENTS_SHOWN = 50, 200  # of an instance's task history and audit trail, unless ?all=1
 ACTIONS = tuple(REPAIRS_FROM)
-DONE = {"suspend": "Suspended", "resume": "Resumed", "retry": "Retried", "terminate": "Terminated"}
 FILTER_KEYS = ("process", "version", "status", "ticket", "before")
 DATE_FILTERS = {"created_from": "created_after", "created_to": "created_before",
                 "updated_from": "updated_after", "updated_to": "updated_before"}
 # Refusals a repair may meet: shown as a flash on the page it came from, not as an error page.
 REFUSALS = (Conflict, InvalidInput, StepFailed)
+TICK_ONE = "Tick at least one instance first."
+NO_SUCH_INSTANCE = "Nothing was done: there is no instance “{value}”."
+NOTHING_DONE = "Nothing was done: {reason}"
+# Per repair: done to one instance, refused for one, and done to several (singular, plural).
+DONE_ONE = {"suspend": "Suspended instance {id}; it is now {status}.",
+            "resume": "Resumed instance {id}; it is now {status}.",
+            "retry": "Retried instance {id}; it is now {status}.",
+            "terminate": "Terminated instance {id}; it is now {status}."}
+NOT_DONE_ONE = {"suspend": "Instance {id} was not suspended: {reason}",
+                "resume": "Instance {id} was not resumed: {reason}",
+                "retry": "Instance {id} was not retried: {reason}",
+                "terminate": "Instance {id} was not terminated: {reason}"}
+DONE_MANY = {
+    "suspend": ("Suspended {done} of {total} instance: {ids}.", "Suspended {done} of {total} instances: {ids}."),
+    "resume": ("Resumed {done} of {total} instance: {ids}.", "Resumed {done} of {total} instances: {ids}."),
+    "retry": ("Retried {done} of {total} instance: {ids}.", "Retried {done} of {total} instances: {ids}."),
+    "terminate": ("Terminated {done} of {total} instance: {ids}.", "Terminated {done} of {total} instances: {ids}."),
+}
+NOT_JSON = ("The value for “{key}” is not JSON: write text in quotes (\"ERP-2\"), or a number, true, false, null, a "
+            "list or an object.")
+DATA_NOT_CHANGED = "The data was not changed: {reason}"
+DATA_CHANGED = "Changed “{key}”; the edit and its reason are in the audit trail."
+NOT_FIRED = "“{name}” was not fired: {reason}"
+FIRED = "Fired “{name}” now; the instance is {status}."
 
 
 def refusal_text(err: Exception) -> str:
@@ -120,26 +143,26 @@ def bulk():
     ticked = request.form.getlist("ids")
     ids = [bounded_number(value, MAX_ID) for value in ticked]
     if not ids:
-        flash("Tick at least one instance first.", "error")
+        flash(TICK_ONE, "error")
         return redirect(back)
     unknown = [value for value, number in zip(ticked, ids, strict=True) if number is None]
     if unknown:
-        flash(f"Nothing was done: there is no instance “{unknown[0]}”.", "error")
+        flash(NO_SUCH_INSTANCE.format(value=unknown[0]), "error")
         return redirect(back)
     try:
         results = instances.bulk(supportflow(), g.actor,
                                  {"action": action, "ids": ids, "reason": request.form.get("reason") or None})
     except InvalidInput as err:
-        flash(f"Nothing was done: {refusal_text(err)}", "error")
+        flash(NOTHING_DONE.format(reason=refusal_text(err)), "error")
         return redirect(back)
     done = [str(result["id"]) for result in results if result["ok"]]
-    verb = DONE.get(action, action)
     if done:
-        flash(f"{verb} {len(done)} of {len(results)} instance{'s' if len(results) != 1 else ''}: "
-              f"{', '.join(done)}.", "success")
+        singular, plural = DONE_MANY[action]
+        flash((singular if len(results) == 1 else plural).format(done=len(done), total=len(results),
+                                                                 ids=", ".join(done)), "success")
     for result in results:
         if not result["ok"]:
-            flash(f"Instance {result['id']} was not {verb.lower()}: {result['error']}", "error")
+            flash(NOT_DONE_ONE[action].format(id=result["id"], reason=result["error"]), "error")
     return redirect(back)
 
 
@@ -217,9 +240,9 @@ def act(instance_id: int, action: str):
         else:
             view = getattr(instances, action)(sf, g.actor, instance_id)
     except REFUSALS as err:
-        flash(f"Instance {instance_id} was not {DONE[action].lower()}: {refusal_text(err)}", "error")
+        flash(NOT_DONE_ONE[action].format(id=instance_id, reason=refusal_text(err)), "error")
     else:
-        flash(f"{DONE[action]} instance {instance_id}; it is now {view['status']}.", "success")
+        flash(DONE_ONE[action].format(id=instance_id, status=view["status"]), "success")
     return redirect(_back(url_for("ops.instance", instance_id=instance_id)))
 
 
@@ -231,16 +254,15 @@ def edit_data(instance_id: int):
     try:
         value = json.loads(text)
     except ValueError:
-        flash(f"The value for “{key}” is not JSON: write text in quotes (\"ERP-2\"), or a number, true, false, "
-              "null, a list or an object.", "error")
+        flash(NOT_JSON.format(key=key), "error")
         return redirect(url_for("ops.instance", instance_id=instance_id, _anchor="data"))
     try:
         instances.edit_data(supportflow(), g.actor, instance_id,
                             {"changes": {key: value}, "reason": request.form.get("reason", "").strip()})
     except REFUSALS as err:
-        flash(f"The data was not changed: {refusal_text(err)}", "error")
+        flash(DATA_NOT_CHANGED.format(reason=refusal_text(err)), "error")
     else:
-        flash(f"Changed “{key}”; the edit and its reason are in the audit trail.", "success")
+        flash(DATA_CHANGED.format(key=key), "success")
     return redirect(url_for("ops.instance", instance_id=instance_id, _anchor="data"))
 
 
@@ -251,9 +273,9 @@ def fire_timer(instance_id: int, task_id: str):
     try:
         view = instances.fire_timer(supportflow(), g.actor, instance_id, task_id)
     except REFUSALS as err:
-        flash(f"“{name}” was not fired: {refusal_text(err)}", "error")
+        flash(NOT_FIRED.format(name=name, reason=refusal_text(err)), "error")
     else:
-        flash(f"Fired “{name}” now; the instance is {view['status']}.", "success")
+        flash(FIRED.format(name=name, status=view["status"]), "success")
     return redirect(url_for("ops.instance", instance_id=instance_id))
 
 

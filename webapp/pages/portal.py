@@ -7,8 +7,12 @@ from engine.domain import STATUSES
 from engine.errors import Forbidden, InvalidInput
 from engine.services import conversation, organisations, tasks, tickets
 from webapp.pages import signed_in
-from webapp.pages.tickets import UPLOAD_LIMITS, error_text
+from webapp.pages.tickets import NOT_ATTACHED, UPLOAD_LIMITS, error_text
 from webapp.wiring import supportflow
+
+SUBMITTED = "{key} submitted."
+CAPTURED = "{key} captured for {organisation}."
+PORTAL_IS_FOR_CUSTOMERS = "Customers submit tickets in the portal; support masters capture calls."
 
 bp = Blueprint("portal", __name__)  # endpoints: portal.index, portal.new, portal.capture
 
@@ -37,7 +41,7 @@ def new():
     if not g.actor.is_customer:
         if g.actor.can("ticket:capture"):
             return redirect(url_for("portal.capture"))
-        raise Forbidden("Customers submit tickets in the portal; support masters capture calls.")
+        raise Forbidden(PORTAL_IS_FOR_CUSTOMERS)
     if request.method == "GET":
         return _form("portal/new.html", {"category": "bug", "priority": "normal"})
     return _submit("portal/new.html", _ticket_input())
@@ -76,13 +80,13 @@ def _submit(template: str, data: dict, **extra):
         chosen = [upload.filename for upload in request.files.getlist("attachments") if upload.filename]
         return _form(template, data, errors, 422, files_to_choose_again=chosen, **extra)
     key = ticket["key"]
-    flash(f"{key} captured for {ticket['organisation']}." if "organisation" in data else f"{key} submitted.",
-          "success")
+    flash(CAPTURED.format(key=key, organisation=ticket["organisation"]) if "organisation" in data
+          else SUBMITTED.format(key=key), "success")
     for upload in request.files.getlist("attachments"):
         if not upload.filename:
             continue  # the empty part a browser sends when no file was chosen
         try:
             conversation.add_attachment(sf, g.actor, key, upload.filename, upload.read())
         except InvalidInput as err:
-            flash(f"{upload.filename} was not attached: {error_text(err)}", "error")
+            flash(NOT_ATTACHED.format(filename=upload.filename, reason=error_text(err)), "error")
     return redirect(url_for("tickets.show", key=key))

@@ -15,6 +15,11 @@ from webapp.downloads import bpmn_download
 from webapp.pages import signed_in
 from webapp.wiring import supportflow
 
+NO_SUCH_INSTANCE = "There is no instance “{value}”; nothing was moved."
+CHOOSE_INSTANCES = "Choose at least one instance that can move."
+MOVED = "Moved {moved} instance(s) from version {old} to {new}."
+MOVED_SOME = "Moved {moved} instance(s) from version {old} to {new}; {refused} could not move (see below)."
+
 bp = Blueprint("processes", __name__)  # endpoints: processes.index, .edit, .download, .diff, .migrate
 
 
@@ -87,16 +92,14 @@ def migrate(process_id: str):
         chosen = [bounded_number(value, MAX_ID) for value in posted]
         unknown = [value for value, number in zip(posted, chosen, strict=True) if number is None]
         if unknown or not chosen:
-            flash(f"There is no instance “{unknown[0]}”; nothing was moved." if unknown
-                  else "Choose at least one instance that can move.", "error")
+            flash(NO_SUCH_INSTANCE.format(value=unknown[0]) if unknown else CHOOSE_INSTANCES, "error")
             versions: dict[str, Any] = {"from": old, "to": new}  # "from" is a keyword: passed as a dict
             return redirect(url_for(".migrate", process_id=process_id, **versions))
         result = migrations.migrate_instances(sf, g.actor, process_id, {
             "from": old, "to": new, "instances": chosen, "dry_run": False})
         moved = [item for item in result["instances"] if item["moved"]]
         refused = [item for item in result["instances"] if not item["moved"]]
-        flash(f"Moved {len(moved)} instance(s) from version {old} to {new}"
-              + (f"; {len(refused)} could not move (see below)." if refused else "."),
+        flash((MOVED_SOME if refused else MOVED).format(moved=len(moved), old=old, new=new, refused=len(refused)),
               "success" if not refused else "warning")
         return render_template("processes/migrate.html", process_id=process_id, numbers=numbers, old=old, new=new,
                                result=result)

@@ -8,6 +8,9 @@ from engine.errors import TooManyAttempts, Unauthorized
 from engine.services import accounts
 from webapp.wiring import supportflow
 
+WELCOME = "Welcome, {name}."
+SIGNED_OUT = "You are signed out."
+
 bp = Blueprint("session", __name__)  # endpoints: session.sign_in, session.sign_out, session.home
 
 
@@ -50,7 +53,7 @@ def sign_in():
     session["token"] = token
     session.permanent = True
     actor = accounts.actor_for_token(supportflow(), token)
-    flash(f"Welcome, {actor.display_name}.", "success")
+    flash(WELCOME.format(name=actor.display_name), "success")
     return redirect(next_page or home_for(actor))
 
 
@@ -60,5 +63,5 @@ def sign_out():
     if token:
         accounts.sign_out(supportflow(), token)
     session.clear()
-    flash("You are signed out.", "info")
+    flash(SIGNED_OUT, "info")
     return redirect(url_for("session.sign_in"))

@@ -7,6 +7,7 @@ from werkzeug.datastructures import MultiDict
 from engine.domain import TICKET_FIELDS_FROM_TASKS
 from engine.errors import Conflict, InvalidInput, StepFailed, TaskHeld
 from engine.services import offers, organisations, tasks, tickets
+from engine.services.wording import COMPLETED_MEANWHILE
 from webapp.errors import STEP_FAILED
 from webapp.pages import signed_in, taskforms
 from webapp.pages.signin import home_for
@@ -16,8 +17,12 @@ from webapp.wiring import supportflow
 bp = Blueprint("tasks", __name__)  # endpoints: tasks.show (GET), tasks.complete (POST), tasks.assign (POST)
 
 LATEST_EVENTS = 8
-COMPLETED_MEANWHILE = "This task was completed by someone else meanwhile; your input was not saved."
 NO_LONGER_OPEN = "This task is no longer open: it was completed meanwhile, or its ticket moved on."
+GONE_HEADING, NOT_SAVED_HEADING = "No longer open", "Not saved"
+DONE = "Done: {task} on {key}."
+NOT_ASSIGNED = "The task was not assigned: {reason}"
+NOW_HELD_BY = "“{task}” is now held by {name}."
+NOW_HELD_BY_NOBODY = "“{task}” is now held by nobody."
 
 
 def _task(task_id: str) -> dict:
@@ -58,7 +63,7 @@ def _page(task: dict, *, posted: MultiDict | None = None, errors: dict | None = 
 def show(task_id: str):
     task = _task(task_id)
     if task["state"] != "open":
-        return _gone(task, "No longer open", NO_LONGER_OPEN)
+        return _gone(task, GONE_HEADING, NO_LONGER_OPEN)
     return _page(task)
 
 
@@ -67,7 +72,7 @@ def show(task_id: str):
 def complete(task_id: str):
     task = _task(task_id)
     if task["state"] != "open":
-        return _gone(task, "Not saved", COMPLETED_MEANWHILE)
+        return _gone(task, NOT_SAVED_HEADING, COMPLETED_MEANWHILE)
     data = taskforms.typed_data(task["form_definition"], request.form)
     try:
         tasks.complete(supportflow(), g.actor, task_id, data)
@@ -78,8 +83,8 @@ def complete(task_id: str):
     except StepFailed:  # recorded on the instance for operations; the person keeps what they typed
         return _page(task, posted=request.form, notice=STEP_FAILED), 503
     except Conflict as err:
-        return _gone(task, "Not saved", str(err))
-    flash(f"Done: {task['name']} on {task['ticket_key']}.", "success")
+        return _gone(task, NOT_SAVED_HEADING, str(err))
+    flash(DONE.format(task=task["name"], key=task["ticket_key"]), "success")
     return redirect(home_for(g.actor))
 
 
@@ -90,11 +95,11 @@ def assign(task_id: str):
     try:
         task = tasks.assign(sf, g.actor, task_id, {"username": request.form.get("username") or None})
     except (InvalidInput, Conflict) as err:
-        flash(f"The task was not assigned: {error_text(err) if isinstance(err, InvalidInput) else err}", "error")
+        flash(NOT_ASSIGNED.format(reason=error_text(err) if isinstance(err, InvalidInput) else err), "error")
         return redirect(url_for("tasks.show", task_id=task_id))
     if task["assignee"]:
         name = organisations.display_names(sf, {task["assignee"]}).get(task["assignee"], task["assignee"])
-        flash(f"“{task['name']}” is now held by {name}.", "success")
+        flash(NOW_HELD_BY.format(task=task["name"], name=name), "success")
     else:
-        flash(f"“{task['name']}” is now held by nobody.", "success")
+        flash(NOW_HELD_BY_NOBODY.format(task=task["name"]), "success")
     return redirect(url_for("tasks.show", task_id=task_id))

@@ -13,6 +13,17 @@ from webapp.wiring import supportflow
 
 bp = Blueprint("tickets", __name__)  # endpoints: show, comment, reopen_ticket, follow_up, attach, attachment
 TIMELINE_SHOWN = 200  # the newest entries of a long trail; ?all=1 shows it whole
+NOT_COMMENTED = "The comment was not added: {reason}"
+COMMENTED = "Comment added."
+COMMENTED_REOPENED = "Comment added; the ticket is reopened."
+COMMENTED_FOLLOW_UP = "Comment added. {key} was closed for good, so {follow_up} was opened as its follow-up."
+NOT_REOPENED = "The ticket was not reopened: {reason}"
+REOPENED = "{key} is reopened and back with the support team."
+NO_FOLLOW_UP = "No follow-up ticket was opened: {reason}"
+FOLLOW_UP = "{follow_up} was opened as a follow-up to {key}."
+CHOOSE_A_FILE = "Choose a file to attach."
+NOT_ATTACHED = "{filename} was not attached: {reason}"
+ATTACHED = "{filename} attached."
 
 # What the file pickers offer; the engine judges the bytes whatever the browser sends.
 UPLOAD_LIMITS = {
@@ -55,13 +66,12 @@ def comment(key: str):
         added = conversation.add_comment(supportflow(), g.actor, key,
                                          {"body": request.form.get("body", ""), "internal": _checked("internal")})
     except InvalidInput as err:
-        flash(f"The comment was not added: {error_text(err)}", "error")
+        flash(NOT_COMMENTED.format(reason=error_text(err)), "error")
     else:
         if added.get("follow_up"):
-            flash(f"Comment added. {key} was closed for good, so {added['follow_up']} was opened as its "
-                  "follow-up.", "success")
+            flash(COMMENTED_FOLLOW_UP.format(key=key, follow_up=added["follow_up"]), "success")
             return redirect(url_for("tickets.show", key=added["follow_up"]))
-        flash("Comment added; the ticket is reopened." if added.get("reopened") else "Comment added.", "success")
+        flash(COMMENTED_REOPENED if added.get("reopened") else COMMENTED, "success")
     return redirect(url_for("tickets.show", key=key, _anchor="comments"))
 
 
@@ -71,11 +81,11 @@ def reopen_ticket(key: str):
     try:
         reopen.reopen(supportflow(), g.actor, key, {"reason": request.form.get("reason", "")})
     except InvalidInput as err:
-        flash(f"The ticket was not reopened: {error_text(err)}", "error")
+        flash(NOT_REOPENED.format(reason=error_text(err)), "error")
     except Conflict as err:
         flash(str(err), "error")
     else:
-        flash(f"{key} is reopened and back with the support team.", "success")
+        flash(REOPENED.format(key=key), "success")
     return redirect(url_for("tickets.show", key=key))
 
 
@@ -85,14 +95,14 @@ def follow_up(key: str):
     try:
         ticket = reopen.follow_up(supportflow(), g.actor, key, {"reason": request.form.get("reason", "")})
     except InvalidInput as err:
-        flash(f"No follow-up ticket was opened: {error_text(err)}", "error")
+        flash(NO_FOLLOW_UP.format(reason=error_text(err)), "error")
     except Conflict as err:
         flash(str(err), "error")
     else:
         if ticket["key"] != key:
-            flash(f"{ticket['key']} was opened as a follow-up to {key}.", "success")
+            flash(FOLLOW_UP.format(follow_up=ticket["key"], key=key), "success")
         else:
-            flash(f"{key} is reopened and back with the support team.", "success")
+            flash(REOPENED.format(key=key), "success")
         return redirect(url_for("tickets.show", key=ticket["key"]))
     return redirect(url_for("tickets.show", key=key))
 
@@ -102,15 +112,15 @@ def follow_up(key: str):
 def attach(key: str):
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        flash("Choose a file to attach.", "error")
+        flash(CHOOSE_A_FILE, "error")
         return redirect(url_for("tickets.show", key=key, _anchor="attachments"))
     try:
         view = conversation.add_attachment(supportflow(), g.actor, key, upload.filename, upload.read(),
                                            internal=_checked("internal"))
     except InvalidInput as err:
-        flash(f"{upload.filename} was not attached: {error_text(err)}", "error")
+        flash(NOT_ATTACHED.format(filename=upload.filename, reason=error_text(err)), "error")
     else:
-        flash(f"{view['filename']} attached.", "success")
+        flash(ATTACHED.format(filename=view["filename"]), "success")
     return redirect(url_for("tickets.show", key=key, _anchor="attachments"))
 
 
