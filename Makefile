@@ -9,7 +9,7 @@ export DATABASE_URL
 # a browser from the internet).
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: install run test test-fast lint bench bench-freeze clean
+.PHONY: install run test test-fast lint bench bench-freeze clean i18n
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -30,7 +30,21 @@ $(BUNDLE): $(FRONTEND)/node_modules/.installed $(FRONTEND)/build.mjs $(wildcard 
 	cd $(FRONTEND) && node build.mjs
 	touch $@
 
-install: $(STAMP) $(BUNDLE)
+# The message catalogues (engine/translations/LANG/LC_MESSAGES/messages.po) are compiled on install; `make i18n`
+# extracts the marked sentences into messages.pot and merges them into each catalogue, for translators.
+CATALOGUES := $(wildcard engine/translations/*/LC_MESSAGES/messages.po)
+COMPILED   := $(CATALOGUES:.po=.mo)
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+i18n: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k lazy -k N_ -k _ --no-location --sort-output --project supportflow \
+		-o engine/translations/messages.pot .
+	$(BIN)/pybabel update -i engine/translations/messages.pot -d engine/translations --no-fuzzy-matching \
+		--ignore-obsolete
+
+install: $(STAMP) $(BUNDLE) $(COMPILED)
 
 # One process serving the app and API, and one background worker (timers, outbox) beside it, on SQLite.
 run: install

@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from engine.services.context import Supportflow, open_supportflow
-from webapp import hardening, health, wiring
+from webapp import hardening, health, i18n, wiring
 from webapp.api import api
 from webapp.converters import CONVERTERS
 from webapp.errors import register_error_handlers
@@ -36,6 +36,7 @@ def create_app(sf: Supportflow | None = None, config: dict | None = None) -> Fla
     app.url_map.converters.update(CONVERTERS)
     # hardening's hooks run before every other one: HEAD is GET, bad addresses are refused
     hardening.install(app, sf.settings.trusted_proxies)
+    i18n.install(app)  # the reader's language, for the engine's sentences and the templates alike
     app.register_blueprint(api, url_prefix="/api/v1")
     register_pages(app)
     register_error_handlers(app)

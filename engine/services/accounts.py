@@ -39,7 +39,7 @@ _DUMMY_HASH = _hasher.hash("not a password")
 
 def _actor(row: dict) -> Actor:
     return Actor(row["id"], row["username"], row["display_name"], frozenset(row["roles"]),
-                 row["organisation_id"])
+                 row["organisation_id"], row.get("language"))
 
 
 def create_user(sf: Supportflow, username: str, password: str, roles: list[str], *,

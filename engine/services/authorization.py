@@ -74,6 +74,7 @@ class Actor:
     display_name: str
     roles: frozenset[str]
     organisation_id: int | None
+    language: str | None = None  # their own setting; None: the browser's
 
     @property
     def is_staff(self) -> bool:

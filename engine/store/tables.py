@@ -52,6 +52,12 @@ organisations = Table(
     "organisations", metadata,
     Column("id", Id, primary_key=True),
     Column("name", String(200), nullable=False, unique=True),
+    # The e-mail domains of its people (lower case): the mail channel places a sender by them.
+    Column("domains", JSON, nullable=False, server_default=text("'[]'")),
+    # The agency's personal contact for this customer (seed 000): shown to them, signs what they are sent.
+    Column("contact_user_id", Id, ForeignKey("users.id", name="fk_organisations_contact_user", use_alter=True)),
+    Column("notes", Text, nullable=False, server_default=text("''")),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
 )
 
 users = Table(
@@ -63,6 +69,10 @@ users = Table(
     Column("password_hash", String(200), nullable=False),
     Column("organisation_id", Id, ForeignKey("organisations.id")),
     Column("active", Boolean, nullable=False, server_default=text("true")),
+    Column("language", String(5)),  # "de", "en"; none: the browser's Accept-Language
+    # How the person hears of their staff notifications by mail: at_once, digest (daily) or never.
+    Column("notify_by_mail", String(10), nullable=False, server_default=text("'at_once'")),
+    Column("created_at", UtcDateTime()),
 )
 
 user_roles = Table(
@@ -80,6 +90,47 @@ api_tokens = Table(
 )
 
 # A deployed version never changes; a running instance stays on the versions it started with.
+# Single-use links: an invitation (the person sets their first password) or a password reset. Only a hash of
+# the token is kept; a used or expired one answers 410.
+user_tokens = Table(
+    "user_tokens", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("purpose", String(10), nullable=False),  # invite, reset
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("used_at", UtcDateTime()),
+    Index("ix_user_tokens_user", "user_id"),
+)
+
+# What admins did (organisations and users created, changed, invited, deactivated), for admins to read.
+admin_events = Table(
+    "admin_events", metadata,
+    Column("id", Id, primary_key=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor_id", Id, ForeignKey("users.id")),  # none: the command line
+    Column("kind", String(40), nullable=False),
+    Column("target", String(200), nullable=False),  # the organisation's or user's name
+    Column("detail", JSON, nullable=False),
+)
+
+# A staff member's notifications (the bell): a task ready in their role, assigned to them, a customer's answer
+# or comment, a mention. `mailed_at` is set once the mail (at once, or the day's digest) is in the outbox.
+notifications = Table(
+    "notifications", metadata,
+    Column("id", Id, primary_key=True),
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("ticket_id", Id, ForeignKey("tickets.id")),
+    Column("task_id", String(36)),
+    Column("detail", JSON, nullable=False),
+    Column("read_at", UtcDateTime()),
+    Column("mailed_at", UtcDateTime()),
+    Index("ix_notifications_user", "user_id", "read_at", "id"),
+    Index("ix_notifications_unmailed", "mailed_at", "user_id"),
+)
+
 process_versions = Table(
     "process_versions", metadata,
     Column("id", Id, primary_key=True),
@@ -200,11 +251,13 @@ timers = Table(
 outbox = Table(
     "outbox", metadata,
     Column("id", Id, primary_key=True),
-    Column("ticket_id", Id, ForeignKey("tickets.id"), nullable=False),
-    Column("organisation_id", Id, ForeignKey("organisations.id"), nullable=False),
-    Column("template", String(50), nullable=False),
+    # A ticket's messages name it and its organisation; an invitation, a reset or a staff notification neither.
+    Column("ticket_id", Id, ForeignKey("tickets.id")),
+    Column("organisation_id", Id, ForeignKey("organisations.id")),
+    Column("template", String(50), nullable=False),  # the kind of message
     Column("subject", String(300), nullable=False),
-    Column("body", Text, nullable=False),
+    Column("body", Text, nullable=False),  # the plain-text part
+    Column("html", Text),  # the HTML part, when there is one
     Column("recipients", JSON, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("sent_at", UtcDateTime()),

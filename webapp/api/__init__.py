@@ -9,6 +9,7 @@ from flask import Blueprint, g, request, session
 from engine.errors import InvalidInput, Unauthorized
 from engine.services import accounts
 from engine.services.inputs import TOO_DEEP
+from webapp.i18n import choose_language
 from webapp.pages import csrf_matches
 from webapp.wiring import supportflow
 
@@ -30,6 +31,7 @@ def authenticate():
         raise Unauthorized(NO_TOKEN)
     g.token = token.strip()  # the caller's own token: revoking it, or keeping it when the password changes
     g.actor = accounts.actor_for_token(supportflow(), g.token)
+    choose_language()
 
 
 def _session_call() -> bool:

@@ -24,6 +24,7 @@ from flask import Flask, abort, flash, g, redirect, request, session, url_for
 from engine.amounts import hours_text
 from engine.errors import Unauthorized
 from engine.services import accounts
+from webapp.i18n import choose_language
 from webapp.wiring import supportflow
 
 FORM_EXPIRED = "This form expired or did not come from this site; reload the page and try again."
@@ -48,6 +49,7 @@ def load_actor() -> None:
             g.actor = accounts.actor_for_token(supportflow(), token)
         except Unauthorized:
             session.pop("token", None)
+    choose_language()  # the person's own language, now that they are known
 
 
 def csrf_matches(sent: str | None) -> bool:
