@@ -5,7 +5,7 @@ constructor every event is built by."""
 from datetime import datetime
 from typing import Any, TypedDict
 
-ROLES = ("customer", "support_master", "developer", "product_owner", "process_owner", "ops")
+ROLES = ("customer", "support_master", "developer", "product_owner", "process_owner", "ops", "admin")
 STAFF_ROLES = frozenset(ROLES) - {"customer"}
 
 STATUSES = ("new", "captured", "in_progress", "waiting_for_customer", "review", "reopened", "closed")
@@ -58,6 +58,14 @@ EVENT_KINDS = (*STEP_EVENTS, "step_failed", "ticket_changed", *EFFECT_EVENTS, "t
 # files (engine.store.history decides, in SQL).
 CUSTOMER_EVENTS = ("ticket_created", "ticket_changed", "notify_customer", "link_ticket", "message_delivered",
                    "follow_up_opened")
+
+
+# What admins do, on the admin trail (admin_events; engine.services.admin_trail): organisations and people
+# created and changed, invitations sent, people deactivated and reactivated.
+ADMIN_EVENT_KINDS = ("organisation_created", "organisation_changed", "user_created", "user_invited",
+                     "user_changed", "user_deactivated", "user_reactivated", "invitation_resent")
+# What a single-use link (user_tokens) is for: the first password of an invited person, or a new one.
+LINK_PURPOSES = ("invite", "reset")
 
 
 class AuditEvent(TypedDict):

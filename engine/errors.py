@@ -17,6 +17,10 @@ class NotFound(SupportflowError):
     """The thing does not exist, or the caller may not know that it exists."""
 
 
+class Gone(SupportflowError):
+    """The thing existed but is no more to be had (a single-use link used or expired)."""
+
+
 class Forbidden(SupportflowError):
     """The caller sees the thing but its roles do not allow the action."""
 

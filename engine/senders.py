@@ -27,11 +27,16 @@ from engine.settings import Settings
 @dataclass(frozen=True)
 class Delivery:
     outbox_id: int
-    ticket_key: str
-    template: str
+    ticket_key: str | None  # None: a message of no ticket (an invitation, a password reset)
+    template: str  # the kind of message
     recipients: tuple[str, ...]
     subject: str
-    body: str
+    body: str  # the plain-text part
+    html: str | None = None  # the HTML part, when there is one
+
+    @property
+    def kind(self) -> str:
+        return self.template
 
     @property
     def delivery_id(self) -> str:
@@ -66,10 +71,7 @@ class JsonLinesSender:
                 torn = self._read_new_lines(handle)
                 if delivery.delivery_id in self._seen:
                     return
-                line = json.dumps({"delivery_id": delivery.delivery_id, "outbox_id": delivery.outbox_id,
-                                   "ticket": delivery.ticket_key, "template": delivery.template,
-                                   "to": list(delivery.recipients), "subject": delivery.subject,
-                                   "body": delivery.body}, ensure_ascii=False)
+                line = json.dumps(record_of(delivery), ensure_ascii=False)
                 # A writer killed mid-line left a torn line: end it, so that ours stands on its own.
                 handle.write((b"\n" if torn else b"") + line.encode() + b"\n")
                 handle.flush()
@@ -91,6 +93,20 @@ class JsonLinesSender:
         return bool(data) and not data.endswith(b"\n")
 
 
+def record_of(delivery: Delivery) -> dict:
+    """A delivery as the JSON-lines file keeps it: {delivery_id, to, subject, body, html?, message_id,
+    ticket_key?, kind}, and the older names of the same (outbox_id, ticket, template) for readers of old."""
+    record: dict = {"delivery_id": delivery.delivery_id, "outbox_id": delivery.outbox_id,
+                    "ticket": delivery.ticket_key, "template": delivery.template, "kind": delivery.kind,
+                    "to": list(delivery.recipients), "subject": delivery.subject, "body": delivery.body,
+                    "message_id": delivery.message_id}
+    if delivery.ticket_key is not None:
+        record["ticket_key"] = delivery.ticket_key
+    if delivery.html is not None:
+        record["html"] = delivery.html
+    return record
+
+
 @dataclass
 class SmtpSender:
     host: str
@@ -104,14 +120,17 @@ class SmtpSender:
 
     def send(self, delivery: Delivery) -> None:
         if not delivery.recipients:
-            raise ValueError("The organisation has no e-mail address to send to.")
+            raise ValueError("The message has no e-mail address to send to.")
         message = EmailMessage()
         message["From"] = self.from_address
         message["To"] = ", ".join(delivery.recipients)
         message["Subject"] = delivery.subject
         message["Message-ID"] = delivery.message_id
-        message["X-Supportflow-Ticket"] = delivery.ticket_key
+        if delivery.ticket_key is not None:
+            message["X-Supportflow-Ticket"] = delivery.ticket_key
         message.set_content(delivery.body)
+        if delivery.html is not None:
+            message.add_alternative(delivery.html, subtype="html")
         connect = smtplib.SMTP_SSL if self.use_ssl else smtplib.SMTP
         with connect(self.host, self.port, timeout=self.timeout_s) as smtp:
             if self.starttls:

@@ -116,6 +116,9 @@ class Settings:
     smtp_ssl: bool = _setting(
         "SUPPORTFLOW_SMTP_SSL", False, "Connect to the mail server over TLS from the start (1/0).", _flag,
         shown="0")
+    base_url: str = _setting(
+        "SUPPORTFLOW_BASE_URL", "http://127.0.0.1:5000",
+        "The address people reach supportflow at: the links in invitation and password mails start with it.")
     outbox_file: str | None = _setting(
         "SUPPORTFLOW_OUTBOX_FILE", None, "JSON-lines file the outbox is written to when no mail server is set.",
         shown="var/outbox.jsonl")

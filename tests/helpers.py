@@ -60,3 +60,30 @@ def accept_through(desk, key, *, reject_on=None, remarks="Still broken"):
     assert ticket["status"] == "waiting_for_customer"
     return desk.complete(key, "confirm_on_p", "customer", ok=reject_on != "p",
                          remarks=remarks if reject_on == "p" else None)
+
+
+def mails_to(sf, address: str) -> list[dict]:
+    """The outbox messages to `address`, oldest first (an invitation, a reset, a ticket's messages)."""
+    from sqlalchemy import select
+
+    from engine.store.tables import outbox
+
+    with sf.db.read() as conn:
+        rows = [dict(row) for row in conn.execute(select(outbox).order_by(outbox.c.id)).mappings()]
+    return [row for row in rows if address in (row["recipients"] or [])]
+
+
+def link_token(mail: dict) -> str:
+    """The token of the single-use link in a mail's plain-text part."""
+    import re
+
+    found = re.search(r"/password/reset/([A-Za-z0-9_-]+)", mail["body"])
+    assert found, mail["body"]
+    return found.group(1)
+
+
+def unique(prefix: str) -> str:
+    """A name no earlier test used: PostgreSQL keeps users and organisations between tests."""
+    import uuid
+
+    return f"{prefix}{uuid.uuid4().hex[:8]}"

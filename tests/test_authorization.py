@@ -21,6 +21,7 @@ EXPECTED = {
                       "step:diagnose"},
     "ops": {"ticket:internal", "ticket:reopen", "process:read", "process:migrate", "instance:inspect",
             "instance:repair", "step:diagnose"},
+    "admin": {"ticket:internal", "ticket:reopen", "admin:organisations", "admin:users", "admin:audit"},
 }
 
 
@@ -69,12 +70,12 @@ def test_a_customer_sees_their_own_organisation_only():
 
 # Each navigation entry, and the capability that offers it.
 NAVIGATION = {"Board": "board:read", "Capture a call": "ticket:capture", "Processes": "process:read",
-              "Instances": "instance:inspect", "Errors": "instance:inspect"}
+              "Instances": "instance:inspect", "Errors": "instance:inspect", "Administration": "admin:users"}
 
 
 @pytest.mark.parametrize("username,role", [("customer", "customer"), ("support", "support_master"),
                                            ("developer", "developer"), ("owner", "product_owner"),
-                                           ("process", "process_owner"), ("ops", "ops")])
+                                           ("process", "process_owner"), ("ops", "ops"), ("admin", "admin")])
 def test_the_navigation_offers_what_the_person_may_do(app, username, role):
     page = signed_in(app, username).get("/", follow_redirects=True)
     nav = text_of(page).split("Sign out")[0]

@@ -9,6 +9,7 @@ from engine.amounts import megabytes
 from engine.errors import (
     Conflict,
     Forbidden,
+    Gone,
     InvalidDefinition,
     InvalidInput,
     NotFound,
@@ -22,11 +23,11 @@ from engine.errors import (
 log = logging.getLogger(__name__)
 
 # A failed step is the diagram's fault, not the input's: the service cannot go on there until it is repaired.
-_STATUS = {Unauthorized: 401, Forbidden: 403, NotFound: 404, Conflict: 409, InvalidInput: 422,
+_STATUS = {Unauthorized: 401, Forbidden: 403, NotFound: 404, Gone: 410, Conflict: 409, InvalidInput: 422,
            InvalidDefinition: 422, TooManyAttempts: 429, StepFailed: 503}
 _TITLES = {400: "Bad request", 401: "Please sign in", 403: "Not allowed", 404: "Not found", 409: "Already changed",
-           413: "Too large", 422: "Not valid", 429: "Too many attempts", 500: "Something went wrong",
-           503: "Not saved"}
+           410: "No longer valid", 413: "Too large", 422: "Not valid", 429: "Too many attempts",
+           500: "Something went wrong", 503: "Not saved"}
 # What a failed step tells whoever asked for it; what failed, and where, is for the people who repair it.
 UNEXPECTED = "Something went wrong on our side; nothing was saved."
 STEP_FAILED = ("Nothing was saved: the process cannot go on from this step because of a problem in its definition. "

@@ -65,6 +65,21 @@ def create_user(sf: Supportflow, username: str, password: str, roles: list[str],
         return _actor(user)
 
 
+def may_sign_in(row: dict) -> bool:
+    """An active person of an active organisation (or of none): deactivating either stops sign-in at once."""
+    return bool(row["active"]) and row.get("organisation_active") is not False
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def unusable_password_hash() -> str:
+    """The hash of a password nobody knows, for an invited person until they choose theirs: it verifies as
+    slowly as any other, so sign-in time says nothing about whether an account has a password yet."""
+    return _hasher.hash(secrets.token_urlsafe(32))
+
+
 def user_exists(sf: Supportflow, username: str) -> bool:
     with sf.db.read() as conn:
         return account_store.user_by_username(conn, username) is not None
@@ -81,7 +96,7 @@ def sign_in(sf: Supportflow, username: str, password: str, client_address: str |
     _claim_attempt(sf, username, address, now)
     with sf.db.read() as conn:
         row = account_store.user_by_username(conn, username)
-    if not _password_fits(row, password) or not row["active"]:
+    if not _password_fits(row, password) or not may_sign_in(row):
         raise Unauthorized(WRONG_CREDENTIALS)
     token = secrets.token_urlsafe(32)
     with sf.db.write() as conn:
@@ -176,7 +191,7 @@ def change_password(sf: Supportflow, actor: Actor, token: str, data, client_addr
 def actor_for_token(sf: Supportflow, token: str) -> Actor:
     with sf.db.read() as conn:
         row = account_store.user_for_token(conn, _digest(token), sf.clock.now())
-    if row is None or not row["active"]:
+    if row is None or not may_sign_in(row):
         raise Unauthorized(BAD_TOKEN)
     return _actor(row)
 

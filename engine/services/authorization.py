@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from engine.domain import ROLES, STAFF_ROLES
 from engine.errors import Forbidden
+from engine.i18n import lazy
 
 
 class Capability(NamedTuple):
@@ -56,6 +57,13 @@ CAPABILITIES: dict[str, Capability] = {
                                   "Only ops staff inspect and repair process instances."),
     "step:diagnose": Capability(_held_by("ops", "process_owner"),
                                 "Only ops staff and process owners read why a step failed."),
+    # Administration
+    "admin:organisations": Capability(_held_by("admin"),
+                                      lazy("Only admins add and change customer organisations.")),
+    "admin:users": Capability(_held_by("admin"),
+                              lazy("Only admins invite people, change their roles and deactivate them.")),
+    "admin:audit": Capability(_held_by("admin"),
+                              lazy("Only admins read the trail of what admins did.")),
 }
 
 

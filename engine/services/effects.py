@@ -9,8 +9,9 @@ from engine.bpmn.scripting import Effect
 from engine.domain import AuditEvent, audit_event, ticket_key, ticket_number
 from engine.errors import InvalidInput, StepFailed
 from engine.services.context import Supportflow
-from engine.services.notifications import TEMPLATES, render
+from engine.services.notifications import TEMPLATES, render, signature
 from engine.store import accounts, history
+from engine.store import organisations as organisation_store
 from engine.store import tickets as ticket_store
 from engine.store.records import TicketRow
 
@@ -41,7 +42,9 @@ def _notify(conn, ticket, effect: Effect, now, _changes) -> dict:
     template = effect.params["template"]
     if template not in TEMPLATES:
         raise StepFailed(UNKNOWN_TEMPLATE.format(template=template), element=effect.element)
-    subject, body = render(template, ticket, effect.data)
+    organisation = organisation_store.organisation_by_id(conn, ticket["organisation_id"])
+    subject, body = render(template, ticket, effect.data,
+                           signed=signature(organisation["contact_name"] if organisation else None))
     recipients = accounts.emails_of_organisation(conn, ticket["organisation_id"])
     history.insert_messages(conn, [{
         "ticket_id": ticket["id"], "organisation_id": ticket["organisation_id"], "template": template,

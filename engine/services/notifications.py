@@ -5,6 +5,7 @@ from string import Formatter
 from engine.amounts import hours_text
 
 SIGNATURE = "Kind regards,\nYour support team"
+SIGNED_BY_CONTACT = "Kind regards,\n{name}"  # the organisation's personal contact, when it has one
 
 TEMPLATES: dict[str, tuple[str, str]] = {
     "info_requested": (
@@ -75,12 +76,17 @@ class _Lenient(dict):
         return "—"
 
 
-def render(template: str, ticket: dict, data: dict) -> tuple[str, str]:
-    """(subject, body) for a template, filled from the ticket and the process data."""
+def signature(contact_name: str | None) -> str:
+    """Signed by the organisation's contact person, else by the support team."""
+    return SIGNED_BY_CONTACT.format(name=contact_name) if contact_name else SIGNATURE
+
+
+def render(template: str, ticket: dict, data: dict, *, signed: str = SIGNATURE) -> tuple[str, str]:
+    """(subject, body) for a template, filled from the ticket and the process data, signed `signed`."""
     subject, body = TEMPLATES[template]
     values = _Lenient({k: v for k, v in data.items() if isinstance(v, str | int | float)})
     if "hours" in values:
         values["hours"] = hours_text(values["hours"])  # as the offer and the invoice on the pages write it
-    values.update(key=f"SUP-{ticket['id']}", title=ticket["title"], signature=SIGNATURE)
+    values.update(key=f"SUP-{ticket['id']}", title=ticket["title"], signature=signed)
     formatter = Formatter()
     return formatter.vformat(subject, (), values), formatter.vformat(body, (), values)

@@ -1,16 +1,209 @@
-"""Who is who for the pages: the customer organisations a support master captures calls for, and the
-display names behind the user names the trail and the tasks carry."""
+"""Organisations: as admins keep them (name, e-mail domains, the personal contact, notes, active), as a
+support master captures calls for them, and as their customers see their contact person; and the display
+names behind the user names the trail and the tasks carry."""
 
+import re
+
+from marshmallow import Schema, fields, validate
+
+from engine.domain import MAX_ID
+from engine.errors import InvalidInput, NotFound
+from engine.i18n import lazy
+from engine.services import admin_trail
 from engine.services.authorization import Actor
 from engine.services.context import Supportflow
+from engine.services.inputs import load_input
+from engine.store import accounts as account_store
 from engine.store import organisations as organisation_store
+
+NO_SUCH_ORGANISATION = lazy("There is no organisation {name!r}.")
+NAME_TAKEN = lazy("There is an organisation {name!r} already.")
+NAME_EMPTY = lazy("Give the organisation a name.")
+BAD_DOMAIN = lazy("{domain!r} is not an e-mail domain such as example.com.")
+DOMAIN_TAKEN = lazy("The domain {domain} belongs to {organisation} already.")
+NO_STAFF = lazy("There is no active staff member {username!r} to be the contact person.")
+INACTIVE_ORGANISATION = lazy("The organisation {name} is inactive.")
+NOT_A_LIST = lazy("Give the domains as a list, such as [\"example.com\"].")
+
+MAX_DOMAINS = 50
+# A host name of at least two labels, each of letters, digits and inner hyphens; the last one not all digits.
+_DOMAIN = re.compile(r"^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?!\d+$)[a-z0-9-]{2,63}$")
+
+
+class NewOrganisationSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    domains = fields.Raw(load_default=list)
+    contact = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    notes = fields.String(load_default="", validate=validate.Length(max=5000))
+
+
+class OrganisationChangeSchema(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    domains = fields.Raw()
+    contact = fields.String(allow_none=True, validate=validate.Length(max=100))
+    notes = fields.String(validate=validate.Length(max=5000))
+    active = fields.Boolean()
+
+
+def normal_domain(text: str) -> str | None:
+    """'Example.COM ' -> 'example.com', 'Müller.de' -> 'xn--mller-kva.de'; None for what is no domain name."""
+    domain = text.strip().lower().rstrip(".").removeprefix("@")
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return None
+    return domain if _DOMAIN.match(domain) else None
+
+
+def _domains(raw) -> list[str]:
+    if not isinstance(raw, list) or len(raw) > MAX_DOMAINS:
+        raise InvalidInput({"domains": [NOT_A_LIST]})
+    found, problems = [], []
+    for item in raw:
+        domain = normal_domain(item) if isinstance(item, str) else None
+        if domain is None:
+            problems.append(BAD_DOMAIN.format(domain=item if isinstance(item, str) else str(item)[:100]))
+        elif domain not in found:
+            found.append(domain)
+    if problems:
+        raise InvalidInput({"domains": problems})
+    return found
+
+
+def view(row: dict) -> dict:
+    return {"id": row["id"], "name": row["name"], "domains": list(row["domains"] or []), "contact": row["contact"],
+            "contact_name": row["contact_name"], "notes": row["notes"], "active": row["active"]}
+
+
+def _check(conn, values: dict, organisation_id: int | None) -> dict:
+    """The columns for the values given (name, domains, contact, notes, active), or InvalidInput naming each
+    problem: a name or a domain another organisation has, a contact who is no active staff member."""
+    errors: dict[str, list[str]] = {}
+    columns: dict = {key: values[key] for key in ("active",) if key in values}
+    if "notes" in values:
+        columns["notes"] = values["notes"].strip()
+    others = [o for o in organisation_store.all_organisations(conn) if o["id"] != organisation_id]
+    for key, check in (("name", _name), ("domains", _free_domains), ("contact", _contact)):
+        if key in values:
+            try:
+                columns.update(check(conn, values[key], others))
+            except InvalidInput as err:
+                errors.update(err.errors)
+    if errors:
+        raise InvalidInput(errors)
+    return columns
+
+
+def _name(_conn, raw: str, others: list[dict]) -> dict:
+    name = " ".join(raw.split())
+    if not name:
+        raise InvalidInput({"name": [NAME_EMPTY]})
+    if any(o["name"].casefold() == name.casefold() for o in others):
+        raise InvalidInput({"name": [NAME_TAKEN.format(name=name)]})
+    return {"name": name}
+
+
+def _free_domains(_conn, raw, others: list[dict]) -> dict:
+    domains = _domains(raw)
+    taken = [DOMAIN_TAKEN.format(domain=d, organisation=o["name"])
+             for d in domains for o in others if d in (o["domains"] or [])]
+    if taken:
+        raise InvalidInput({"domains": taken})
+    return {"domains": domains}
+
+
+def _contact(conn, username: str | None, _others) -> dict:
+    if not username or not username.strip():
+        return {"contact_user_id": None}
+    contact = account_store.user_by_username(conn, username.strip())
+    if contact is None or not contact["active"] or not (set(contact["roles"]) - {"customer"}):
+        raise InvalidInput({"contact": [NO_STAFF.format(username=username)]})
+    return {"contact_user_id": contact["id"]}
+
+
+def create_organisation(sf: Supportflow, actor: Actor, data) -> dict:
+    actor.require("admin:organisations")
+    values = load_input(NewOrganisationSchema(), data)
+    with sf.db.write() as conn:
+        columns = _check(conn, values, None)
+        organisation_id = organisation_store.insert_organisation(
+            conn, name=columns["name"], domains=columns["domains"], contact_user_id=columns["contact_user_id"],
+            notes=columns["notes"])
+        row = organisation_store.organisation_by_id(conn, organisation_id)
+        assert row is not None  # inserted just now
+        created = view(row)
+        admin_trail.record(conn, sf.clock.now(), actor, "organisation_created", created["name"],
+                           {key: created[key] for key in ("domains", "contact", "notes")})
+    return created
+
+
+def update_organisation(sf: Supportflow, actor: Actor, organisation_id: int, data) -> dict:
+    actor.require("admin:organisations")
+    values = load_input(OrganisationChangeSchema(), data)
+    with sf.db.write() as conn:
+        before = _organisation(conn, organisation_id)
+        columns = _check(conn, values, organisation_id)
+        organisation_store.update_organisation(conn, organisation_id, columns)
+        row = organisation_store.organisation_by_id(conn, organisation_id)
+        assert row is not None  # it was there a moment ago
+        after = view(row)
+        changed = admin_trail.changes(before, {key: after[key] for key in ("name", "domains", "contact", "notes",
+                                                                            "active")})
+        if changed:
+            admin_trail.record(conn, sf.clock.now(), actor, "organisation_changed", after["name"], changed)
+    return after
+
+
+def list_organisations(sf: Supportflow, actor: Actor) -> list[dict]:
+    actor.require("admin:organisations")
+    with sf.db.read() as conn:
+        return [view(row) for row in organisation_store.all_organisations(conn)]
+
+
+def organisation(sf: Supportflow, actor: Actor, organisation_id: int) -> dict:
+    actor.require("admin:organisations")
+    with sf.db.read() as conn:
+        return _organisation(conn, organisation_id)
+
+
+def _organisation(conn, organisation_id: int) -> dict:
+    row = organisation_store.organisation_by_id(conn, organisation_id) if 0 < organisation_id <= MAX_ID else None
+    if row is None:
+        raise NotFound(NO_SUCH_ORGANISATION.format(name=organisation_id))
+    return view(row)
+
+
+def find_organisation(conn, reference) -> dict | None:
+    """The organisation a reference names: its id (a number, or digits), else its exact name."""
+    if isinstance(reference, bool):
+        return None
+    if isinstance(reference, int) or (isinstance(reference, str) and reference.strip().isascii()
+                                      and reference.strip().isdigit()):
+        number = int(reference)
+        row = organisation_store.organisation_by_id(conn, number) if 0 < number <= MAX_ID else None
+        if row is not None or isinstance(reference, int):
+            return row
+    if isinstance(reference, str) and reference.strip():
+        return organisation_store.organisation_by_name(conn, reference.strip())
+    return None
 
 
 def customer_organisations(sf: Supportflow, actor: Actor) -> list[str]:
-    """The names of the organisations that have customers; only support masters capture on their behalf."""
+    """The names of the active organisations that have customers; only support masters capture for them."""
     actor.require("ticket:capture")
     with sf.db.read() as conn:
         return organisation_store.names_with_customers(conn)
+
+
+def contact_of(sf: Supportflow, organisation_id: int | None) -> dict | None:
+    """{name, email} of the organisation's contact person, or None when it has none."""
+    if organisation_id is None:
+        return None
+    with sf.db.read() as conn:
+        row = organisation_store.organisation_by_id(conn, organisation_id)
+    if row is None or row["contact"] is None:
+        return None
+    return {"name": row["contact_name"], "email": row["contact_email"]}
 
 
 def display_names(sf: Supportflow, usernames) -> dict[str, str]:

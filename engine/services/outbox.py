@@ -28,8 +28,11 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def delivery_of(row: dict) -> Delivery:
-    return Delivery(outbox_id=row["id"], ticket_key=ticket_key(row["ticket_id"]), template=row["template"],
-                    recipients=tuple(row["recipients"] or ()), subject=row["subject"], body=row["body"])
+    """A message as the sender takes it; an invitation or a password reset has no ticket."""
+    key = ticket_key(row["ticket_id"]) if row["ticket_id"] is not None else None
+    return Delivery(outbox_id=row["id"], ticket_key=key, template=row["template"],
+                    recipients=tuple(row["recipients"] or ()), subject=row["subject"], body=row["body"],
+                    html=row.get("html"))
 
 
 def deliver_pending(sf: Supportflow, sender: Sender, *, limit: int = BATCH) -> DeliveryReport:

@@ -14,6 +14,7 @@ DEMO_USERS = (
     ("owner", "Otto Owner", ["product_owner"], None),
     ("process", "Petra Process", ["process_owner"], None),
     ("ops", "Olli Ops", ["ops"], None),
+    ("admin", "Ada Admin", ["admin"], None),
 )
 
 

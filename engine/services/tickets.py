@@ -6,10 +6,12 @@ from marshmallow import Schema, fields, validate
 from engine.domain import CATEGORIES, FINISHED_STATUSES, MAX_VERSION, PRIORITIES, STATUSES, ticket_key, ticket_number
 from engine.errors import Forbidden, InvalidInput, NotFound
 from engine.forms.fields import REQUIRED
+from engine.i18n import lazy
 from engine.services import views
 from engine.services.authorization import CAPABILITIES, Actor
 from engine.services.context import Supportflow
 from engine.services.inputs import load_input
+from engine.services.organisations import find_organisation
 from engine.services.steps import start_instance
 from engine.store import accounts as account_store
 from engine.store import conversation as conversation_store
@@ -21,6 +23,7 @@ from engine.store.records import TicketRow
 NAME_THE_ORGANISATION = "Name the customer's organisation you capture this ticket for."
 NO_ORGANISATION = "There is no organisation {name!r}."
 NO_TICKET = "There is no ticket {key}."
+INACTIVE_ORGANISATION = lazy("The organisation {name} is inactive; it has no new tickets.")
 
 MAIN_PROCESS = "support_ticket"
 REOPEN_MESSAGE = "reopen"  # what supportflow sends a closed ticket's process when the customer reopens it
@@ -32,20 +35,23 @@ class NewTicketSchema(Schema):
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
     priority = fields.String(required=True, validate=validate.OneOf(PRIORITIES))
     system = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
-    organisation = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    organisation = fields.Raw(load_default=None, allow_none=True, metadata={
+        "description": "Support masters: the customer's organisation, by id or exact name"})
 
 
 class TicketFilterSchema(Schema):
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
     category = fields.String(load_default=None, validate=validate.OneOf(CATEGORIES))
     q = fields.String(load_default=None, validate=validate.Length(max=200))
+    organisation = fields.String(load_default=None, validate=validate.Length(min=1, max=200),
+                                 metadata={"description": "Staff: one organisation's tickets, by id or exact name"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_VERSION))
 
 
 def create_ticket(sf: Supportflow, actor: Actor, data) -> dict:
     values = load_input(NewTicketSchema(), data)
-    for key in ("title", "description", "system", "organisation"):
+    for key in ("title", "description", "system"):
         if isinstance(values.get(key), str):
             values[key] = values[key].strip() or None
     if not values.get("title") or not values.get("description"):
@@ -72,19 +78,21 @@ def open_ticket(sf: Supportflow, conn, actor: Actor, values: dict, *, organisati
     return number
 
 
-def _organisation_for(conn, actor: Actor, organisation: str | None) -> tuple[int, str]:
+def _organisation_for(conn, actor: Actor, organisation) -> tuple[int, str]:
     if not actor.is_staff:
         actor.require("ticket:submit")
         if actor.organisation_id is None:
             raise Forbidden(CAPABILITIES["ticket:submit"].refusal)
         return actor.organisation_id, "portal"
     actor.require("ticket:capture")
-    if not organisation:
+    if organisation is None or (isinstance(organisation, str) and not organisation.strip()):
         raise InvalidInput({"organisation": [NAME_THE_ORGANISATION]})
-    org_id = account_store.organisation_id(conn, organisation)
-    if org_id is None:
-        raise InvalidInput({"organisation": [NO_ORGANISATION.format(name=organisation)]})
-    return org_id, "phone"
+    found = find_organisation(conn, organisation)
+    if found is None:
+        raise InvalidInput({"organisation": [NO_ORGANISATION.format(name=str(organisation)[:200])]})
+    if not found["active"]:
+        raise InvalidInput({"organisation": [INACTIVE_ORGANISATION.format(name=found["name"])]})
+    return found["id"], "phone"
 
 
 def visible_ticket(conn, actor: Actor, key: str) -> TicketRow:
@@ -160,7 +168,13 @@ def _iso(value):
 
 def list_tickets(sf: Supportflow, actor: Actor, filters) -> list[dict]:
     options = load_input(TicketFilterSchema(), filters)
+    reference = options.pop("organisation")
     with sf.db.read() as conn:
-        rows = ticket_store.list_tickets(conn, organisation_id=None if actor.is_staff else actor.organisation_id,
-                                  **options)
+        organisation_id = None if actor.is_staff else actor.organisation_id
+        if reference is not None and actor.is_staff:
+            found = find_organisation(conn, reference)
+            if found is None:
+                return []
+            organisation_id = found["id"]
+        rows = ticket_store.list_tickets(conn, organisation_id=organisation_id, **options)
     return [views.ticket_summary(row, customer=not actor.is_staff) for row in rows]

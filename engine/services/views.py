@@ -19,7 +19,8 @@ def ticket_summary(row: TicketRow, *, customer: bool = False) -> dict:
         "priority": row["priority"], "status": row["status"], "resolution": row["resolution"],
         "status_text": status_text(row["status"], customer=customer),
         "resolution_text": resolution_text(row["resolution"], customer=customer),
-        "organisation": row["organisation"], "labels": list(row["labels"] or []),
+        "organisation": row["organisation"], "organisation_id": row["organisation_id"],
+        "labels": list(row["labels"] or []),
         "created_at": _iso(row["created_at"]), "updated_at": _iso(row["updated_at"]),
     }
 

@@ -27,13 +27,18 @@ def insert_user(conn: Connection, *, username: str, display_name: str, email: st
     return user_id
 
 
+_USER_WITH_ORGANISATION = (select(users, organisations.c.active.label("organisation_active"))
+                           .outerjoin(organisations, organisations.c.id == users.c.organisation_id))
+
+
 def user_by_username(conn: Connection, username: str) -> dict | None:
-    row = conn.execute(select(users).where(users.c.username == username)).mappings().first()
+    """The user with roles; `organisation_active` says whether their organisation is (None: they have none)."""
+    row = conn.execute(_USER_WITH_ORGANISATION.where(users.c.username == username)).mappings().first()
     return _with_roles(conn, row)
 
 
 def user_by_id(conn: Connection, user_id: int) -> dict | None:
-    row = conn.execute(select(users).where(users.c.id == user_id)).mappings().first()
+    row = conn.execute(_USER_WITH_ORGANISATION.where(users.c.id == user_id)).mappings().first()
     return _with_roles(conn, row)
 
 
@@ -77,9 +82,10 @@ def insert_token(conn: Connection, token_hash: str, user_id: int, created_at: da
 
 
 # Every API request asks this: one round trip, built once.
-_USER_FOR_TOKEN = (select(users, user_roles.c.role)
+_USER_FOR_TOKEN = (select(users, user_roles.c.role, organisations.c.active.label("organisation_active"))
                    .join(api_tokens, api_tokens.c.user_id == users.c.id)
                    .outerjoin(user_roles, user_roles.c.user_id == users.c.id)
+                   .outerjoin(organisations, organisations.c.id == users.c.organisation_id)
                    .where(api_tokens.c.token_hash == bindparam("digest"), api_tokens.c.expires_at > bindparam("now")))
 
 
@@ -119,7 +125,8 @@ def lock_sign_in_address(conn: Connection, client_address: str) -> None:
 
 def sign_in_failures_since(conn: Connection, username: str, client_address: str, since: datetime) -> tuple[int, int]:
     """(failures of this user name from this address, failures from this address) after `since`."""
-    query = (select(func.count().filter(sign_in_failures.c.username == username), func.count())
+    query = (select(func.count().filter(sign_in_failures.c.username == username),
+                    func.count().filter(~sign_in_failures.c.username.startswith("@reset:")))  # links.RESET_KEY_PREFIX
              .where(sign_in_failures.c.client_address == client_address, sign_in_failures.c.at > since))
     for_user, for_address = conn.execute(query).one()
     return for_user, for_address

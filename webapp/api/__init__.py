@@ -16,7 +16,7 @@ from webapp.wiring import supportflow
 NO_TOKEN = "Send 'Authorization: Bearer <token>'; get a token from POST /api/v1/auth/token."
 
 api = Blueprint("api", __name__)
-PUBLIC_ENDPOINTS = {"api.issue_token", "api.openapi_document"}
+PUBLIC_ENDPOINTS = {"api.issue_token", "api.openapi_document", "api.request_reset", "api.reset_password"}
 
 
 @api.before_request
@@ -47,4 +47,4 @@ def json_body():
         raise InvalidInput({"_schema": [TOO_DEEP]}) from None
 
 
-from webapp.api import auth, openapi, processes, tickets, work  # noqa: E402,F401  (routes register on import)
+from webapp.api import admin, auth, openapi, processes, tickets, work  # noqa: E402,F401  (routes register on import)
