@@ -286,7 +286,8 @@ def test_a_domain_belongs_to_one_organisation(desk):
     ({"roles": ["customer"], "organisation": "Nowhere Ltd"}, "organisation", "There is no organisation 'Nowhere Ltd'."),
     ({"roles": ["developer"], "organisation": "Acme"}, "organisation",
      "Only customers belong to an organisation; staff have none."),
-    ({"roles": ["customer", "developer"], "organisation": "Acme"}, "roles", "A person is a customer or staff, not both."),
+    ({"roles": ["customer", "developer"], "organisation": "Acme"}, "roles",
+     "A person is a customer or staff, not both."),
     ({"username": "support"}, "username", "The user name 'support' is taken."),
     ({"username": "x"}, "username", "A user name has 2 to 100 letters, digits, dots, hyphens or underscores, and "
                                     "starts with a letter or digit."),

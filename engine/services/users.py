@@ -5,7 +5,7 @@ they held go back to their role's inbox. Every change is on the admin trail."""
 
 import re
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from engine.domain import ROLES, STAFF_ROLES, audit_event
 from engine.errors import Conflict, InvalidInput, NotFound
@@ -38,12 +38,30 @@ NAME_EMPTY = lazy("Give the person's name.")
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,99}$")
 
 
+def _known_roles(roles: list[str]) -> None:
+    """Every problem of a list of roles, for marshmallow to name beside the other fields' problems."""
+    problems = [UNKNOWN_ROLE.format(role=role, roles=", ".join(ROLES)) for role in roles if role not in ROLES]
+    if not roles:
+        problems.append(NO_ROLES)
+    elif "customer" in roles and set(roles) & STAFF_ROLES:
+        problems.append(CUSTOMER_OR_STAFF)
+    if problems:
+        raise ValidationError(problems)
+
+
+def _roles_field(**options) -> fields.List:
+    return fields.List(fields.String(validate=validate.Length(max=50)), validate=[
+        validate.Length(max=len(ROLES)), _known_roles], **options)
+
+
+_USERNAME_FIELD = {"validate": validate.Regexp(_USERNAME, error=BAD_USERNAME)}
+
+
 class NewUserSchema(Schema):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    username = fields.String(required=True, **_USERNAME_FIELD)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     email = fields.Email(required=True, validate=validate.Length(max=200))
-    roles = fields.List(fields.String(validate=validate.Length(max=50)), required=True,
-                        validate=validate.Length(max=len(ROLES)))
+    roles = _roles_field(required=True)
     organisation = fields.Raw(load_default=None, allow_none=True)
     language = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(LANGUAGES))
 
@@ -51,7 +69,7 @@ class NewUserSchema(Schema):
 class UserChangeSchema(Schema):
     name = fields.String(validate=validate.Length(min=1, max=200))
     email = fields.Email(validate=validate.Length(max=200))
-    roles = fields.List(fields.String(validate=validate.Length(max=50)), validate=validate.Length(max=len(ROLES)))
+    roles = _roles_field()
     organisation = fields.Raw(allow_none=True)
     language = fields.String(allow_none=True, validate=validate.OneOf(LANGUAGES))
     active = fields.Boolean()
@@ -71,14 +89,7 @@ def view(row: dict) -> dict:
 
 
 def _roles(roles: list[str]) -> list[str]:
-    unknown = [role for role in roles if role not in ROLES]
-    if unknown:
-        raise InvalidInput({"roles": [UNKNOWN_ROLE.format(role=role, roles=", ".join(ROLES)) for role in unknown]})
-    if not roles:
-        raise InvalidInput({"roles": [NO_ROLES]})
-    if "customer" in roles and set(roles) & STAFF_ROLES:
-        raise InvalidInput({"roles": [CUSTOMER_OR_STAFF]})
-    return sorted(set(roles))
+    return sorted(set(roles))  # checked by the schema (_known_roles)
 
 
 def _organisation_id(conn, roles: list[str], reference, current: int | None, given: bool) -> int | None:
@@ -111,9 +122,7 @@ def invite_user(sf: Supportflow, actor: Actor, data) -> dict:
     """Create a person ({username, name, email, roles, organisation?, language?}) and mail them an invitation."""
     actor.require("admin:users")
     values = load_input(NewUserSchema(), data)
-    username, name = values["username"].strip(), " ".join(values["name"].split())
-    if not _USERNAME.match(username):
-        raise InvalidInput({"username": [BAD_USERNAME]})
+    username, name = values["username"], " ".join(values["name"].split())
     if not name:
         raise InvalidInput({"name": [NAME_EMPTY]})
     roles = _roles(values["roles"])
@@ -240,8 +249,6 @@ def create_admin(sf: Supportflow, username: str, email: str, name: str | None = 
     """The first admin, from the command line: with a password, or (None) with a one-time link, whose URL is
     returned. Conflict when the user name is taken."""
     username = username.strip()
-    if not _USERNAME.match(username):
-        raise InvalidInput({"username": [BAD_USERNAME]})
     values = load_input(NewUserSchema(), {"username": username, "name": name or username, "email": email,
                                           "roles": ["admin"]})
     if password is not None:
@@ -264,3 +271,12 @@ def create_admin(sf: Supportflow, username: str, email: str, name: str | None = 
             return None
         token, _expires = links.new_link(conn, row, "invite", now)
     return links.link_url(sf, token)
+
+
+def staff(sf: Supportflow, actor: Actor) -> list[dict]:
+    """The active staff ({username, name}), by name: whom an admin may make an organisation's contact."""
+    actor.require("admin:organisations")
+    with sf.db.read() as conn:
+        rows = people.list_users(conn, active=True)
+    chosen = [{"username": r["username"], "name": r["display_name"]} for r in rows if set(r["roles"]) & STAFF_ROLES]
+    return sorted(chosen, key=lambda person: person["name"].casefold())

@@ -4,6 +4,10 @@ user's token; every form carries a CSRF token; the JSON API keeps its bearer tok
 Routes and endpoints (the contract between the blueprints, the templates and the browser tests):
   session (signin.py): /sign-in (sign_in), /sign-out (sign_out, POST), / (home: portal or inbox)
   account: /account/password (password: GET, POST)
+  password_links: /password/reset (forgot: GET, POST), /password/reset/<token> (choose: GET, POST; invitations too)
+  admin:   /admin (index), /admin/organisations (organisations_list), /admin/organisations/new (new_organisation),
+           /admin/organisations/<id:organisation_id> (organisation), /admin/users (users_list), /admin/users/new
+           (new_user), /admin/users/<username> (user), .../invitation (resend, POST), /admin/events (events)
   inbox:   /inbox (index), /inbox/tasks/<task_id>/claim (claim, POST), .../unclaim (unclaim, POST)
   tasks:   /tasks/<task_id> (show: the form; complete: POST)
   tickets: /tickets/<key> (show), /tickets/<key>/comments (comment, POST),
@@ -103,12 +107,24 @@ def favicon():
 
 
 def register_pages(app: Flask) -> None:
-    from webapp.pages import account, board, inbox, ops, portal, processes, signin, tasks, tickets
+    from webapp.pages import (
+        account,
+        admin,
+        board,
+        inbox,
+        ops,
+        password_links,
+        portal,
+        processes,
+        signin,
+        tasks,
+        tickets,
+    )
 
     app.jinja_env.globals[CSRF_FIELD] = csrf_token
     app.jinja_env.filters["hours"] = hours_text  # 16, 12.5: efforts read the same on every page and in mails
     app.before_request(_page_request_hooks)
     app.context_processor(_capabilities)
     app.add_url_rule("/favicon.ico", "favicon", favicon)
-    for module in (signin, account, inbox, tasks, tickets, portal, board, processes, ops):
+    for module in (signin, account, password_links, inbox, tasks, tickets, portal, board, processes, ops, admin):
         app.register_blueprint(module.bp)

@@ -32,7 +32,8 @@ def index():
     filters = {key: request.args[key].strip() for key in ("status", "q") if request.args.get(key, "").strip()}
     sf = supportflow()
     return render_template("portal/index.html", tickets=tickets.list_tickets(sf, g.actor, filters),
-                           tasks=tasks.inbox(sf, g.actor), filters=filters, statuses=STATUSES)
+                           tasks=tasks.inbox(sf, g.actor), filters=filters, statuses=STATUSES,
+                           contact=organisations.contact_of(sf, g.actor.organisation_id))
 
 
 @bp.route("/portal/new", methods=["GET", "POST"])

@@ -56,7 +56,9 @@ def _checked(name: str) -> bool:
 def show(key: str):
     latest = None if request.args.get("all") == "1" else TIMELINE_SHOWN
     ticket = tickets.ticket_view(supportflow(), g.actor, key, latest_events=latest)
-    return render_template("tickets/show.html", ticket=ticket, names=people_in(ticket), upload=UPLOAD_LIMITS)
+    contact = organisations.contact_of(supportflow(), ticket["organisation_id"])
+    return render_template("tickets/show.html", ticket=ticket, names=people_in(ticket), upload=UPLOAD_LIMITS,
+                           contact=contact)
 
 
 @bp.post("/tickets/<key>/comments")
