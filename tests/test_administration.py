@@ -316,3 +316,37 @@ def test_only_admins_administer(desk, method, path, capability):
         answer = desk.as_(username).call(method, path, expect=403, json={"active": False, "name": "X"})
         assert answer["error"] == CAPABILITIES[capability].refusal
     assert desk.as_("support").get("/tasks") is not None  # support was not deactivated by the attempt
+
+
+def test_the_first_admin_is_made_on_the_command_line(tmp_path, monkeypatch, capsys):
+    from io import StringIO
+
+    from webapp.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("SUPPORTFLOW_BASE_URL", "https://desk.agency.example/")
+    assert main(["admin", "create", "boss", "--email", "boss@agency.example", "--name", "Bea Boss"]) == 0
+    out = capsys.readouterr().out
+    assert "admin boss created" in out
+    link = out.strip().splitlines()[-1]
+    assert link.startswith("https://desk.agency.example/password/reset/")
+    assert main(["admin", "create", "boss", "--email", "other@agency.example"]) == 2
+    assert "The user name 'boss' is taken." in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", StringIO("short\n"))
+    assert main(["admin", "create", "chief", "--email", "chief@agency.example", "--password-stdin"]) == 2
+    assert "at least 10 characters" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", StringIO(f"{NEW_PASSWORD}\n"))
+    assert main(["admin", "create", "chief", "--email", "chief@agency.example", "--password-stdin"]) == 0
+    assert "sign in with the password given" in capsys.readouterr().out
+
+    from engine.services import accounts
+    from engine.services.context import open_supportflow
+
+    sf = open_supportflow()
+    assert accounts.sign_in(sf, "chief", NEW_PASSWORD)
+    token = link.rsplit("/", 1)[1]
+    from engine.services import links
+
+    assert links.link_state(sf, token)["purpose"] == "invite"
+    links.set_password(sf, token, {"password": NEW_PASSWORD})
+    assert accounts.actor_by_username(sf, "boss").can("admin:users")

@@ -1,4 +1,4 @@
-"""The `supportflow` command: serve, worker, db upgrade, deploy, demo-data, timers run-due."""
+"""The `supportflow` command: serve, worker, db upgrade, deploy, demo-data, timers run-due, admin create."""
 
 import argparse
 import os
@@ -12,7 +12,7 @@ from pathlib import Path
 from engine.clock import FixedClock
 from engine.errors import Conflict, SupportflowError
 from engine.senders import sender_for
-from engine.services import setup, timers, worker
+from engine.services import setup, timers, users, worker
 from engine.services.context import open_supportflow
 from engine.store import schema
 
@@ -122,6 +122,23 @@ def cmd_demo_data(args) -> int:
     return 0
 
 
+def cmd_admin_create(args) -> int:
+    """The first admin of a real installation: a one-time link to choose the password, or the password read
+    from standard input (--password-stdin)."""
+    sf = open_supportflow()
+    schema.upgrade(sf.db)
+    password = None
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    link = users.create_admin(sf, args.username, args.email, args.name, password)
+    if link is None:
+        print(f"admin {args.username} created; sign in with the password given")
+    else:
+        print(f"admin {args.username} created; choose the password within 7 days, once, at:")
+        print(link)
+    return 0
+
+
 def moment(text: str) -> datetime:
     """An ISO-8601 moment for --at; without a zone it is UTC."""
     try:
@@ -160,6 +177,13 @@ def build_parser() -> argparse.ArgumentParser:
     run_due = timer_cmd.add_parser("run-due", help="fire what is due at a moment")
     run_due.add_argument("--at", type=moment, help="ISO-8601 moment (default: now)")
     run_due.set_defaults(func=cmd_timers_run_due)
+    admin = commands.add_parser("admin", help="administrators").add_subparsers(dest="admin_command", required=True)
+    create = admin.add_parser("create", help="create an admin (prints a one-time link to choose the password)")
+    create.add_argument("username")
+    create.add_argument("--email", required=True, help="their e-mail address")
+    create.add_argument("--name", help="their name as people read it (default: the user name)")
+    create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    create.set_defaults(func=cmd_admin_create)
     return parser
 
 
@@ -169,7 +193,10 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except SupportflowError as err:
         print(f"supportflow: {err}", file=sys.stderr)
-        for problem in getattr(err, "errors", []) or []:
+        problems = getattr(err, "errors", []) or []
+        if isinstance(problems, dict):  # InvalidInput: {field: [messages]}
+            problems = [f"{field}: {message}" for field, messages in problems.items() for message in messages]
+        for problem in problems:
             print(f"  {problem}", file=sys.stderr)
         return 2
 
