@@ -350,3 +350,13 @@ def test_the_first_admin_is_made_on_the_command_line(tmp_path, monkeypatch, caps
     assert links.link_state(sf, token)["purpose"] == "invite"
     links.set_password(sf, token, {"password": NEW_PASSWORD})
     assert accounts.actor_by_username(sf, "boss").can("admin:users")
+
+
+def test_the_openapi_document_lists_administration_and_resets(desk):
+    document = desk.client.get("/api/v1/openapi.json").get_json()
+    for path, method in (("/organisations", "post"), ("/organisations/{organisation_id}", "patch"),
+                         ("/users", "post"), ("/users/{username}", "patch"), ("/users/{username}/invitation", "post"),
+                         ("/admin/events", "get"), ("/auth/reset", "post"), ("/auth/reset/{token}", "post")):
+        assert method in document["paths"][path], path
+    assert "410" in document["paths"]["/auth/reset/{token}"]["post"]["responses"]
+    assert "organisation_id" in document["components"]["schemas"]["TicketSummary"]["properties"]

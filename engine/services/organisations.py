@@ -30,16 +30,19 @@ MAX_DOMAINS = 50
 _DOMAIN = re.compile(r"^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?!\d+$)[a-z0-9-]{2,63}$")
 
 
+_DOMAINS = {"type": "array", "items": {"type": "string"}, "description": "E-mail domains such as example.com"}
+
+
 class NewOrganisationSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    domains = fields.Raw(load_default=list)
+    domains = fields.Raw(load_default=list, metadata=_DOMAINS)
     contact = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     notes = fields.String(load_default="", validate=validate.Length(max=5000))
 
 
 class OrganisationChangeSchema(Schema):
     name = fields.String(validate=validate.Length(min=1, max=200))
-    domains = fields.Raw()
+    domains = fields.Raw(metadata=_DOMAINS)
     contact = fields.String(allow_none=True, validate=validate.Length(max=100))
     notes = fields.String(validate=validate.Length(max=5000))
     active = fields.Boolean()

@@ -54,6 +54,7 @@ def _roles_field(**options) -> fields.List:
         validate.Length(max=len(ROLES)), _known_roles], **options)
 
 
+_ORGANISATION = {"description": "A customer's organisation: its id or its exact name"}
 _USERNAME_FIELD = {"validate": validate.Regexp(_USERNAME, error=BAD_USERNAME)}
 
 
@@ -62,7 +63,7 @@ class NewUserSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     email = fields.Email(required=True, validate=validate.Length(max=200))
     roles = _roles_field(required=True)
-    organisation = fields.Raw(load_default=None, allow_none=True)
+    organisation = fields.Raw(load_default=None, allow_none=True, metadata=_ORGANISATION)
     language = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(LANGUAGES))
 
 
@@ -70,7 +71,7 @@ class UserChangeSchema(Schema):
     name = fields.String(validate=validate.Length(min=1, max=200))
     email = fields.Email(validate=validate.Length(max=200))
     roles = _roles_field()
-    organisation = fields.Raw(allow_none=True)
+    organisation = fields.Raw(allow_none=True, metadata=_ORGANISATION)
     language = fields.String(allow_none=True, validate=validate.OneOf(LANGUAGES))
     active = fields.Boolean()
 

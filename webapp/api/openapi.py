@@ -6,9 +6,13 @@ from flask import current_app
 
 from engine.domain import INSTANCE_STATUSES, REPAIRS_FROM
 from engine.services.accounts import PasswordChangeSchema
+from engine.services.admin_trail import AdminEventFilterSchema
 from engine.services.instances import InstanceFilterSchema
+from engine.services.links import NewPasswordSchema, ResetRequestSchema
+from engine.services.organisations import NewOrganisationSchema, OrganisationChangeSchema
 from engine.services.tasks import AssignRequest
 from engine.services.tickets import NewTicketSchema, TicketFilterSchema
+from engine.services.users import NewUserSchema, UserChangeSchema, UserFilterSchema
 from webapp.api import api
 from webapp.api import schemas as s
 
@@ -17,7 +21,8 @@ _ERRORS = {
     "404": "Not found, or not visible to the caller.",
     "409": "The state moved on (already completed, suspended), or someone else holds the task (`assignee`).",
     "422": "Invalid input; `errors` says which.",
-    "429": "Too many failed sign-ins from the caller's address; try again in 15 minutes.",
+    "410": "The link was used already or has expired.",
+    "429": "Too many failed sign-ins (or password resets) from the caller's address; try again in 15 minutes.",
 }
 
 
@@ -50,11 +55,16 @@ def build_spec() -> dict:
     # Nested schemas first: apispec registers a nested schema by itself when it meets it.
     for name in ("Error", "TokenRequest", "TokenResponse", "CompleteRequest", "TerminateRequest", "Task",
                  "NewComment", "Comment", "Attachment", "TicketSummary", "Ticket", "Instance", "InstanceDetail",
-                 "ProcessVersion", "Deployed"):
+                 "ProcessVersion", "Deployed", "Organisation", "OrganisationList", "User", "UserList",
+                 "AdminEvent", "AdminEventPage"):
         spec.components.schema(name, schema=getattr(s, name))
     spec.components.schema("NewTicket", schema=NewTicketSchema)
     spec.components.schema("PasswordChange", schema=PasswordChangeSchema)
     spec.components.schema("AssignRequest", schema=AssignRequest)
+    for name, schema in (("NewOrganisation", NewOrganisationSchema), ("OrganisationChange", OrganisationChangeSchema),
+                         ("NewUser", NewUserSchema), ("UserChange", UserChangeSchema),
+                         ("ResetRequest", ResetRequestSchema), ("NewPassword", NewPasswordSchema)):
+        spec.components.schema(name, schema=schema)
     array = lambda name: {"type": "array", "items": {"$ref": f"#/components/schemas/{name}"}}  # noqa: E731
     secured: list[dict[str, list[str]]] = [{"bearer": []}]
     task_id, instance_id = _path_param("task_id"), _path_param("instance_id", "integer")
@@ -202,11 +212,63 @@ def build_spec() -> dict:
         "summary": "Terminate an instance with a reason (ops)", "security": secured, "parameters": [instance_id],
         "requestBody": _json_body("TerminateRequest"),
         "responses": _responses("200", "InstanceDetail", "401", "403", "404", "409", "422")}}
+    paths.update(_administration(secured))
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     document = spec.to_dict()
     document["servers"] = [{"url": "/api/v1"}]
     return document
+
+
+def _administration(secured: list) -> dict:
+    """Organisations, people, the admin trail (admins), and password resets by a mailed link (everyone)."""
+    organisation_id, username = _path_param("organisation_id", "integer"), _path_param("username")
+    return {
+        "/organisations": {
+            "post": {"summary": "Create an organisation (admins)", "security": secured,
+                     "requestBody": _json_body("NewOrganisation"),
+                     "responses": _responses("201", "Organisation", "401", "403", "422")},
+            "get": {"summary": "Every organisation (admins)", "security": secured,
+                    "responses": _responses("200", "OrganisationList", "401", "403")}},
+        "/organisations/{organisation_id}": {
+            "get": {"summary": "One organisation (admins)", "security": secured, "parameters": [organisation_id],
+                    "responses": _responses("200", "Organisation", "401", "403", "404")},
+            "patch": {"summary": "Change an organisation; inactive: its people cannot sign in (admins)",
+                      "security": secured, "parameters": [organisation_id],
+                      "requestBody": _json_body("OrganisationChange"),
+                      "responses": _responses("200", "Organisation", "401", "403", "404", "422")}},
+        "/users": {
+            "post": {"summary": "Invite a person: the invitation mail with a single-use link (7 days) goes to the "
+                                "outbox; customers need an organisation, staff have none (admins)",
+                     "security": secured, "requestBody": _json_body("NewUser"),
+                     "responses": _responses("201", "User", "401", "403", "422")},
+            "get": {"summary": "People, by organisation (id or name), role and activity (admins)",
+                    "security": secured, "parameters": [{"in": "query", "schema": UserFilterSchema}],
+                    "responses": _responses("200", "UserList", "401", "403", "422")}},
+        "/users/{username}": {
+            "get": {"summary": "One person (admins)", "security": secured, "parameters": [username],
+                    "responses": _responses("200", "User", "401", "403", "404")},
+            "patch": {"summary": "Change a person; active false revokes their tokens and links at once and "
+                                 "releases the open tasks they held (admins; not oneself)",
+                      "security": secured, "parameters": [username], "requestBody": _json_body("UserChange"),
+                      "responses": _responses("200", "User", "401", "403", "404", "422")}},
+        "/users/{username}/invitation": {"post": {
+            "summary": "Send the invitation again; the earlier link stops working (admins)", "security": secured,
+            "parameters": [username], "responses": _responses("200", "User", "401", "403", "404", "409")}},
+        "/admin/events": {"get": {
+            "summary": "The admin trail, newest first (admins)", "security": secured,
+            "parameters": [{"in": "query", "schema": AdminEventFilterSchema}],
+            "responses": _responses("200", "AdminEventPage", "401", "403", "422")}},
+        "/auth/reset": {"post": {
+            "summary": "Ask for a password reset link by mail: 202 whatever the address (a mail goes out only to "
+                       "an active person who has it); throttled per address and per client",
+            "requestBody": _json_body("ResetRequest"),
+            "responses": {"202": {"description": "Accepted; the answer has no body"}, **_errors("422", "429")}}},
+        "/auth/reset/{token}": {"post": {
+            "summary": "Set the password with a mailed link (reset or invitation): once; every token of the "
+                       "person stops working", "parameters": [_path_param("token")],
+            "requestBody": _json_body("NewPassword"), "responses": _no_content("404", "410", "422")}},
+    }
 
 
 @api.get("/openapi.json")

@@ -68,6 +68,7 @@ class TicketSummary(Schema):
     resolution_text = fields.String(allow_none=True, metadata={
         "description": "The resolution in words; customers read it as their reply named it"})
     organisation = fields.String()
+    organisation_id = fields.Integer()
     labels = fields.List(fields.String())
     created_at = fields.String()
     updated_at = fields.String()
@@ -160,3 +161,47 @@ class Deployed(Schema):
 class DiffQuery(Schema):
     from_ = fields.Integer(required=True, data_key="from", validate=validate.Range(min=1, max=MAX_VERSION))
     to = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_VERSION))
+
+
+class Organisation(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    domains = fields.List(fields.String(), metadata={"description": "E-mail domains of its people, lower case"})
+    contact = fields.String(allow_none=True, metadata={"description": "The personal contact's user name (staff)"})
+    contact_name = fields.String(allow_none=True)
+    notes = fields.String()
+    active = fields.Boolean(metadata={"description": "An inactive organisation's people cannot sign in"})
+
+
+class OrganisationList(Schema):
+    items = fields.List(fields.Nested(Organisation))
+
+
+class User(Schema):
+    username = fields.String()
+    name = fields.String()
+    email = fields.String(allow_none=True)
+    roles = fields.List(fields.String())
+    organisation = fields.String(allow_none=True, metadata={"description": "A customer's organisation's name"})
+    organisation_id = fields.Integer(allow_none=True)
+    language = fields.String(allow_none=True, metadata={"description": "de, en, or none: the browser's"})
+    active = fields.Boolean()
+    created_at = fields.String(allow_none=True)
+
+
+class UserList(Schema):
+    items = fields.List(fields.Nested(User))
+
+
+class AdminEvent(Schema):
+    id = fields.Integer()
+    at = fields.String()
+    actor = fields.String(metadata={"description": "The admin's user name, or the command line"})
+    kind = fields.String()
+    target = fields.String(metadata={"description": "The organisation's or the person's name"})
+    detail = fields.Dict(metadata={"description": "What changed: {field: {from, to}}, or what was created"})
+
+
+class AdminEventPage(Schema):
+    items = fields.List(fields.Nested(AdminEvent))
+    next = fields.Integer(metadata={"description": "Pass as `before` for the older events; absent at the end"})
