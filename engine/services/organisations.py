@@ -22,7 +22,6 @@ NAME_EMPTY = lazy("Give the organisation a name.")
 BAD_DOMAIN = lazy("{domain!r} is not an e-mail domain such as example.com.")
 DOMAIN_TAKEN = lazy("The domain {domain} belongs to {organisation} already.")
 NO_STAFF = lazy("There is no active staff member {username!r} to be the contact person.")
-INACTIVE_ORGANISATION = lazy("The organisation {name} is inactive.")
 NOT_A_LIST = lazy("Give the domains as a list, such as [\"example.com\"].")
 
 MAX_DOMAINS = 50

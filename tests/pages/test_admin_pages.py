@@ -137,3 +137,16 @@ def test_only_admins_reach_the_administration(app):
             assert any(str(capability.refusal) in html.unescape(text_of(page)) for capability in
                        (CAPABILITIES["admin:users"], CAPABILITIES["admin:organisations"],
                         CAPABILITIES["admin:audit"])), path
+
+
+def test_the_administration_and_the_password_pages_speak_german(app):
+    admin = signed_in(app, "admin")
+    german = {"Accept-Language": "de-DE,de;q=0.9,en;q=0.5"}
+    people = text_of(admin.get("/admin/users", headers=german))
+    assert "Verwaltung" in people and "Personen" in people and "Jemanden einladen" in people
+    assert "Neue Organisation" in text_of(admin.get("/admin/organisations", headers=german))
+    assert "Admin-Protokoll" in text_of(admin.get("/admin/events", headers=german))
+    visitor = app.test_client()
+    assert "Passwort vergessen?" in text_of(visitor.get("/sign-in", headers=german))
+    unknown = visitor.get("/password/reset/no-such-link", headers=german)
+    assert "Dieser Link ist unbekannt." in text_of(unknown)
