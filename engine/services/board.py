@@ -6,14 +6,15 @@ board_column and offer=estimate, docs/PROCESS_CONVENTIONS.md): no task id is nam
 from typing import Any
 
 from engine.domain import BOARD_COLUMNS, PRIORITIES, ticket_number
+from engine.i18n import lazy
 from engine.services.authorization import Actor
 from engine.services.context import Supportflow
 from engine.services.tasks import inbox
 from engine.store import board as board_store
 
 # The title of each of engine.domain.BOARD_COLUMNS.
-COLUMN_TITLES = {"analyse": "Analyse", "fix": "Fix", "estimate": "Estimate", "implement": "Implement",
-                 "deploy": "Deploy"}
+COLUMN_TITLES = {"analyse": lazy("Analyse"), "fix": lazy("Fix"), "estimate": lazy("Estimate"),
+                 "implement": lazy("Implement"), "deploy": lazy("Deploy")}
 MAX_TILES = 1000
 _PRIORITY_RANK = {priority: rank for rank, priority in enumerate(reversed(PRIORITIES))}  # critical → 0
 

@@ -8,15 +8,16 @@ from typing import Any
 from engine.bpmn.scripting import Effect
 from engine.domain import AuditEvent, audit_event, ticket_key, ticket_number
 from engine.errors import InvalidInput, StepFailed
+from engine.i18n import _, lazy
 from engine.services.context import Supportflow
 from engine.services.notifications import TEMPLATES, render
 from engine.store import accounts, history
 from engine.store import tickets as ticket_store
 from engine.store.records import TicketRow
 
-UNKNOWN_TEMPLATE = "Unknown notification template {template!r}."
-NO_TICKET_OF = "There is no ticket {key} of {organisation}."
-NO_OFFER = "No accepted offer to invoice: {missing} missing."
+UNKNOWN_TEMPLATE = lazy("Unknown notification template {template!r}.")
+NO_TICKET_OF = lazy("There is no ticket {key} of {organisation}.")
+NO_OFFER = lazy("No accepted offer to invoice: {missing} missing.")
 
 
 def apply_effects(sf: Supportflow, conn, ticket: TicketRow, instance_id: int, effects: list[Effect], now: datetime,
@@ -65,9 +66,10 @@ def _link(conn, ticket, effect: Effect, now, _changes) -> dict:
     target = ticket_store.ticket_row(conn, number) if number is not None else None
     problem = None
     if number is None:
-        problem = f"{target_key or 'An empty value'} is not a ticket key like SUP-12."
+        problem = (_("{value} is not a ticket key like SUP-12.").format(value=target_key) if target_key
+                   else _("An empty value is not a ticket key like SUP-12."))
     elif number == ticket["id"]:
-        problem = "A ticket cannot be linked to itself."
+        problem = _("A ticket cannot be linked to itself.")
     elif target is None or target["organisation_id"] != ticket["organisation_id"]:
         # Another organisation's ticket reads as no ticket at all: its key must not reach this customer.
         problem = NO_TICKET_OF.format(key=target_key, organisation=ticket["organisation"])

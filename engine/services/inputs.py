@@ -7,12 +7,13 @@ import re
 from marshmallow import Schema, ValidationError
 
 from engine.errors import InvalidInput
+from engine.i18n import lazy
 
 MAX_DEPTH = 32  # no form or request of ours nests deeper; deeper data would only strain every later step
-TOO_DEEP = f"The input is nested too deeply; at most {MAX_DEPTH} levels are accepted."
-UNSTORABLE = ("This text holds a character that cannot be stored (a NUL character or a lone surrogate); "
-              "remove it and try again.")
-NOT_A_NUMBER = "Numbers must be finite: NaN and Infinity cannot be stored."
+TOO_DEEP = lazy("The input is nested too deeply; at most {max_depth} levels are accepted.")
+UNSTORABLE = lazy("This text holds a character that cannot be stored (a NUL character or a lone surrogate); "
+                  "remove it and try again.")
+NOT_A_NUMBER = lazy("Numbers must be finite: NaN and Infinity cannot be stored.")
 # PostgreSQL refuses NUL in text (and NaN in JSON); a lone surrogate has no UTF-8 form, so no database (and no
 # page) can hold it.
 _UNSTORABLE_CHARACTER = re.compile("[\x00\ud800-\udfff]")
@@ -31,7 +32,7 @@ def check_input(data) -> None:
     while pending:  # a loop, not recursion: the input decides how deep this goes
         value, path = pending.pop()
         if len(path) > MAX_DEPTH:
-            raise InvalidInput({"_schema": [TOO_DEEP]})
+            raise InvalidInput({"_schema": [TOO_DEEP.format(max_depth=MAX_DEPTH)]})
         if isinstance(value, str):
             if not is_storable(value):
                 _put(errors, path, UNSTORABLE)

@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 from engine.domain import CATEGORIES, FINISHED_STATUSES, MAX_VERSION, PRIORITIES, STATUSES, ticket_key, ticket_number
 from engine.errors import Forbidden, InvalidInput, NotFound
 from engine.forms.fields import REQUIRED
+from engine.i18n import lazy
 from engine.services import views
 from engine.services.authorization import CAPABILITIES, Actor
 from engine.services.context import Supportflow
@@ -18,9 +19,9 @@ from engine.store import instances as instance_store
 from engine.store import tickets as ticket_store
 from engine.store.records import TicketRow
 
-NAME_THE_ORGANISATION = "Name the customer's organisation you capture this ticket for."
-NO_ORGANISATION = "There is no organisation {name!r}."
-NO_TICKET = "There is no ticket {key}."
+NAME_THE_ORGANISATION = lazy("Name the customer's organisation you capture this ticket for.")
+NO_ORGANISATION = lazy("There is no organisation {name!r}.")
+NO_TICKET = lazy("There is no ticket {key}.")
 
 MAIN_PROCESS = "support_ticket"
 REOPEN_MESSAGE = "reopen"  # what supportflow sends a closed ticket's process when the customer reopens it

@@ -1,10 +1,11 @@
 """Plain-dict views of rows, as the API and the pages show them."""
 
 from engine.domain import resolution_text, status_text, ticket_key
+from engine.i18n import lazy
 from engine.store.records import TaskRow, TicketRow
 
 # How customers read whoever acts for the agency (staff or the system): never a staff member's name.
-SUPPORT_TEAM = "Support team"
+SUPPORT_TEAM = lazy("Support team")
 _WORDED_FIELDS = {"status": status_text, "resolution": resolution_text}
 
 
