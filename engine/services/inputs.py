@@ -1,5 +1,6 @@
 """Loading input: first every string must be text a database can store and the whole no deeper than a limit,
-then a marshmallow schema gives a clear InvalidInput naming every bad field, or clean data."""
+then a marshmallow schema gives a clear InvalidInput naming every bad field (in the reader's language), or clean
+data."""
 
 import math
 import re
@@ -7,6 +8,7 @@ import re
 from marshmallow import Schema, ValidationError
 
 from engine.errors import InvalidInput
+from engine.forms.fields import in_reader_language
 from engine.i18n import lazy
 
 MAX_DEPTH = 32  # no form or request of ours nests deeper; deeper data would only strain every later step
@@ -56,7 +58,7 @@ def _put(errors: dict, path: tuple[str, ...], message: str) -> None:
         node = node.setdefault(step, {})
         if not isinstance(node, dict):  # the container itself was refused already
             return
-    node.setdefault(path[-1] if path else "_schema", [message])
+    node.setdefault(path[-1] if path else "_schema", [str(message)])
 
 
 def load_input(schema: Schema, data) -> dict:
@@ -65,4 +67,4 @@ def load_input(schema: Schema, data) -> dict:
         return schema.load(data if data is not None else {})
     except ValidationError as err:
         messages = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
-        raise InvalidInput(messages) from None
+        raise InvalidInput(in_reader_language(messages)) from None
