@@ -10,7 +10,7 @@ from engine.domain import AuditEvent, audit_event, ticket_key, ticket_number
 from engine.errors import InvalidInput, StepFailed
 from engine.i18n import _, lazy
 from engine.services.context import Supportflow
-from engine.services.notifications import TEMPLATES, render
+from engine.services.notifications import TEMPLATES, messages
 from engine.store import accounts, history
 from engine.store import tickets as ticket_store
 from engine.store.records import TicketRow
@@ -42,14 +42,16 @@ def _notify(conn, ticket, effect: Effect, now, _changes) -> dict:
     template = effect.params["template"]
     if template not in TEMPLATES:
         raise StepFailed(UNKNOWN_TEMPLATE.format(template=template), element=effect.element)
-    subject, body = render(template, ticket, effect.data)
-    recipients = accounts.emails_of_organisation(conn, ticket["organisation_id"])
+    people = accounts.recipients_of_organisation(conn, ticket["organisation_id"])
+    mails = messages(template, ticket, effect.data, people)  # one per language its readers read
     history.insert_messages(conn, [{
         "ticket_id": ticket["id"], "organisation_id": ticket["organisation_id"], "template": template,
-        "subject": subject, "body": body, "recipients": recipients, "created_at": now,
-    }])
-    # The body is on the trail too: the customer reads the answer (or the offer) on the ticket itself.
-    return {"template": template, "subject": subject, "body": body}
+        "subject": mail["subject"], "body": mail["body"], "recipients": mail["recipients"], "created_at": now,
+    } for mail in mails])
+    # The body is on the trail too: the customer reads the answer (or the offer) on the ticket itself, as most of
+    # the organisation's customers read it.
+    first = mails[0]
+    return {"template": template, "subject": first["subject"], "body": first["body"], "language": first["language"]}
 
 
 def _add_label(_conn, ticket, effect: Effect, _now, changes) -> dict:
