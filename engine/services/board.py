@@ -22,7 +22,7 @@ _PRIORITY_RANK = {priority: rank for rank, priority in enumerate(reversed(PRIORI
 def developer_board(sf: Supportflow, actor: Actor) -> list[dict]:
     """[{id, title, tiles}] in board order; a tile is an open task dict (without its form) plus `hours`."""
     actor.require("board:read")
-    columns: dict[str, dict[str, Any]] = {column: {"id": column, "title": COLUMN_TITLES[column], "tiles": []}
+    columns: dict[str, dict[str, Any]] = {column: {"id": column, "title": str(COLUMN_TITLES[column]), "tiles": []}
                                           for column in BOARD_COLUMNS}
     open_tasks = [task for task in inbox(sf, actor, limit=MAX_TILES)
                   if task["role"] == "developer" and task["board_column"] in columns]
