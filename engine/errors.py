@@ -1,4 +1,7 @@
-"""One exception tree for the whole engine; webapp maps each class to an HTTP status in one place."""
+"""One exception tree for the whole engine; webapp maps each class to an HTTP status in one place. A message is
+read when the answer is written (`str(err)`), in the reader's language."""
+
+from engine.i18n import is_lazy, lazy
 
 
 class SupportflowError(Exception):
@@ -32,17 +35,17 @@ class Conflict(SupportflowError):
 class InvalidInput(SupportflowError):
     """Submitted data does not fit its form or schema; `errors` maps field -> [messages]."""
 
-    def __init__(self, errors: dict[str, list[str]], message: str = "The submitted data is not valid."):
+    def __init__(self, errors: dict[str, list[str]], message: str = lazy("The submitted data is not valid.")):
         super().__init__(message)
-        self.errors = errors
+        self.errors = _plain(errors)
 
 
 class InvalidDefinition(SupportflowError):
     """A BPMN file or form cannot be deployed; `errors` lists {element, message} problems."""
 
-    def __init__(self, errors: list[dict], message: str = "The process definition is not valid."):
+    def __init__(self, errors: list[dict], message: str = lazy("The process definition is not valid.")):
         super().__init__(message)
-        self.errors = errors
+        self.errors = _plain(errors)
 
 
 class ScriptError(SupportflowError):
@@ -72,3 +75,12 @@ class TaskHeld(Conflict):
     def __init__(self, message: str, assignee: str):
         super().__init__(message)
         self.assignee = assignee
+
+
+def _plain(value):
+    """Errors as plain text, read now in the language of whoever is answered (a lazy sentence is read here)."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return str(value) if is_lazy(value) else value

@@ -4,11 +4,14 @@ file name that is safe to show and to offer for download."""
 import unicodedata
 from pathlib import PurePosixPath, PureWindowsPath
 
+from engine.i18n import lazy
+
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 # Raster images may be shown inline; nothing else is ever rendered by the browser from our origin.
 INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 TEXT_SUFFIXES = frozenset({".txt", ".log", ".csv", ".json", ".md", ".xml"})
-ALLOWED_DESCRIPTION = "PNG, JPEG, GIF or WebP images, PDF documents, or UTF-8 text (.txt, .log, .csv, .json, .md, .xml)"
+ALLOWED_DESCRIPTION = lazy("PNG, JPEG, GIF or WebP images, PDF documents, or UTF-8 text (.txt, .log, .csv, .json, .md, "
+                           ".xml)")
 
 
 def detect_type(content: bytes, filename: str) -> str | None:

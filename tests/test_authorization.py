@@ -85,7 +85,7 @@ def test_the_navigation_offers_what_the_person_may_do(app, username, role):
 
 def test_the_board_page_refuses_who_is_no_developer(app):
     page = signed_in(app, "support").get("/board")
-    assert page.status_code == 403 and CAPABILITIES["board:read"].refusal in html.unescape(text_of(page))
+    assert page.status_code == 403 and str(CAPABILITIES["board:read"].refusal) in html.unescape(text_of(page))
 
 
 def _refused(caller, method: str, path: str, capability: str, **kwargs) -> None:

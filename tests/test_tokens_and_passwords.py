@@ -71,10 +71,11 @@ def test_a_wrong_current_password_is_said_plainly_and_throttled(desk):
 def test_weak_new_passwords_are_refused_with_a_sentence(desk):
     username = new_user(desk)
     caller = Caller(desk.client, username, FIRST)
-    weak = {"short1": password_policy.TOO_SHORT, "Password123": password_policy.TOO_COMMON,
+    short = password_policy.TOO_SHORT.format(min_length=password_policy.MIN_LENGTH)
+    weak = {"short1": short, "Password123": password_policy.TOO_COMMON,
             "1212121212121": password_policy.TOO_COMMON, f"my-{username.upper()}-pass": password_policy.HOLDS_USERNAME,
             FIRST: "The new password is the same as the current one.",
-            "x" * 1001: password_policy.TOO_LONG}
+            "x" * 1001: password_policy.TOO_LONG.format(max_length=password_policy.MAX_LENGTH)}
     for password, message in weak.items():
         errors = caller.post("/auth/password", {"current": FIRST, "new": password}, expect=422)["errors"]
         assert errors == {"new": [message]}, password

@@ -10,6 +10,7 @@ from engine.bpmn.xml import BPMN_NS, NSMAP
 from engine.domain import role_for_lane
 from engine.errors import InvalidDefinition
 from engine.forms import FormDefinition
+from engine.i18n import _
 
 FLOW_NODE_TAGS = frozenset({
     "startEvent", "endEvent", "intermediateThrowEvent", "intermediateCatchEvent", "boundaryEvent",
@@ -65,16 +66,17 @@ def read_document(root: etree._Element) -> ProcessDocument:
     """Read a parsed <definitions>; raise InvalidDefinition listing every problem found."""
     processes = root.findall(f"{{{BPMN_NS}}}process")
     if len(processes) != 1:
-        found = ", ".join(p.get("id", "?") for p in processes) or "none"
+        found = ", ".join(p.get("id", "?") for p in processes) or _("none")
         raise InvalidDefinition([{
             "element": None,
-            "message": f"A file must hold exactly one process; found {len(processes)} ({found}).",
+            "message": _("A file must hold exactly one process; found {count} ({found}).").format(
+                count=len(processes), found=found),
         }])
     process = processes[0]
     process_id = process.get("id") or ""
     if not process_id.isidentifier():
         raise InvalidDefinition([{"element": process_id or None,
-                                  "message": "The process needs an id made of letters, digits and _."}])
+                                  "message": _("The process needs an id made of letters, digits and _.")}])
     lanes_of = _lanes_by_node(process)
     elements, problems = {}, []
     for node in process.iter(etree.Element):
@@ -87,7 +89,8 @@ def read_document(root: etree._Element) -> ProcessDocument:
             problems.extend(err.errors)
             continue
         if element.id in elements:
-            problems.append({"element": element.id, "message": f"The id {element.id!r} is used twice."})
+            problems.append({"element": element.id,
+                             "message": _("The id {id!r} is used twice.").format(id=element.id)})
         elements[element.id] = element
     if problems:
         raise InvalidDefinition(problems)
@@ -108,7 +111,7 @@ def _lanes_by_node(process: etree._Element) -> dict[str, str]:
 def _read_element(node: etree._Element, kind: str, lane: str | None) -> Element:
     element_id = node.get("id")
     if not element_id:
-        raise InvalidDefinition([{"element": None, "message": f"A {kind} has no id."}])
+        raise InvalidDefinition([{"element": None, "message": _("A {kind} has no id.").format(kind=kind)}])
     listed = tuple(
         (prop.get("name") or "", prop.get("value"))
         for prop in node.xpath("./bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property",

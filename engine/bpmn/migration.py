@@ -9,6 +9,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 from engine.bpmn.runtime import Bundle, Runtime
+from engine.i18n import _
 
 
 def migration_problems(state: bytes, target: Bundle) -> list[str]:
@@ -18,7 +19,8 @@ def migration_problems(state: bytes, target: Bundle) -> list[str]:
     for sub in dct.get("subprocesses", {}).values():
         spec = target.subprocess_specs.get(sub["spec"])
         if spec is None:
-            problems.append(f"The called process {sub['spec']!r} is not part of the target version.")
+            problems.append(_("The called process {process_id!r} is not part of the target version.").format(
+                process_id=sub["spec"]))
         else:
             problems += _missing_specs(sub["tasks"], spec, sub["spec"])
     return problems
@@ -26,7 +28,8 @@ def migration_problems(state: bytes, target: Bundle) -> list[str]:
 
 def _missing_specs(tasks: dict, spec, process_id: str) -> list[str]:
     missing = sorted({task["task_spec"] for task in tasks.values()} - set(spec.task_specs))
-    return [f"The element {name!r} of {process_id} is not in the target version." for name in missing]
+    return [_("The element {name!r} of {process_id} is not in the target version.").format(
+        name=name, process_id=process_id) for name in missing]
 
 
 _PREDICTED = TaskState.MAYBE | TaskState.LIKELY | TaskState.FUTURE

@@ -18,6 +18,7 @@ from engine.bpmn.sandbox import Sandbox
 from engine.bpmn.scripting import Effect, SupportflowScriptEngine, collecting_effects
 from engine.bpmn.serializer import dump_workflow, load_workflow
 from engine.errors import Conflict, ScriptError, StepFailed
+from engine.i18n import _
 
 _ENTERED_STATES = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.COMPLETED | TaskState.ERROR
 _NOT_YET_REACHED = TaskState.PREDICTED_MASK | TaskState.FUTURE
@@ -97,7 +98,7 @@ class Runtime:
     def complete_task(self, workflow: BpmnWorkflow, task_id: str, data: dict, now: datetime) -> StepOutcome:
         task = _find_task(workflow, task_id)
         if task is None or not task.has_state(TaskState.READY) or not task.task_spec.manual:
-            raise Conflict("This task is no longer open; someone else completed it or the process moved on.")
+            raise Conflict(_("This task is no longer open; someone else completed it or the process moved on."))
 
         def run():
             task.data.update(data)  # top-level keys only: nested values are shared with earlier tasks
@@ -136,7 +137,8 @@ class Runtime:
         the path it takes. A Conflict when nothing waits for that message."""
         catchers = [t for t in list(workflow.event_manager.tasks.values()) if name in events.message_names(t)]
         if not catchers:
-            raise Conflict(f"This ticket's process is not waiting for the message {name!r}; nothing was changed.")
+            raise Conflict(_("This ticket's process is not waiting for the message {name!r}; nothing was "
+                             "changed.").format(name=name))
         event = BpmnEvent(events.message_definition(catchers[0], name), payload=dict(payload))
 
         def run():
@@ -202,7 +204,8 @@ class Runtime:
             except (SpiffWorkflowException, ScriptError) as err:
                 raise _step_failed(err) from None
             except Exception as err:  # a library crash must not half-advance anything either
-                raise StepFailed(f"The workflow engine failed: {type(err).__name__}: {err}") from None
+                raise StepFailed(_("The workflow engine failed: {problem}").format(
+                    problem=f"{type(err).__name__}: {err}")) from None
         entered, completed = _changes(workflow, before)
         timers, deadlines = self._pending_timers(workflow, now)
         outcome = StepOutcome(entered, completed, self.ready_tasks(workflow, deadlines), timers, effects,
@@ -248,10 +251,10 @@ def _loop_guard():
         count += 1
         if count > MAX_AUTOMATIC_STEPS:
             spec = task.task_spec
-            raise StepFailed(
-                f"The process ran more than {MAX_AUTOMATIC_STEPS} steps without waiting for a person, a timer "
-                f"or a message, so it was stopped at {_label(spec)}; it seems to loop without end.",
-                element=spec.bpmn_id)
+            raise StepFailed(_(
+                "The process ran more than {limit} steps without waiting for a person, a timer or a message, so "
+                "it was stopped at {element}; it seems to loop without end.").format(
+                    limit=MAX_AUTOMATIC_STEPS, element=_label(spec)), element=spec.bpmn_id)
 
     return before_task
 
@@ -266,9 +269,16 @@ def _raise_uncaught_error(workflow: BpmnWorkflow, before: dict) -> None:
                         if getattr(t.task_spec, "event_definition", None) is definition
                         and t.state != before.get(t.id)), None)
         code = definition.code or definition.name
-        where = f"The error end event {_label(thrower)}" if thrower is not None else "An error end event"
-        what = f"the error {code!r}" if code else "an error"
-        raise StepFailed(f"{where} threw {what}, and nothing in the process catches it.",
+        if thrower is not None and code:
+            sentence = _("The error end event {element} threw the error {code!r}, and nothing in the process "
+                         "catches it.")
+        elif thrower is not None:
+            sentence = _("The error end event {element} threw an error, and nothing in the process catches it.")
+        elif code:
+            sentence = _("An error end event threw the error {code!r}, and nothing in the process catches it.")
+        else:
+            sentence = _("An error end event threw an error, and nothing in the process catches it.")
+        raise StepFailed(sentence.format(element=_label(thrower) if thrower is not None else "", code=code),
                          element=thrower.bpmn_id if thrower is not None else None)
 
 
@@ -320,5 +330,6 @@ def _step_failed(err: Exception) -> StepFailed:
     element = getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)
     line = getattr(err, "line_number", None) or getattr(err, "line", None) or None
     message = str(err.args[0]) if err.args else type(err).__name__
-    where = f" at {spec.bpmn_name or element!r}" if spec is not None and element else ""
-    return StepFailed(f"{message}{where}", element=element, line=line)
+    if spec is not None and element:
+        message = _("{problem} at {element!r}").format(problem=message, element=spec.bpmn_name or element)
+    return StepFailed(message, element=element, line=line)

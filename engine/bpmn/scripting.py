@@ -15,6 +15,7 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 
 from engine.bpmn.sandbox import Sandbox
 from engine.errors import ScriptError
+from engine.i18n import _
 
 # operator -> the parameters it needs
 SERVICE_OPERATIONS: dict[str, frozenset[str]] = {
@@ -75,13 +76,14 @@ class SupportflowScriptEngine(PythonScriptEngine):
         try:
             return self.environment.evaluate(expression, task.data, external_context)
         except ScriptError as err:
-            raise _task_error(task, f"The expression {expression!r} failed: {err}", err) from None
+            raise _task_error(task, _("The expression {expression!r} failed: {problem}").format(
+                expression=expression, problem=err), err) from None
 
     def execute(self, task, script, external_context=None):
         try:
             return self.environment.execute(script, task.data, external_context)
         except ScriptError as err:
-            raise _task_error(task, f"The script failed: {err}", err) from None
+            raise _task_error(task, _("The script failed: {problem}").format(problem=err), err) from None
 
     def call_service(self, task, operation_name=None, operation_params=None, **_kwargs):
         # The library's own handler turns any error here into a NameError; we raise clear task errors.
@@ -89,16 +91,17 @@ class SupportflowScriptEngine(PythonScriptEngine):
         if required is None:
             known = ", ".join(sorted(SERVICE_OPERATIONS))
             raise WorkflowTaskException(
-                f"Unknown service operation {operation_name!r}; known operations: {known}.", task=task)
+                _("Unknown service operation {name!r}; known operations: {known}.").format(
+                    name=operation_name, known=known), task=task)
         params = {name: spec["value"] for name, spec in (operation_params or {}).items()}
         missing = sorted(required - set(params))
         if missing:
             raise WorkflowTaskException(
-                f"The service operation {operation_name!r} needs the parameter(s) {', '.join(missing)}.",
-                task=task)
+                _("The service operation {name!r} needs the parameter(s) {missing}.").format(
+                    name=operation_name, missing=", ".join(missing)), task=task)
         effects = _effects.get()
         if effects is None:
-            raise WorkflowTaskException("Service tasks can only run inside a supportflow step.", task=task)
+            raise WorkflowTaskException(_("Service tasks can only run inside a supportflow step."), task=task)
         sources = {name: spec.get("value", "") for name, spec in task.task_spec.operation_params.items()}
         effects.append(Effect(operation_name, params, task.task_spec.bpmn_id, sources, dict(task.data)))
         return orjson.dumps({"queued": operation_name}).decode()

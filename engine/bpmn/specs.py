@@ -18,6 +18,7 @@ from engine.bpmn.documents import FLOW_NODE_TAGS, ProcessDocument
 from engine.bpmn.runtime import Bundle
 from engine.bpmn.xml import BPMN_NS
 from engine.errors import InvalidDefinition
+from engine.i18n import _
 
 _LIBRARY_NAMES = frozenset({"Start", "End", "Root", "StartEventSplit", "StartEventJoin"})
 _REFERENCE_ATTRIBUTES = ("sourceRef", "targetRef", "attachedToRef", "bpmnElement")
@@ -65,9 +66,9 @@ def _unsupported(document: ProcessDocument) -> list[dict]:
     for flow in document.root.iter(f"{{{BPMN_NS}}}sequenceFlow"):
         source = document.elements.get(flow.get("sourceRef", ""))
         if flow.find(f"{{{BPMN_NS}}}conditionExpression") is not None and source and source.kind not in gateways:
-            problems.append({"element": flow.get("id"), "message": (
-                f"The sequence flow leaving {source.name!r} has a condition; conditions on flows that leave a "
-                "task or an event are not supported, so put an exclusive gateway after it.")})
+            problems.append({"element": flow.get("id"), "message": _(
+                "The sequence flow leaving {name!r} has a condition; conditions on flows that leave a "
+                "task or an event are not supported, so put an exclusive gateway after it.").format(name=source.name)})
     for gateway in document.root.iter(f"{{{BPMN_NS}}}eventBasedGateway"):
         targets = {f.get("targetRef", "") for f in document.root.iter(f"{{{BPMN_NS}}}sequenceFlow")
                    if f.get("sourceRef") == gateway.get("id")}
@@ -75,9 +76,9 @@ def _unsupported(document: ProcessDocument) -> list[dict]:
             "//bpmn:intermediateCatchEvent[@id=$id]/bpmn:timerEventDefinition", id=t, namespaces={"bpmn": BPMN_NS})]
         if len(timers) > 1:
             name = document.elements[gateway.get("id", "")].name
-            problems.append({"element": gateway.get("id"), "message": (
-                f"The event-based gateway {name!r} waits for {len(timers)} timers; it may wait for one timer "
-                "only (and any number of messages).")})
+            problems.append({"element": gateway.get("id"), "message": _(
+                "The event-based gateway {name!r} waits for {count} timers; it may wait for one timer "
+                "only (and any number of messages).").format(name=name, count=len(timers))})
     return problems
 
 
@@ -142,26 +143,33 @@ def _problem(err: Exception, renamed: dict[str, str]) -> dict:
         message = _sentence(err, element)
         line = getattr(err, "line_number", None)
         if line:
-            message = f"{message} (line {line})"
+            message = _("{problem} (line {line})").format(problem=message, line=line)
         return {"element": element, "message": message}
     return {"element": None,
-            "message": f"SpiffWorkflow cannot read this diagram ({type(err).__name__}: {err})."}
+            "message": _("SpiffWorkflow cannot read this diagram ({problem}).").format(
+                problem=f"{type(err).__name__}: {err}")}
 
 
 def _sentence(err: ValidationException, element: str | None) -> str:
     """The library's message as a sentence about the element (it sometimes wraps a repr of another
     exception, even one holding the element's raw XML)."""
     message = str(err.args[0]) if err.args else ""
-    label = f"{err.tag.removeprefix('bpmn:')} {err.name or element!r}" if element else "diagram"
+    label = (_("the {tag} {name!r}").format(tag=err.tag.removeprefix("bpmn:"), name=err.name or element) if element
+             else _("the diagram"))
     cause = err.__context__
     if cause is not None and message == repr(cause):
         if isinstance(cause, NotImplementedError) and "Catch Event" in str(cause.args[0] if cause.args else ""):
-            return (f"The {label} has no event definition supportflow can run; give it a timer, message, "
-                    "signal, error, escalation, conditional or cancel event definition.")
-        return f"SpiffWorkflow cannot read the {label}."
+            return _capitalised(_("{label} has no event definition supportflow can run; give it a timer, message, "
+                                  "signal, error, escalation, conditional or cancel event definition.").format(
+                label=label))
+        return _("SpiffWorkflow cannot read {label}.").format(label=label)
     if message.startswith("Multiple outgoing flows are not supported"):
-        return (f"The {label} has more than one outgoing sequence flow; only gateways may split the flow, "
-                "so put an exclusive gateway after it.")
+        return _capitalised(_("{label} has more than one outgoing sequence flow; only gateways may split the flow, "
+                              "so put an exclusive gateway after it.").format(label=label))
     if not message:
-        return f"The {label} is not valid."
+        return _capitalised(_("{label} is not valid.").format(label=label))
     return message if message.endswith((".", "?", "!")) else f"{message}."
+
+
+def _capitalised(sentence: str) -> str:
+    return sentence[:1].upper() + sentence[1:]

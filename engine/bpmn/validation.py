@@ -14,6 +14,7 @@ from engine.bpmn.scripting import SERVICE_OPERATIONS
 from engine.bpmn.xml import NSMAP
 from engine.domain import BOARD_COLUMNS, OFFER_STEPS, RESOLUTIONS, ROLES, START_DATA, STATUSES, role_for_lane
 from engine.errors import ScriptError, ScriptTimeout
+from engine.i18n import _, lazy
 
 
 def check_document(doc: ProcessDocument, known_processes: set[str], sandbox: Sandbox) -> list[dict]:
@@ -32,7 +33,8 @@ def check_document(doc: ProcessDocument, known_processes: set[str], sandbox: San
 def _check_named_definitions(doc: ProcessDocument) -> list[dict]:
     # SpiffWorkflow 3.2.0 accepts nameless messages and signals, then fails when one is thrown or caught.
     return [
-        _problem(node.get("id"), f"The {etree.QName(node).localname} {node.get('id')!r} needs a name.")
+        _problem(node.get("id"), (_("The message {id!r} needs a name.") if etree.QName(node).localname == "message"
+                                  else _("The signal {id!r} needs a name.")).format(id=node.get("id")))
         for node in doc.root.xpath("/bpmn:definitions/bpmn:message | /bpmn:definitions/bpmn:signal",
                                    namespaces=NSMAP)
         if not (node.get("name") or "").strip()
@@ -47,13 +49,15 @@ def _check_lanes_and_forms(doc: ProcessDocument) -> list[dict]:
     problems = []
     for lane_id, name in doc.lanes:
         if role_for_lane(name) not in ROLES:
-            problems.append(_problem(lane_id, f"The lane {name!r} is not a role; lanes are named after roles: "
-                                              "Customer, Support Master, Developer, Product Owner."))
+            problems.append(_problem(lane_id, _("The lane {name!r} is not a role; lanes are named after roles: "
+                                                "Customer, Support Master, Developer, Product Owner.").format(
+                name=name)))
     for task in doc.user_tasks():
         if task.lane is None:
-            problems.append(_problem(task.id, f"The user task {task.name!r} lies in no lane, so no role can do it."))
+            problems.append(_problem(task.id, _("The user task {name!r} lies in no lane, so no role can do it.").format(
+                name=task.name)))
         if task.form is None:
-            problems.append(_problem(task.id, f"The user task {task.name!r} has no form."))
+            problems.append(_problem(task.id, _("The user task {name!r} has no form.").format(name=task.name)))
     return problems
 
 
@@ -61,11 +65,11 @@ def _check_properties(doc: ProcessDocument) -> list[dict]:
     problems = []
     for element in doc.elements.values():
         if element.status is not None and element.status not in STATUSES:
-            problems.append(_problem(element.id, f"Unknown status {element.status!r}; "
-                                                 f"use one of {', '.join(STATUSES)}."))
+            problems.append(_problem(element.id, _("Unknown status {status!r}; use one of {known}.").format(
+                status=element.status, known=", ".join(STATUSES))))
         if element.resolution is not None and element.resolution not in RESOLUTIONS:
-            problems.append(_problem(element.id, f"Unknown resolution {element.resolution!r}; "
-                                                 f"use one of {', '.join(RESOLUTIONS)}."))
+            problems.append(_problem(element.id, _("Unknown resolution {resolution!r}; use one of {known}.").format(
+                resolution=element.resolution, known=", ".join(RESOLUTIONS))))
     return problems
 
 
@@ -78,17 +82,42 @@ def _check_task_properties(doc: ProcessDocument) -> list[dict]:
     supportflow property at most once per element."""
     problems = []
     for element in doc.elements.values():
-        what = f"The {_kind_words(element.kind)} {element.name!r}"
+        what = _element_words(element)
         names = [name for name, _value in element.properties if name in _SUPPORTFLOW_PROPERTIES]
         for name in sorted({name for name in names if names.count(name) > 1}):
-            problems.append(_problem(element.id, f"{what} has the property {name!r} more than once; keep one."))
-        problems += _check_task_property(element, "board_column", BOARD_COLUMNS, "board column")
-        problems += _check_task_property(element, "offer", OFFER_STEPS, "offer step")
+            problems.append(_problem(element.id, _("{what} has the property {name!r} more than once; keep one.").format(
+                what=what, name=name)))
+        problems += _check_task_property(element, "board_column", BOARD_COLUMNS)
+        problems += _check_task_property(element, "offer", OFFER_STEPS)
         if element.board_column in BOARD_COLUMNS and element.kind == "userTask" and element.role != "developer":
-            problems.append(_problem(element.id, f"{what} has board_column {element.board_column!r}, but the board "
-                                                 "shows developers' tasks only; it lies in the lane "
-                                                 f"{element.lane!r}."))
+            problems.append(_problem(element.id, _(
+                "{what} has board_column {column!r}, but the board shows developers' tasks only; it lies in the lane "
+                "{lane!r}.").format(what=what, column=element.board_column, lane=element.lane)))
     return problems
+
+
+# How a sentence names an element of each kind ("The user task 'Triage'"): one phrase per kind, so that a
+# translation gives each its own grammar.
+_ELEMENT_WORDS = {
+    "startEvent": lazy("The start event {name!r}"), "endEvent": lazy("The end event {name!r}"),
+    "intermediateThrowEvent": lazy("The intermediate throw event {name!r}"),
+    "intermediateCatchEvent": lazy("The intermediate catch event {name!r}"),
+    "boundaryEvent": lazy("The boundary event {name!r}"), "task": lazy("The task {name!r}"),
+    "userTask": lazy("The user task {name!r}"), "manualTask": lazy("The manual task {name!r}"),
+    "serviceTask": lazy("The service task {name!r}"), "scriptTask": lazy("The script task {name!r}"),
+    "sendTask": lazy("The send task {name!r}"), "receiveTask": lazy("The receive task {name!r}"),
+    "businessRuleTask": lazy("The business rule task {name!r}"), "callActivity": lazy("The call activity {name!r}"),
+    "subProcess": lazy("The sub process {name!r}"), "transaction": lazy("The transaction {name!r}"),
+    "exclusiveGateway": lazy("The exclusive gateway {name!r}"),
+    "parallelGateway": lazy("The parallel gateway {name!r}"),
+    "inclusiveGateway": lazy("The inclusive gateway {name!r}"),
+    "eventBasedGateway": lazy("The event based gateway {name!r}"),
+    "complexGateway": lazy("The complex gateway {name!r}"),
+}
+_UNKNOWN_PROPERTY_VALUE = {
+    "board_column": lazy("{where} has the unknown board column {value!r}; use one of {known}."),
+    "offer": lazy("{where} has the unknown offer step {value!r}; use one of {known}."),
+}
 
 
 def _kind_words(kind: str) -> str:
@@ -96,21 +125,32 @@ def _kind_words(kind: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", " ", kind).lower()
 
 
-def _check_task_property(element: Element, name: str, known: tuple[str, ...], what: str) -> list[dict]:
+def _element_words(element: Element) -> str:
+    """"The user task 'Triage'", in the reader's language."""
+    words = _ELEMENT_WORDS.get(element.kind)
+    if words is None:
+        return _("The {kind} {name!r}").format(kind=_kind_words(element.kind), name=element.name)
+    return words.format(name=element.name)
+
+
+def _check_task_property(element: Element, name: str, known: tuple[str, ...]) -> list[dict]:
     value = getattr(element, name)
-    where = f"The {_kind_words(element.kind)} {element.name!r}"
     if value is None:
         return []
+    where = _element_words(element)
     if value not in known:
-        return [_problem(element.id, f"{where} has the unknown {what} {value!r}; use one of {', '.join(known)}.")]
+        return [_problem(element.id, _UNKNOWN_PROPERTY_VALUE[name].format(where=where, value=value,
+                                                                          known=", ".join(known)))]
     if element.kind != "userTask":
-        return [_problem(element.id, f"{where} has the property {name!r}, which only a user task may carry.")]
+        return [_problem(element.id, _("{where} has the property {name!r}, which only a user task may carry.").format(
+            where=where, name=name))]
     return []
 
 
 def _check_calls(doc: ProcessDocument, known_processes: set[str]) -> list[dict]:
     return [
-        _problem(e.id, f"The call activity {e.name!r} calls {e.called_process!r}, which is not deployed.")
+        _problem(e.id, _("The call activity {name!r} calls {called!r}, which is not deployed.").format(
+            name=e.name, called=e.called_process))
         for e in doc.elements.values()
         if e.kind == "callActivity" and e.called_process not in known_processes | {doc.process_id}
     ]
@@ -127,10 +167,12 @@ def _check_expressions(doc: ProcessDocument, sandbox: Sandbox) -> list[dict]:
     problems = []
     for expr in doc.root.xpath("//bpmn:sequenceFlow/bpmn:conditionExpression", namespaces=NSMAP):
         for message in sandbox.check((expr.text or "").strip(), mode="eval"):
-            problems.append(_problem(_owner_id(expr), f"The condition does not compile: {message}"))
+            problems.append(_problem(_owner_id(expr), _("The condition does not compile: {problem}").format(
+                problem=message)))
     for script in doc.root.xpath("//bpmn:scriptTask/bpmn:script", namespaces=NSMAP):
         for message in sandbox.check(script.text or "", mode="exec"):
-            problems.append(_problem(_owner_id(script), f"The script does not compile: {message}"))
+            problems.append(_problem(_owner_id(script), _("The script does not compile: {problem}").format(
+                problem=message)))
     return problems
 
 
@@ -143,15 +185,16 @@ def _check_timers(doc: ProcessDocument, sandbox: Sandbox) -> list[dict]:
         element = _owner_id(node)
         source = (node.text or "").strip()
         if overran:
-            problems.append(_problem(element, f"The timer expression {source!r} was not evaluated, because an "
-                                              "earlier timer expression ran too long."))
+            problems.append(_problem(element, _("The timer expression {source!r} was not evaluated, because an "
+                                                "earlier timer expression ran too long.").format(source=source)))
             continue
         try:
             value = sandbox.evaluate(source, {})
         except ScriptError as err:
             overran = isinstance(err, ScriptTimeout)
-            problems.append(_problem(element, f"The timer expression {source!r} does not evaluate ({err}); "
-                                              'write durations as Python strings, e.g. "P14D".'))
+            problems.append(_problem(element, _("The timer expression {source!r} does not evaluate ({problem}); "
+                                                'write durations as Python strings, e.g. "P14D".').format(
+                source=source, problem=err)))
             continue
         kind = etree.QName(node).localname
         try:
@@ -162,8 +205,9 @@ def _check_timers(doc: ProcessDocument, sandbox: Sandbox) -> list[dict]:
             else:
                 TimerEventDefinition.parse_iso_recurring_interval(value)
         except Exception:
-            problems.append(_problem(element, f"The timer value {value!r} is not an ISO 8601 "
-                                              f"{'duration' if kind == 'timeDuration' else 'date or cycle'}."))
+            sentence = (_("The timer value {value!r} is not an ISO 8601 duration.") if kind == "timeDuration"
+                        else _("The timer value {value!r} is not an ISO 8601 date or cycle."))
+            problems.append(_problem(element, sentence.format(value=value)))
     return problems
 
 
@@ -172,16 +216,17 @@ def _check_services(doc: ProcessDocument) -> list[dict]:
     for node in doc.root.xpath("//bpmn:serviceTask", namespaces=NSMAP):
         operators = node.xpath("./bpmn:extensionElements/spiffworkflow:serviceTaskOperator", namespaces=NSMAP)
         if not operators:
-            problems.append(_problem(node.get("id"), "The service task names no operation "
-                                                     "(spiffworkflow:serviceTaskOperator)."))
+            problems.append(_problem(node.get("id"), _("The service task names no operation "
+                                                       "(spiffworkflow:serviceTaskOperator).")))
             continue
         name = operators[0].get("id")
         params = {p.get("id") for p in operators[0].xpath(".//spiffworkflow:parameter", namespaces=NSMAP)}
         if name not in SERVICE_OPERATIONS:
-            problems.append(_problem(node.get("id"), f"Unknown service operation {name!r}; known: "
-                                                     f"{', '.join(sorted(SERVICE_OPERATIONS))}."))
+            problems.append(_problem(node.get("id"), _("Unknown service operation {name!r}; known: {known}.").format(
+                name=name, known=", ".join(sorted(SERVICE_OPERATIONS)))))
         elif missing := sorted(SERVICE_OPERATIONS[name] - params):
-            problems.append(_problem(node.get("id"), f"The operation {name!r} needs {', '.join(missing)}."))
+            problems.append(_problem(node.get("id"), _("The operation {name!r} needs {missing}.").format(
+                name=name, missing=", ".join(missing))))
     return problems
 
 
@@ -199,10 +244,10 @@ def condition_warnings(doc: ProcessDocument, deployed: dict[str, ProcessDocument
     warnings = []
     for expr in doc.root.xpath("//bpmn:sequenceFlow/bpmn:conditionExpression", namespaces=NSMAP):
         for name in sorted(_names_read((expr.text or "").strip()) - provided):
-            warnings.append(_problem(_owner_id(expr), (
-                f"The condition reads {name!r}, which no form field, start datum, script or service task "
+            warnings.append(_problem(_owner_id(expr), _(
+                "The condition reads {name!r}, which no form field, start datum, script or service task "
                 "provides, here or in the processes this one calls or is called from; it fails when the flow "
-                "is reached.")))
+                "is reached.").format(name=name)))
     return warnings
 
 

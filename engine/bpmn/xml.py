@@ -12,6 +12,7 @@ from lxml import etree
 
 from engine.amounts import megabytes
 from engine.errors import InvalidDefinition
+from engine.i18n import _, lazy
 
 MAX_BPMN_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 64
@@ -23,7 +24,7 @@ SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 SF_NS = "urn:supportflow:bpmn:1"
 NSMAP = {"bpmn": BPMN_NS, "bpmndi": BPMNDI_NS, "dc": DC_NS, "spiffworkflow": SPIFF_NS, "sf": SF_NS}
 
-_NO_DOCTYPE = "Document type declarations and entities are not allowed in BPMN files."
+_NO_DOCTYPE = lazy("Document type declarations and entities are not allowed in BPMN files.")
 # The XML declaration's encoding pseudo-attribute, in a text that is already decoded.
 _DECLARED_ENCODING = re.compile(r"""\A(\ufeff?<\?xml\s[^>]*?\bencoding\s*=\s*)(["'])([A-Za-z][\w.:-]*)\2""")
 
@@ -67,27 +68,28 @@ def parse_bpmn(data: bytes | str) -> etree._Element:
     if isinstance(data, str):
         data = _utf8_declared(data).encode("utf-8", "surrogatepass")
     if len(data) > MAX_BPMN_BYTES:
-        raise _problem(f"The file is {megabytes(len(data))}; the limit is {megabytes(MAX_BPMN_BYTES)}.")
+        raise _problem(_("The file is {size}; the limit is {limit}.").format(size=megabytes(len(data)),
+                                                                            limit=megabytes(MAX_BPMN_BYTES)))
     if not data.strip():
-        raise _problem("The file is empty.")
+        raise _problem(_("The file is empty."))
     try:
         root = etree.fromstring(data, _parser())
     except _OutsideReference:
         raise _problem(_NO_DOCTYPE) from None
     except etree.XMLSyntaxError as err:
-        raise _problem(f"The file is not well-formed XML: {err.msg} (line {err.lineno}).") from None
+        raise _problem(_("The file is not well-formed XML: {reason} (line {line}).").format(
+            reason=err.msg, line=err.lineno)) from None
     if root is None:  # lxml answers None when the document holds nothing it kept (a lone PI)
-        raise _problem("The file holds no XML element.")
+        raise _problem(_("The file holds no XML element."))
     info = root.getroottree().docinfo
     if info.doctype or info.system_url or info.public_id or info.internalDTD is not None:
         raise _problem(_NO_DOCTYPE)
     if _depth_exceeds(root, MAX_DEPTH):
-        raise _problem(f"The XML is nested deeper than {MAX_DEPTH} levels.")
+        raise _problem(_("The XML is nested deeper than {limit} levels.").format(limit=MAX_DEPTH))
     if root.tag != f"{{{BPMN_NS}}}definitions":
-        raise _problem(
-            "The root element must be <definitions> in the BPMN 2.0 namespace "
-            f"({BPMN_NS}); found {etree.QName(root).localname!r}."
-        )
+        raise _problem(_(
+            "The root element must be <definitions> in the BPMN 2.0 namespace ({namespace}); found {found!r}."
+        ).format(namespace=BPMN_NS, found=etree.QName(root).localname))
     return root
 
 
@@ -101,7 +103,7 @@ def bpmn_text(data: bytes | str) -> str:
     try:
         text = codecs.decode(data, encoding)
     except (LookupError, UnicodeDecodeError):  # libxml2 read what Python cannot: do not guess
-        raise _problem(f"The file cannot be read as {encoding} text.") from None
+        raise _problem(_("The file cannot be read as {encoding} text.").format(encoding=encoding)) from None
     return _utf8_declared(text.removeprefix("\ufeff"))
 
 

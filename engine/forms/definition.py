@@ -15,8 +15,9 @@ from marshmallow import Schema, ValidationError
 from engine.errors import InvalidDefinition, InvalidInput
 from engine.forms.components import FormField, FormText
 from engine.forms.feel import KEYWORDS, FeelSyntaxError, HideExpression, parse_hide_expression
-from engine.forms.fields import DEFAULT_MAX_LENGTH, is_blank, marshmallow_field, required_message
+from engine.forms.fields import DEFAULT_MAX_LENGTH, in_reader_language, is_blank, marshmallow_field, required_message
 from engine.forms.patterns import pattern_problem
+from engine.i18n import _
 
 __all__ = ["FormDefinition"]
 
@@ -43,7 +44,7 @@ class FormDefinition:
         parsed = _load_schema(schema, problems)
         components = parsed.get("components") if parsed is not None else None
         if parsed is not None and not isinstance(components, list):
-            problems.append("The form has no components list.")
+            problems.append(_("The form has no components list."))
         read: list[FormField | FormText] = []
         hides = {}
         for index, component in enumerate(components if isinstance(components, list) else []):
@@ -53,7 +54,7 @@ class FormDefinition:
             if hide is not None and isinstance(item, FormField):
                 hides[item.key] = hide
             elif hide is not None:
-                hides[f"Component {index + 1}"] = hide  # a text's hide is only checked for what it reads
+                hides[_component(index)] = hide  # a text's hide is only checked for what it reads
         form_fields = [item for item in read if isinstance(item, FormField)]
         _check_keys(form_fields, problems)
         hide_order = _hide_order(hides, {field.key for field in form_fields}, problems)
@@ -72,14 +73,14 @@ class FormDefinition:
     def validate(self, data: Any) -> dict:
         """Cleaned data of the visible fields, or InvalidInput naming every problem at once."""
         if not isinstance(data, dict):
-            raise InvalidInput({"_schema": ["Must be an object of field values."]})
+            raise InvalidInput({"_schema": [_("Must be an object of field values.")]})
         given = {key: value for key, value in data.items() if not is_blank(value)}
         try:
             loaded, errors = self._schema.load(given), {}
         except ValidationError as error:
             loaded = error.valid_data or {}
             by_field = cast(dict, error.messages)  # a schema's errors are by field
-            errors = {str(key): list(messages) for key, messages in by_field.items()}
+            errors = {str(key): in_reader_language(list(messages)) for key, messages in by_field.items()}
         hidden = self._hidden_keys(loaded)
         cleaned = {}
         for field in self.fields:
@@ -105,24 +106,33 @@ class FormDefinition:
 # --- reading a form-js schema: every problem is collected, then reported at once ---------------------
 
 
+def _component(index: int) -> str:
+    """How a problem names a component without a key: by its place in the form."""
+    return _("Component {number}").format(number=index + 1)
+
+
+def _field(key: str) -> str:
+    return _("Field {key!r}").format(key=key)
+
+
 def _load_schema(schema: dict | str, problems: list[str]) -> dict | None:
     if isinstance(schema, str):
         try:
             schema = json.loads(schema)
         except (ValueError, RecursionError) as error:
-            problems.append(f"The form is not valid JSON: {error}.")
+            problems.append(_("The form is not valid JSON: {error}.").format(error=error))
             return None
     if not isinstance(schema, dict):
-        problems.append("The form must be a JSON object.")
+        problems.append(_("The form must be a JSON object."))
         return None
     return copy.deepcopy(schema)
 
 
 def _read_component(component: Any, index: int, problems: list[str]
                     ) -> tuple[FormField | FormText | None, HideExpression | None]:
-    where = f"Component {index + 1}"
+    where = _component(index)
     if not isinstance(component, dict):
-        problems.append(f"{where} is not an object.")
+        problems.append(_("{where} is not an object.").format(where=where))
         return None, None
     kind = component.get("type")
     if kind == "text":
@@ -130,15 +140,16 @@ def _read_component(component: Any, index: int, problems: list[str]
         return FormText(str(component.get("text") or ""), hide.source if hide else None), hide
     if kind not in _READERS:
         supported = ", ".join(["text", *_READERS])
-        problems.append(f"{where} has the unsupported type {kind!r}; use one of: {supported}.")
+        problems.append(_("{where} has the unsupported type {kind!r}; use one of: {supported}.").format(
+            where=where, kind=kind, supported=supported))
         return None, None
     key = component.get("key")
     if not _key_is_valid(key, where, problems):
         return None, None
-    where = f"Field {key!r}"
+    where = _field(key)
     rules = component.get("validate") or {}
     if not isinstance(rules, dict):
-        problems.append(f"{where}: validate must be an object.")
+        problems.append(_("{where}: validate must be an object.").format(where=where))
         rules = {}
     hide = _read_hide(component, where, problems)
     field = FormField(
@@ -158,13 +169,13 @@ def _read_default(component: dict) -> str | int | float | bool | None:
 
 def _key_is_valid(key: Any, where: str, problems: list[str]) -> TypeGuard[str]:
     if not isinstance(key, str) or not key:
-        problems.append(f"{where} has no key.")
+        problems.append(_("{where} has no key.").format(where=where))
     elif not key.isidentifier() or keyword.iskeyword(key):
-        problems.append(f"{where}: the key {key!r} is not a valid Python identifier.")
+        problems.append(_("{where}: the key {key!r} is not a valid Python identifier.").format(where=where, key=key))
     elif key.startswith("_"):
-        problems.append(f"{where}: the key {key!r} must not start with '_'.")
+        problems.append(_("{where}: the key {key!r} must not start with '_'.").format(where=where, key=key))
     elif key in _RESERVED_KEYS:
-        problems.append(f"{where}: the key {key!r} is a reserved word in expressions.")
+        problems.append(_("{where}: the key {key!r} is a reserved word in expressions.").format(where=where, key=key))
     else:
         return True
     return False
@@ -173,7 +184,7 @@ def _key_is_valid(key: Any, where: str, problems: list[str]) -> TypeGuard[str]:
 def _read_required(rules: dict, where: str, problems: list[str]) -> bool:
     required = rules.get("required", False)
     if not isinstance(required, bool):
-        problems.append(f"{where}: validate.required must be true or false.")
+        problems.append(_("{where}: validate.required must be true or false.").format(where=where))
         return False
     return required
 
@@ -181,7 +192,7 @@ def _read_required(rules: dict, where: str, problems: list[str]) -> bool:
 def _read_hide(component: dict, where: str, problems: list[str]) -> HideExpression | None:
     conditional = component.get("conditional") or {}
     if not isinstance(conditional, dict):
-        problems.append(f"{where}: conditional must be an object.")
+        problems.append(_("{where}: conditional must be an object.").format(where=where))
         return None
     source = conditional.get("hide")
     if source is None or source == "":
@@ -189,7 +200,8 @@ def _read_hide(component: dict, where: str, problems: list[str]) -> HideExpressi
     try:
         return parse_hide_expression(source)
     except FeelSyntaxError as error:
-        problems.append(f"{where}: conditional.hide {source!r} does not parse. {error}")
+        problems.append(_("{where}: conditional.hide {source!r} does not parse. {error}").format(
+            where=where, source=source, error=error))
         return None
 
 
@@ -199,7 +211,7 @@ def _whole(rules: dict, name: str, where: str, problems: list[str]) -> int | Non
         value = int(value)
     if value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
         return value
-    problems.append(f"{where}: {name} must be a whole number of at least 0.")
+    problems.append(_("{where}: {name} must be a whole number of at least 0.").format(where=where, name=name))
     return None
 
 
@@ -208,7 +220,7 @@ def _number(rules: dict, name: str, where: str, problems: list[str]) -> int | fl
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        problems.append(f"{where}: {name} must be a number.")
+        problems.append(_("{where}: {name} must be a number.").format(where=where, name=name))
         return None
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
@@ -220,15 +232,17 @@ def _read_text(component: dict, rules: dict, where: str, problems: list[str]) ->
     if max_length is None:
         max_length = DEFAULT_MAX_LENGTH[component["type"]]
     elif max_length > _MAX_LENGTH_CEILING:
-        problems.append(f"{where}: maxLength may be at most {_MAX_LENGTH_CEILING}.")
+        problems.append(_("{where}: maxLength may be at most {ceiling}.").format(
+            where=where, ceiling=_MAX_LENGTH_CEILING))
     if min_length is not None and min_length > max_length:
-        problems.append(f"{where}: minLength {min_length} is greater than maxLength {max_length}.")
+        problems.append(_("{where}: minLength {min_length} is greater than maxLength {max_length}.").format(
+            where=where, min_length=min_length, max_length=max_length))
     pattern = rules.get("pattern") or None
     if pattern is not None and (problem := pattern_problem(pattern)):
-        problems.append(f"{where}: {problem}")
+        problems.append(_("{where}: {problem}").format(where=where, problem=problem))
     validation_type = rules.get("validationType") or None
     if validation_type not in (None, "email", "phone"):
-        problems.append(f"{where}: validationType must be 'email' or 'phone'.")
+        problems.append(_("{where}: validationType must be 'email' or 'phone'.").format(where=where))
     return {"min_length": min_length, "max_length": max_length, "max_length_declared": declared, "pattern": pattern,
             "validation_type": validation_type}
 
@@ -236,7 +250,7 @@ def _read_text(component: dict, rules: dict, where: str, problems: list[str]) ->
 def _read_number(component: dict, rules: dict, where: str, problems: list[str]) -> dict:
     low, high = _number(rules, "min", where, problems), _number(rules, "max", where, problems)
     if low is not None and high is not None and low > high:
-        problems.append(f"{where}: min {low} is greater than max {high}.")
+        problems.append(_("{where}: min {low} is greater than max {high}.").format(where=where, low=low, high=high))
     digits = _whole(component, "decimalDigits", where, problems)
     return {"min": low, "max": high, "decimal_digits": digits}
 
@@ -244,23 +258,24 @@ def _read_number(component: dict, rules: dict, where: str, problems: list[str]) 
 def _read_choices(component: dict, rules: dict, where: str, problems: list[str]) -> dict:
     values = component.get("values")
     if not isinstance(values, list) or not values:
-        problems.append(f"{where}: a {component['type']} needs a non-empty values list.")
+        problems.append(_("{where}: a {type} needs a non-empty values list.").format(
+            where=where, type=component["type"]))
         return {}
     choices = []
     for entry in values:
         value = entry.get("value") if isinstance(entry, dict) else None
         if not isinstance(value, str) or is_blank(value):
-            problems.append(f"{where}: every entry of values needs a non-empty string value.")
+            problems.append(_("{where}: every entry of values needs a non-empty string value.").format(where=where))
             return {}
         choices.append((value, str(entry.get("label") or value)))
     if len({value for value, _ in choices}) < len(choices):
-        problems.append(f"{where}: values are not unique.")
+        problems.append(_("{where}: values are not unique.").format(where=where))
     return {"values": tuple(choices)}
 
 
 def _read_date(component: dict, rules: dict, where: str, problems: list[str]) -> dict:
     if component.get("subtype") != "date":
-        problems.append(f"{where}: only datetime fields with subtype 'date' are supported.")
+        problems.append(_("{where}: only datetime fields with subtype 'date' are supported.").format(where=where))
     return {}
 
 
@@ -275,7 +290,7 @@ def _check_keys(form_fields: list[FormField], problems: list[str]) -> None:
     seen: set[str] = set()
     for field in form_fields:
         if field.key in seen:
-            problems.append(f"The key {field.key!r} is used by more than one field.")
+            problems.append(_("The key {key!r} is used by more than one field.").format(key=field.key))
         seen.add(field.key)
 
 
@@ -284,14 +299,15 @@ def _hide_order(hides: dict[str, HideExpression], keys: set[str], problems: list
     """Order the hide expressions so that each runs after those of the fields it reads."""
     graph = {}
     for owner, expression in hides.items():
-        where = f"Field {owner!r}" if owner in keys else owner
+        where = _field(owner) if owner in keys else owner
         for name in sorted(expression.names - keys):
-            problems.append(f"{where}: conditional.hide reads {name!r}, which is not a field of this form.")
+            problems.append(_("{where}: conditional.hide reads {name!r}, which is not a field of this form.").format(
+                where=where, name=name))
         graph[owner] = expression.names & keys
     try:
         order = list(graphlib.TopologicalSorter(graph).static_order())
     except graphlib.CycleError as error:
         cycle = " -> ".join(error.args[1])
-        problems.append(f"conditional.hide expressions depend on each other in a cycle: {cycle}.")
+        problems.append(_("conditional.hide expressions depend on each other in a cycle: {cycle}.").format(cycle=cycle))
         return []
     return [(key, hides[key]) for key in order if key in hides and key in keys]

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from engine.i18n import _
+
 __all__ = ["KEYWORDS", "Evaluator", "FeelSyntaxError", "HideExpression", "parse_hide_expression"]
 
 _SPACE = re.compile(r"\s*")
@@ -44,9 +46,9 @@ def parse_hide_expression(source: str) -> HideExpression:
     """Parse `="x" = a and (b != 1 or not(c))`: = != < <= > >=, and, or, not(...), parentheses,
     strings, numbers, true/false/null and field names. Raises FeelSyntaxError."""
     if not isinstance(source, str) or not source.startswith("="):
-        raise FeelSyntaxError("It must be a string starting with '='.")
+        raise FeelSyntaxError(_("It must be a string starting with '='."))
     if len(source) > _MAX_EXPRESSION:
-        raise FeelSyntaxError(f"It is longer than {_MAX_EXPRESSION} characters.")
+        raise FeelSyntaxError(_("It is longer than {limit} characters.").format(limit=_MAX_EXPRESSION))
     parser = _Parser(source)
     evaluate = parser.parse()
     return HideExpression(source, frozenset(parser.names), evaluate)
@@ -59,7 +61,8 @@ def _tokenize(text: str) -> list[tuple[str, Any, str, int]]:
     while pos < len(text):
         match = _TOKEN.match(text, pos)
         if match is None:
-            raise FeelSyntaxError(f"Unexpected character {text[pos]!r} at position {pos + 1}.")
+            raise FeelSyntaxError(_("Unexpected character {character!r} at position {position}.").format(
+                character=text[pos], position=pos + 1))
         kind, word = match.lastgroup or "", match.group()  # every alternative of _TOKEN is a named group
         value: Any = word
         if kind == "number":
@@ -84,7 +87,7 @@ def _string_literal(word: str, pos: int) -> str:
     try:
         return json.loads(word)
     except ValueError:
-        raise FeelSyntaxError(f"Bad escape in the string at position {pos + 1}.") from None
+        raise FeelSyntaxError(_("Bad escape in the string at position {position}.").format(position=pos + 1)) from None
 
 
 class _Parser:
@@ -114,8 +117,10 @@ class _Parser:
 
     @staticmethod
     def unexpected(token: tuple[str, Any, str, int]) -> FeelSyntaxError:
-        found = "end of expression" if token[0] == "end" else repr(token[2])
-        return FeelSyntaxError(f"Unexpected {found} at position {token[3]}.")
+        if token[0] == "end":
+            return FeelSyntaxError(_("Unexpected end of expression at position {position}.").format(position=token[3]))
+        return FeelSyntaxError(_("Unexpected {found} at position {position}.").format(found=repr(token[2]),
+                                                                                    position=token[3]))
 
     def or_expr(self) -> Evaluator:
         parts = [self.and_expr()]
@@ -164,7 +169,7 @@ class _Parser:
         """The rest of a parenthesised expression whose "(" was just taken."""
         self.depth += 1
         if self.depth > _MAX_NESTING:
-            raise FeelSyntaxError(f"Parentheses are nested more than {_MAX_NESTING} deep.")
+            raise FeelSyntaxError(_("Parentheses are nested more than {limit} deep.").format(limit=_MAX_NESTING))
         evaluate = self.or_expr()
         self.expect(")")
         self.depth -= 1

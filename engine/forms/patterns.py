@@ -14,6 +14,8 @@ import re
 
 import re2
 
+from engine.i18n import _
+
 __all__ = ["MAX_REPEAT", "matches", "pattern_problem"]
 
 MAX_REPEAT = 1_000
@@ -41,17 +43,19 @@ def _largest_count(pattern: str) -> str | None:
 def pattern_problem(pattern: object) -> str | None:
     """Why this pattern cannot be used (the end of a sentence that names its field first), or None."""
     if not isinstance(pattern, str):
-        return "the pattern must be text."
+        return _("the pattern must be text.")
     count = _largest_count(pattern)
     if count is not None and (len(count) > 4 or int(count) > MAX_REPEAT):
-        return f"the pattern {pattern!r} repeats a part {count} times; the most a pattern may repeat is 1,000 times."
+        return _("the pattern {pattern!r} repeats a part {count} times; the most a pattern may repeat is 1,000 "
+                 "times.").format(pattern=pattern, count=count)
     try:
         _compiled(pattern)
     except re2.error as error:
         reason = error.args[0].decode("utf-8", "replace") if error.args and isinstance(error.args[0], bytes) \
             else str(error)
-        return (f"the pattern {pattern!r} is not a regular expression supportflow can check: {reason}. "
-                "Patterns use RE2 syntax, without back-references or look-arounds.")
+        return _("the pattern {pattern!r} is not a regular expression supportflow can check: {reason}. "
+                 "Patterns use RE2 syntax, without back-references or look-arounds.").format(pattern=pattern,
+                                                                                            reason=reason)
     return None
 
 

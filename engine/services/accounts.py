@@ -12,26 +12,27 @@ from marshmallow import Schema, fields, validate
 
 from engine.domain import ROLES
 from engine.errors import InvalidInput, TooManyAttempts, Unauthorized
+from engine.i18n import _, lazy
 from engine.services import password_policy
 from engine.services.authorization import Actor
 from engine.services.context import Supportflow
 from engine.services.inputs import is_storable, load_input
 from engine.store import accounts as account_store
 
-UNKNOWN_ROLES = "Unknown or missing roles: {roles}."
-NAME_TAKEN = "The user name {username!r} is taken."
-SAME_PASSWORD = "The new password is the same as the current one."
-WRONG_PASSWORD = "The current password is wrong."
-BAD_TOKEN = "The token is missing, wrong or expired; sign in again."
+UNKNOWN_ROLES = lazy("Unknown or missing roles: {roles}.")
+NAME_TAKEN = lazy("The user name {username!r} is taken.")
+SAME_PASSWORD = lazy("The new password is the same as the current one.")
+WRONG_PASSWORD = lazy("The current password is wrong.")
+BAD_TOKEN = lazy("The token is missing, wrong or expired; sign in again.")
 
 TOKEN_LIFETIME = timedelta(hours=12)
 THROTTLE_WINDOW = timedelta(minutes=15)
 THROTTLE_FAILURES = 5  # failed sign-ins of one user name from one address within the window lock that pair
 THROTTLE_ADDRESS_FAILURES = 20  # ... of any user names from one address lock the address
 SWEEP_BATCH = 100  # expired failures deleted per attempt: the table stays small without a job of its own
-LOCKED_USER = "Too many failed sign-ins with this user name from your address; try again in 15 minutes."
-LOCKED_ADDRESS = "Too many failed sign-ins from your address; try again in 15 minutes."
-WRONG_CREDENTIALS = "The user name or password is wrong."
+LOCKED_USER = lazy("Too many failed sign-ins with this user name from your address; try again in 15 minutes.")
+LOCKED_ADDRESS = lazy("Too many failed sign-ins from your address; try again in 15 minutes.")
+WRONG_CREDENTIALS = lazy("The user name or password is wrong.")
 _hasher = PasswordHasher()
 # Verifying against this keeps sign-in time the same whether or not the user exists.
 _DUMMY_HASH = _hasher.hash("not a password")
@@ -47,9 +48,9 @@ def create_user(sf: Supportflow, username: str, password: str, roles: list[str],
                 organisation: str | None = None) -> Actor:
     unknown = sorted(set(roles) - set(ROLES))
     if unknown or not roles:
-        raise InvalidInput({"roles": [UNKNOWN_ROLES.format(roles=', '.join(unknown) or 'none given')]})
+        raise InvalidInput({"roles": [UNKNOWN_ROLES.format(roles=', '.join(unknown) or _('none given'))]})
     if "customer" in roles and not organisation:
-        raise InvalidInput({"organisation": ["A customer belongs to an organisation."]})
+        raise InvalidInput({"organisation": [_("A customer belongs to an organisation.")]})
     with sf.db.write() as conn:
         if account_store.user_by_username(conn, username) is not None:
             raise InvalidInput({"username": [NAME_TAKEN.format(username=username)]})

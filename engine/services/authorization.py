@@ -14,12 +14,12 @@ from typing import NamedTuple
 
 from engine.domain import ROLES, STAFF_ROLES
 from engine.errors import Forbidden
-from engine.i18n import lazy
+from engine.i18n import _, lazy
 
 
 class Capability(NamedTuple):
     roles: frozenset[str]
-    refusal: str  # what the person is told when they lack it
+    refusal: str  # what the person is told when they lack it (a lazy sentence: in the reader's language)
 
 
 def _held_by(*roles: str) -> frozenset[str]:
@@ -31,32 +31,32 @@ def _held_by(*roles: str) -> frozenset[str]:
 CAPABILITIES: dict[str, Capability] = {
     # Tickets
     "ticket:submit": Capability(_held_by("customer"),
-                                "Only customers and support masters create tickets."),
+                                lazy("Only customers and support masters create tickets.")),
     "ticket:capture": Capability(_held_by("support_master"),
-                                 "Only support masters capture tickets on behalf of a customer."),
+                                 lazy("Only support masters capture tickets on behalf of a customer.")),
     "ticket:internal": Capability(STAFF_ROLES,
-                                  "Only staff write internal comments and attachments."),
+                                  lazy("Only staff write internal comments and attachments.")),
     "ticket:reopen": Capability(_held_by(*ROLES),
-                                "Only the ticket's customer or staff reopen a ticket."),
+                                lazy("Only the ticket's customer or staff reopen a ticket.")),
     # Tasks
     "task:assign": Capability(_held_by("support_master"),
-                              "Only support masters assign tasks."),
+                              lazy("Only support masters assign tasks.")),
     "board:read": Capability(_held_by("developer"),
-                             "The board shows the developers' work; it is for developers."),
+                             lazy("The board shows the developers' work; it is for developers.")),
     # Process definitions
     "process:read": Capability(_held_by("process_owner", "ops"),
-                               "Only process owners and ops staff see process definitions."),
+                               lazy("Only process owners and ops staff see process definitions.")),
     "process:edit": Capability(_held_by("process_owner"),
-                               "Only process owners edit, validate and deploy process definitions."),
+                               lazy("Only process owners edit, validate and deploy process definitions.")),
     "process:migrate": Capability(_held_by("process_owner", "ops"),
-                                  "Only process owners and ops staff migrate running instances."),
+                                  lazy("Only process owners and ops staff migrate running instances.")),
     # Running instances
     "instance:inspect": Capability(_held_by("ops"),
-                                   "Only ops staff inspect and repair process instances."),
+                                   lazy("Only ops staff inspect and repair process instances.")),
     "instance:repair": Capability(_held_by("ops"),
-                                  "Only ops staff inspect and repair process instances."),
+                                  lazy("Only ops staff inspect and repair process instances.")),
     "step:diagnose": Capability(_held_by("ops", "process_owner"),
-                                "Only ops staff and process owners read why a step failed."),
+                                lazy("Only ops staff and process owners read why a step failed.")),
     # Administration
     "admin:organisations": Capability(_held_by("admin"),
                                       lazy("Only admins add and change customer organisations.")),
@@ -111,7 +111,8 @@ class Actor:
 
     def require_work(self, task_name: str, role: str | None) -> None:
         if not self.may_work(role):
-            raise Forbidden(f"The task {task_name!r} is for the role {role}; you do not hold it.")
+            raise Forbidden(_("The task {task_name!r} is for the role {role}; you do not hold it.").format(
+                task_name=task_name, role=role))
 
     def may_see_organisation(self, organisation_id: int | None) -> bool:
         """Staff see every organisation's tickets; a customer their own organisation's."""

@@ -6,14 +6,15 @@ board_column and offer=estimate, docs/PROCESS_CONVENTIONS.md): no task id is nam
 from typing import Any
 
 from engine.domain import BOARD_COLUMNS, PRIORITIES, ticket_number
+from engine.i18n import lazy
 from engine.services.authorization import Actor
 from engine.services.context import Supportflow
 from engine.services.tasks import inbox
 from engine.store import board as board_store
 
 # The title of each of engine.domain.BOARD_COLUMNS.
-COLUMN_TITLES = {"analyse": "Analyse", "fix": "Fix", "estimate": "Estimate", "implement": "Implement",
-                 "deploy": "Deploy"}
+COLUMN_TITLES = {"analyse": lazy("Analyse"), "fix": lazy("Fix"), "estimate": lazy("Estimate"),
+                 "implement": lazy("Implement"), "deploy": lazy("Deploy")}
 MAX_TILES = 1000
 _PRIORITY_RANK = {priority: rank for rank, priority in enumerate(reversed(PRIORITIES))}  # critical → 0
 
@@ -21,7 +22,7 @@ _PRIORITY_RANK = {priority: rank for rank, priority in enumerate(reversed(PRIORI
 def developer_board(sf: Supportflow, actor: Actor) -> list[dict]:
     """[{id, title, tiles}] in board order; a tile is an open task dict (without its form) plus `hours`."""
     actor.require("board:read")
-    columns: dict[str, dict[str, Any]] = {column: {"id": column, "title": COLUMN_TITLES[column], "tiles": []}
+    columns: dict[str, dict[str, Any]] = {column: {"id": column, "title": str(COLUMN_TITLES[column]), "tiles": []}
                                           for column in BOARD_COLUMNS}
     open_tasks = [task for task in inbox(sf, actor, limit=MAX_TILES)
                   if task["role"] == "developer" and task["board_column"] in columns]

@@ -9,6 +9,7 @@ from engine.amounts import megabytes
 from engine.domain import audit_event
 from engine.errors import InvalidInput, NotFound
 from engine.filetypes import ALLOWED_DESCRIPTION, MAX_ATTACHMENT_BYTES, detect_type, safe_filename
+from engine.i18n import lazy
 from engine.services.authorization import Actor
 from engine.services.context import Supportflow
 from engine.services.inputs import load_input
@@ -18,11 +19,11 @@ from engine.services.views import attachment_view
 from engine.store import conversation as conversation_store
 from engine.store import history
 
-EMPTY_COMMENT = "Write something."
-EMPTY_FILE = "The file is empty."
-FILE_TOO_LARGE = "The file is {size}; the limit is {limit}."
-FILE_REFUSED = "{name} is not a file we accept; attach {allowed}."
-NO_ATTACHMENT = "There is no attachment {attachment_id} on {key}."
+EMPTY_COMMENT = lazy("Write something.")
+EMPTY_FILE = lazy("The file is empty.")
+FILE_TOO_LARGE = lazy("The file is {size}; the limit is {limit}.")
+FILE_REFUSED = lazy("{name} is not a file we accept; attach {allowed}.")
+NO_ATTACHMENT = lazy("There is no attachment {attachment_id} on {key}.")
 
 
 class NewCommentSchema(Schema):

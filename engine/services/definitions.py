@@ -13,12 +13,13 @@ from engine.bpmn.specs import build_bundle, spiff_problems
 from engine.bpmn.validation import check_document
 from engine.bpmn.xml import bpmn_text, parse_bpmn
 from engine.errors import InvalidDefinition, NotFound
+from engine.i18n import lazy
 from engine.services.wording import NO_VERSION, NOT_DEPLOYED
 from engine.store import definitions as definition_store
 from engine.store.database import Database
 
-NO_PROCESS_VERSION = "There is no process version {version_id}."
-CALLED_NOT_DEPLOYED = "The called process {process_id!r} is not deployed."
+NO_PROCESS_VERSION = lazy("There is no process version {version_id}.")
+CALLED_NOT_DEPLOYED = lazy("The called process {process_id!r} is not deployed.")
 
 
 @dataclass(frozen=True)

@@ -8,16 +8,17 @@ from typing import Any
 from engine.bpmn.scripting import Effect
 from engine.domain import AuditEvent, audit_event, ticket_key, ticket_number
 from engine.errors import InvalidInput, StepFailed
+from engine.i18n import _, lazy
 from engine.services.context import Supportflow
-from engine.services.notifications import TEMPLATES, render, signature
+from engine.services.notifications import TEMPLATES, messages
 from engine.store import accounts, history
 from engine.store import organisations as organisation_store
 from engine.store import tickets as ticket_store
 from engine.store.records import TicketRow
 
-UNKNOWN_TEMPLATE = "Unknown notification template {template!r}."
-NO_TICKET_OF = "There is no ticket {key} of {organisation}."
-NO_OFFER = "No accepted offer to invoice: {missing} missing."
+UNKNOWN_TEMPLATE = lazy("Unknown notification template {template!r}.")
+NO_TICKET_OF = lazy("There is no ticket {key} of {organisation}.")
+NO_OFFER = lazy("No accepted offer to invoice: {missing} missing.")
 
 
 def apply_effects(sf: Supportflow, conn, ticket: TicketRow, instance_id: int, effects: list[Effect], now: datetime,
@@ -43,15 +44,18 @@ def _notify(conn, ticket, effect: Effect, now, _changes) -> dict:
     if template not in TEMPLATES:
         raise StepFailed(UNKNOWN_TEMPLATE.format(template=template), element=effect.element)
     organisation = organisation_store.organisation_by_id(conn, ticket["organisation_id"])
-    subject, body = render(template, ticket, effect.data,
-                           signed=signature(organisation["contact_name"] if organisation else None))
-    recipients = accounts.emails_of_organisation(conn, ticket["organisation_id"])
+    people = accounts.recipients_of_organisation(conn, ticket["organisation_id"])
+    # One per language its readers read, signed by the organisation's contact person when it has one.
+    mails = messages(template, ticket, effect.data, people,
+                     contact=organisation["contact_name"] if organisation else None)
     history.insert_messages(conn, [{
         "ticket_id": ticket["id"], "organisation_id": ticket["organisation_id"], "template": template,
-        "subject": subject, "body": body, "recipients": recipients, "created_at": now,
-    }])
-    # The body is on the trail too: the customer reads the answer (or the offer) on the ticket itself.
-    return {"template": template, "subject": subject, "body": body}
+        "subject": mail["subject"], "body": mail["body"], "recipients": mail["recipients"], "created_at": now,
+    } for mail in mails])
+    # The body is on the trail too: the customer reads the answer (or the offer) on the ticket itself, as most of
+    # the organisation's customers read it.
+    first = mails[0]
+    return {"template": template, "subject": first["subject"], "body": first["body"], "language": first["language"]}
 
 
 def _add_label(_conn, ticket, effect: Effect, _now, changes) -> dict:
@@ -68,9 +72,10 @@ def _link(conn, ticket, effect: Effect, now, _changes) -> dict:
     target = ticket_store.ticket_row(conn, number) if number is not None else None
     problem = None
     if number is None:
-        problem = f"{target_key or 'An empty value'} is not a ticket key like SUP-12."
+        problem = (_("{value} is not a ticket key like SUP-12.").format(value=target_key) if target_key
+                   else _("An empty value is not a ticket key like SUP-12."))
     elif number == ticket["id"]:
-        problem = "A ticket cannot be linked to itself."
+        problem = _("A ticket cannot be linked to itself.")
     elif target is None or target["organisation_id"] != ticket["organisation_id"]:
         # Another organisation's ticket reads as no ticket at all: its key must not reach this customer.
         problem = NO_TICKET_OF.format(key=target_key, organisation=ticket["organisation"])

@@ -19,6 +19,7 @@ from engine.domain import (
     ticket_number,
 )
 from engine.errors import Conflict, InvalidInput, NotFound, SupportflowError
+from engine.i18n import lazy
 from engine.services import messages, steps
 from engine.services.authorization import Actor
 from engine.services.context import Supportflow
@@ -29,15 +30,15 @@ from engine.store import history
 from engine.store import instances as instance_store
 from engine.store.records import FailedStep, InstanceHead, TaskRow
 
-SAY_WHY_EDITED = "Say why the data is changed, in up to 2000 characters."
-NAME_THE_PROCESS = "Name the process whose version you mean."
-TIMER_GONE = "That timer is no longer pending."
-SAY_WHY_TERMINATED = "Say why the instance is terminated."
-SAY_WHY_ALL_TERMINATED = "Say why the instances are terminated."
-CANNOT_NOW = {"suspend": "The instance is {status}; it cannot be suspended now.",
-              "resume": "The instance is {status}; it cannot be resumed now.",
-              "terminate": "The instance is {status}; it cannot be terminated now."}
-NOT_FAILED = "Only an instance whose last step failed can be retried."
+SAY_WHY_EDITED = lazy("Say why the data is changed, in up to 2000 characters.")
+NAME_THE_PROCESS = lazy("Name the process whose version you mean.")
+TIMER_GONE = lazy("That timer is no longer pending.")
+SAY_WHY_TERMINATED = lazy("Say why the instance is terminated.")
+SAY_WHY_ALL_TERMINATED = lazy("Say why the instances are terminated.")
+CANNOT_NOW = {"suspend": lazy("The instance is {status}; it cannot be suspended now."),
+              "resume": lazy("The instance is {status}; it cannot be resumed now."),
+              "terminate": lazy("The instance is {status}; it cannot be terminated now.")}
+NOT_FAILED = lazy("Only an instance whose last step failed can be retried.")
 
 
 class InstanceFilterSchema(Schema):

@@ -8,12 +8,13 @@ from typing import cast
 
 from engine.domain import FINISHED_STATUSES
 from engine.errors import Conflict, InvalidInput
+from engine.i18n import lazy
 from engine.services import steps
 from engine.services.context import Supportflow
 from engine.services.wording import NOT_VARIABLE_NAMES
 from engine.store import instances as instance_store
 
-NO_PROCESS = "This ticket has no process to send a message to."
+NO_PROCESS = lazy("This ticket has no process to send a message to.")
 
 MESSAGE_DELIVERED = "message_delivered"  # the audit kind of a delivery step
 

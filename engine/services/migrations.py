@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 from engine.bpmn.migration import migrate, migration_problems
 from engine.domain import MAX_ID, MAX_VERSION, audit_event, ticket_key
 from engine.errors import Conflict, NotFound, SupportflowError
+from engine.i18n import lazy
 from engine.services.authorization import Actor
 from engine.services.context import Supportflow
 from engine.services.inputs import load_input
@@ -15,9 +16,9 @@ from engine.store import history
 from engine.store import instances as instance_store
 from engine.store.records import InstanceHead
 
-BOTH_VERSIONS = "Both versions {old} and {new} of {process_id!r} must exist."
-MOVED_WHILE_CHECKED = "The instance moved on while it was checked; run the migration again."
-MOVED_WHILE_MIGRATED = "The instance moved on while it was migrated; run the migration again."
+BOTH_VERSIONS = lazy("Both versions {old} and {new} of {process_id!r} must exist.")
+MOVED_WHILE_CHECKED = lazy("The instance moved on while it was checked; run the migration again.")
+MOVED_WHILE_MIGRATED = lazy("The instance moved on while it was migrated; run the migration again.")
 
 
 class MigrationSchema(Schema):

@@ -1,15 +1,17 @@
 """What a new password must be: long enough, not the user's name, not one of the passwords every guessing list
 starts with. Argon2 makes each guess slow; this keeps the first guesses from being right."""
 
+from engine.i18n import lazy
+
 MIN_LENGTH = 10
 MAX_LENGTH = 1000
 MIN_DISTINCT_CHARACTERS = 4  # "1111111111", "1212121212", "abcabcabca" fall to the first guesses
 MIN_NAME_INSIDE = 4  # a shorter user name ("ops") is part of too many good passwords to refuse them for it
 
-TOO_SHORT = f"The new password must have at least {MIN_LENGTH} characters."
-TOO_LONG = f"The new password may have at most {MAX_LENGTH} characters."
-HOLDS_USERNAME = "The new password must not contain your user name."
-TOO_COMMON = "This password is one of the most common ones, or too simple; choose another."
+TOO_SHORT = lazy("The new password must have at least {min_length} characters.")
+TOO_LONG = lazy("The new password may have at most {max_length} characters.")
+HOLDS_USERNAME = lazy("The new password must not contain your user name.")
+TOO_COMMON = lazy("This password is one of the most common ones, or too simple; choose another.")
 
 # The commonest passwords of ten characters or more, from the published lists of leaked passwords, and a few this
 # product invites; shorter ones are refused by their length already. Compared case-folded.
@@ -37,12 +39,12 @@ COMMON_PASSWORDS = frozenset(_COMMON.split())
 def password_problem(password: str, username: str) -> str | None:
     """The sentence saying what is wrong with `password` as a new password for `username`, or None."""
     if len(password) < MIN_LENGTH:
-        return TOO_SHORT
+        return TOO_SHORT.format(min_length=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return TOO_LONG
+        return TOO_LONG.format(max_length=MAX_LENGTH)
     folded, name = password.casefold(), username.strip().casefold()
     if folded == name or (len(name) >= MIN_NAME_INSIDE and name in folded):
-        return HOLDS_USERNAME
+        return str(HOLDS_USERNAME)
     if folded in COMMON_PASSWORDS or len(set(folded)) < MIN_DISTINCT_CHARACTERS:
-        return TOO_COMMON
+        return str(TOO_COMMON)
     return None

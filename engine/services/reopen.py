@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 
 from engine.domain import audit_event, ticket_key
 from engine.errors import Conflict, InvalidInput
+from engine.i18n import _, lazy
 from engine.services import messages
 from engine.services.authorization import Actor
 from engine.services.context import Supportflow
@@ -22,10 +23,10 @@ from engine.store import history
 from engine.store import tickets as ticket_store
 from engine.store.records import TicketRow
 
-NOT_CLOSED = "{key} is not closed; only a closed ticket can be reopened."
-SAY_WHY_REOPENED = "Say why the ticket should be reopened."
+NOT_CLOSED = lazy("{key} is not closed; only a closed ticket can be reopened.")
+SAY_WHY_REOPENED = lazy("Say why the ticket should be reopened.")
 
-FOLLOW_UP_TITLE = "Follow-up to {key}: {title}"
+FOLLOW_UP_TITLE = lazy("Follow-up to {key}: {title}")
 MAX_TITLE = 200
 
 
@@ -40,8 +41,8 @@ def reopen(sf: Supportflow, actor: Actor, key: str, data) -> dict:
     def check(conn):
         ticket = _closed_ticket(conn, actor, key)
         if message_window_end(conn, sf, ticket["id"], REOPEN_MESSAGE) is None:
-            raise Conflict(f"The time to reopen {key} has passed. Add a comment to it, or ask for a follow-up, "
-                           "and a new ticket is opened for it.")
+            raise Conflict(_("The time to reopen {key} has passed. Add a comment to it, or ask for a follow-up, "
+                             "and a new ticket is opened for it.").format(key=key))
 
     return _deliver_reopen(sf, actor, key, reason, check)
 

@@ -12,6 +12,7 @@ from typing import Any, TypedDict, cast
 from engine.bpmn.runtime import StepOutcome
 from engine.domain import FINISHED_STATUSES, TICKET_FIELDS_FROM_TASKS, audit_event, role_for_lane
 from engine.errors import Conflict, NotFound, StepFailed, SupportflowError
+from engine.i18n import _, lazy
 from engine.services.context import Supportflow
 from engine.services.effects import apply_effects
 from engine.services.wording import COMPLETED_MEANWHILE, NO_INSTANCE
@@ -20,9 +21,9 @@ from engine.store import instances as instance_store
 from engine.store import tickets as ticket_store
 from engine.store.records import FailedStep, InstanceHead, Retry, TaskRow, TicketRow
 
-SUSPENDED = ("This ticket's process is suspended by operations; nothing was saved. Try again once it is "
-             "resumed.")
-FINISHED = "This ticket's process is {status}; nothing more can happen in it."
+SUSPENDED = lazy("This ticket's process is suspended by operations; nothing was saved. Try again once it is "
+                 "resumed.")
+FINISHED = lazy("This ticket's process is {status}; nothing more can happen in it.")
 
 # workflow, now -> outcome (None: nothing to do, e.g. a timer no longer pending)
 Action = Callable[[object, datetime], StepOutcome | None]
@@ -122,8 +123,8 @@ def _advance(sf: Supportflow, step: Step | StepBuilder, respond: Callable | None
                 status="error" if kept else "completed" if outcome.finished else "waiting", last_error=kept,
                 updated_at=now, step_count=head["step_count"] + 1)
             if not saved:
-                raise Conflict("Someone else changed this ticket's process at the same moment; "
-                               "nothing was saved. Reload and try again.")
+                raise Conflict(_("Someone else changed this ticket's process at the same moment; "
+                                 "nothing was saved. Reload and try again."))
             _track_processes(sf, conn, head, workflow)
             applied = Applied(head["ticket_id"], outcome, _apply(sf, conn, head, step, outcome, now))
             if respond is not None:

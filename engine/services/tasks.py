@@ -5,6 +5,7 @@ from marshmallow import Schema, fields, validate
 
 from engine.domain import audit_event, ticket_key
 from engine.errors import Conflict, InvalidInput, NotFound, TaskHeld
+from engine.i18n import lazy
 from engine.services import steps, views
 from engine.services.authorization import Actor
 from engine.services.context import Supportflow
@@ -16,12 +17,12 @@ from engine.store import history
 from engine.store import instances as instance_store
 from engine.store.records import TaskOfOrganisation
 
-NO_TASK = "There is no task {task_id}."
-NO_USER = "There is no user {username}."
-LACKS_ROLE = "{username} does not hold the role {role}."
-OTHER_ORGANISATION = "{username} does not belong to the ticket's organisation."
-ALREADY_COMPLETED = "This task was already completed; your input was not saved."
-NO_FORM = "This task has no form to complete."
+NO_TASK = lazy("There is no task {task_id}.")
+NO_USER = lazy("There is no user {username}.")
+LACKS_ROLE = lazy("{username} does not hold the role {role}.")
+OTHER_ORGANISATION = lazy("{username} does not belong to the ticket's organisation.")
+ALREADY_COMPLETED = lazy("This task was already completed; your input was not saved.")
+NO_FORM = lazy("This task has no form to complete.")
 
 ANSWER_EVENTS = 20
 
@@ -71,10 +72,10 @@ def _shown_data(sf: Supportflow, conn, row: TaskOfOrganisation) -> dict:
 
 # What a task held by someone else answers, per action; {holder} is the holder's display name.
 _HELD = {
-    "claim": "This task is held by {holder} already.",
-    "release": "This task is held by {holder}; only they can release it.",
-    "complete": "This task is held by {holder}; your input was not saved. Ask them, or a support master, to "
-                "pass it on to you.",
+    "claim": lazy("This task is held by {holder} already."),
+    "release": lazy("This task is held by {holder}; only they can release it."),
+    "complete": lazy("This task is held by {holder}; your input was not saved. Ask them, or a support master, "
+                     "to pass it on to you."),
 }
 
 

@@ -20,9 +20,9 @@ from engine.store import instances as instance_store
 from engine.store import tickets as ticket_store
 from engine.store.records import TicketRow
 
-NAME_THE_ORGANISATION = "Name the customer's organisation you capture this ticket for."
-NO_ORGANISATION = "There is no organisation {name!r}."
-NO_TICKET = "There is no ticket {key}."
+NAME_THE_ORGANISATION = lazy("Name the customer's organisation you capture this ticket for.")
+NO_ORGANISATION = lazy("There is no organisation {name!r}.")
+NO_TICKET = lazy("There is no ticket {key}.")
 INACTIVE_ORGANISATION = lazy("The organisation {name} is inactive; it has no new tickets.")
 
 MAIN_PROCESS = "support_ticket"

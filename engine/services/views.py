@@ -1,10 +1,11 @@
 """Plain-dict views of rows, as the API and the pages show them."""
 
 from engine.domain import resolution_text, status_text, ticket_key
+from engine.i18n import lazy
 from engine.store.records import TaskRow, TicketRow
 
 # How customers read whoever acts for the agency (staff or the system): never a staff member's name.
-SUPPORT_TEAM = "Support team"
+SUPPORT_TEAM = lazy("Support team")
 _WORDED_FIELDS = {"status": status_text, "resolution": resolution_text}
 
 
@@ -47,7 +48,7 @@ def customer_event(row: dict, organisation_id: int) -> dict:
     organisation's people by name, anyone else as the support team; a step's path and staff data left out."""
     view = event(row, customer=True)
     if not (row["actor"] and row["actor_organisation_id"] == organisation_id):
-        view["actor"] = SUPPORT_TEAM
+        view["actor"] = str(SUPPORT_TEAM)
     if row["kind"] == "task_completed":
         view["detail"] = {k: v for k, v in view["detail"].items() if k in ("task", "role", "data")}
     else:  # the elements a step passed are internal steps too
@@ -80,7 +81,7 @@ def _person(username: str, organisation_id: int | None, shown_to_organisation: i
     """A user name as a reader sees it: customers (shown_to_organisation) read only their own people's."""
     if shown_to_organisation is None or organisation_id == shown_to_organisation:
         return username
-    return SUPPORT_TEAM
+    return str(SUPPORT_TEAM)
 
 
 def comment_view(row: dict, shown_to_organisation: int | None = None) -> dict:

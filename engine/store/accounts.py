@@ -56,6 +56,17 @@ def emails_of_organisation(conn: Connection, org_id: int) -> list[str]:
     return list(conn.scalars(query).all())
 
 
+def recipients_of_organisation(conn: Connection, org_id: int) -> list[dict]:
+    """The organisation's active people, each with `email` (None: a customer without an address, or no customer:
+    they receive no customer mail), and `language` (None: not chosen), by e-mail."""
+    is_customer = select(user_roles.c.user_id).where(user_roles.c.user_id == users.c.id,
+                                                     user_roles.c.role == "customer").exists()
+    query = (select(users.c.email, users.c.language, is_customer.label("customer"))
+             .where(users.c.organisation_id == org_id, users.c.active.is_(True)).order_by(users.c.email))
+    return [{"email": row.email if row.customer else None, "language": row.language}
+            for row in conn.execute(query)]
+
+
 def users_with_role(conn: Connection, role: str, organisation_id: int | None = None) -> list[dict]:
     """Active users holding `role` (of one organisation when given), by display name."""
     query = (select(users.c.id, users.c.username, users.c.display_name)

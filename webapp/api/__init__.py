@@ -8,7 +8,7 @@ from flask import Blueprint, g, request, session
 
 from engine.errors import InvalidInput, Unauthorized
 from engine.services import accounts
-from engine.services.inputs import TOO_DEEP
+from engine.services.inputs import MAX_DEPTH, TOO_DEEP
 from webapp.i18n import choose_language
 from webapp.pages import csrf_matches
 from webapp.wiring import supportflow
@@ -44,7 +44,7 @@ def json_body():
     try:
         return request.get_json(silent=True)
     except RecursionError:  # the parser's own limit (about 1,000 levels); the input loader refuses beyond 32
-        raise InvalidInput({"_schema": [TOO_DEEP]}) from None
+        raise InvalidInput({"_schema": [TOO_DEEP.format(max_depth=MAX_DEPTH)]}) from None
 
 
 from webapp.api import admin, auth, openapi, processes, tickets, work  # noqa: E402,F401  (routes register on import)
