@@ -31,7 +31,8 @@ class Delivery:
     template: str
     recipients: tuple[str, ...]
     subject: str
-    body: str
+    body: str  # the plain-text part
+    html: str | None = None  # the HTML part, rendered from the same text (engine.markdown.mail_html)
 
     @property
     def delivery_id(self) -> str:
@@ -69,7 +70,8 @@ class JsonLinesSender:
                 line = json.dumps({"delivery_id": delivery.delivery_id, "outbox_id": delivery.outbox_id,
                                    "ticket": delivery.ticket_key, "template": delivery.template,
                                    "to": list(delivery.recipients), "subject": delivery.subject,
-                                   "body": delivery.body}, ensure_ascii=False)
+                                   "body": delivery.body, **({"html": delivery.html} if delivery.html else {})},
+                                  ensure_ascii=False)
                 # A writer killed mid-line left a torn line: end it, so that ours stands on its own.
                 handle.write((b"\n" if torn else b"") + line.encode() + b"\n")
                 handle.flush()
@@ -112,6 +114,8 @@ class SmtpSender:
         message["Message-ID"] = delivery.message_id
         message["X-Supportflow-Ticket"] = delivery.ticket_key
         message.set_content(delivery.body)
+        if delivery.html:  # multipart/alternative: the plain text first, the HTML part as the richer one
+            message.add_alternative(delivery.html, subtype="html")
         connect = smtplib.SMTP_SSL if self.use_ssl else smtplib.SMTP
         with connect(self.host, self.port, timeout=self.timeout_s) as smtp:
             if self.starttls:

@@ -8,6 +8,8 @@ from typing import Any
 from engine.bpmn.scripting import Effect
 from engine.domain import AuditEvent, audit_event, ticket_key, ticket_number
 from engine.errors import InvalidInput, StepFailed
+from engine.i18n import current_language
+from engine.markdown import mail_html
 from engine.services.context import Supportflow
 from engine.services.notifications import TEMPLATES, render
 from engine.store import accounts, history
@@ -45,7 +47,8 @@ def _notify(conn, ticket, effect: Effect, now, _changes) -> dict:
     recipients = accounts.emails_of_organisation(conn, ticket["organisation_id"])
     history.insert_messages(conn, [{
         "ticket_id": ticket["id"], "organisation_id": ticket["organisation_id"], "template": template,
-        "subject": subject, "body": body, "recipients": recipients, "created_at": now,
+        "subject": subject, "body": body, "html": mail_html(body, current_language()), "recipients": recipients,
+        "created_at": now,
     }])
     # The body is on the trail too: the customer reads the answer (or the offer) on the ticket itself.
     return {"template": template, "subject": subject, "body": body}

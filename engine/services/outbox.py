@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from engine.domain import ticket_key
+from engine.markdown import mail_html
 from engine.senders import Delivery, Sender
 from engine.services.context import Supportflow
 from engine.store import jobs
@@ -28,8 +29,10 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def delivery_of(row: dict) -> Delivery:
+    """The message as the sender takes it; one written without an HTML part gets its body's (every mail has both)."""
     return Delivery(outbox_id=row["id"], ticket_key=ticket_key(row["ticket_id"]), template=row["template"],
-                    recipients=tuple(row["recipients"] or ()), subject=row["subject"], body=row["body"])
+                    recipients=tuple(row["recipients"] or ()), subject=row["subject"], body=row["body"],
+                    html=row.get("html") or mail_html(row["body"]))
 
 
 def deliver_pending(sf: Supportflow, sender: Sender, *, limit: int = BATCH) -> DeliveryReport:

@@ -142,7 +142,8 @@ def render_ticket(conn, sf: Supportflow, actor: Actor, key: str, *, latest_event
 
 def _named(conn, sf: Supportflow, rows: list[dict], events: list[dict]) -> list[dict]:
     """Each event of a diagram's element (a task's, a timer's) with `element_name`: the element's name in the
-    reader's language, read from the versions its instance runs (None where the element is not found)."""
+    reader's language, read from the versions its instance runs (None where the element is not found); a completed
+    task's with `markdown_fields`, the keys of its form's text areas (written in Markdown)."""
     pinned_of: dict[int, dict] = {}
     for row, event in zip(rows, events, strict=True):
         instance_id = row.get("instance_id")
@@ -157,6 +158,8 @@ def _named(conn, sf: Supportflow, rows: list[dict], events: list[dict]) -> list[
         found = (sf.definitions.element(pinned, process_id, element_id) for process_id in pinned)
         element = next((element for element in found if element is not None), None)
         event["element_name"] = element.name_in(current_language()) if element is not None else None
+        if row["kind"] == "task_completed" and element is not None and element.form is not None:
+            event["markdown_fields"] = [field.key for field in element.form.fields if field.type == "textarea"]
     return events
 
 

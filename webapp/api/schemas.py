@@ -37,6 +37,8 @@ class Event(Schema):
     element = fields.String(allow_none=True)
     element_name = fields.String(allow_none=True, metadata={
         "description": "The element's name in the caller's language, where the event is of a diagram's element"})
+    markdown_fields = fields.List(fields.String(), metadata={
+        "description": "A completed task's: the keys of its data written in Markdown (its form's text areas)"})
     detail = fields.Dict()
 
 
