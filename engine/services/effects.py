@@ -31,7 +31,8 @@ def apply_effects(sf: Supportflow, conn, ticket: TicketRow, instance_id: int, ef
         if canonical:
             effect = replace(effect, data={**effect.data, **canonical})
         handler = _HANDLERS[effect.operation]
-        detail = handler(conn, ticket, effect, now, changes)
+        money = {"currency": sf.settings.currency} if effect.operation in _IN_MONEY else {}  # the desk's, now
+        detail = handler(conn, ticket, effect, now, changes, **money)
         if effect.operation == "link_ticket" and effect.sources.get("target", "").isidentifier():
             canonical[effect.sources["target"]] = detail["target"]
         events.append(audit_event(effect.operation, now, ticket_id=ticket["id"], instance_id=instance_id,
@@ -39,11 +40,11 @@ def apply_effects(sf: Supportflow, conn, ticket: TicketRow, instance_id: int, ef
     return events
 
 
-def _notify(conn, ticket, effect: Effect, now, _changes) -> dict:
+def _notify(conn, ticket, effect: Effect, now, _changes, currency: str) -> dict:
     template = effect.params["template"]
     if template not in TEMPLATES:
         raise StepFailed(UNKNOWN_TEMPLATE.format(template=template), element=effect.element)
-    subject, body = render(template, ticket, effect.data)
+    subject, body = render(template, ticket, effect.data, currency)
     recipients = accounts.emails_of_organisation(conn, ticket["organisation_id"])
     history.insert_messages(conn, [{
         "ticket_id": ticket["id"], "organisation_id": ticket["organisation_id"], "template": template,
@@ -84,16 +85,17 @@ def _link(conn, ticket, effect: Effect, now, _changes) -> dict:
     return {"kind": kind, "target": ticket_key(number)}
 
 
-def _invoice(conn, ticket, effect: Effect, now, _changes) -> dict:
+def _invoice(conn, ticket, effect: Effect, now, _changes, currency: str) -> dict:
     data = effect.data
     missing = [key for key in ("hours", "cost") if not isinstance(data.get(key), int | float)]
     if missing:
         raise StepFailed(NO_OFFER.format(missing=", ".join(missing)), element=effect.element)
     ticket_store.insert_invoice(conn, ticket_id=ticket["id"], hours=data["hours"], cost=data["cost"],
                                 offer_text=str(data.get("offer_text") or ""),
-                                delivery_date=data.get("delivery_date"), created_at=now)
-    return {"hours": data["hours"], "cost": data["cost"]}
+                                delivery_date=data.get("delivery_date"), created_at=now, currency=currency)
+    return {"hours": data["hours"], "cost": data["cost"], "currency": currency}
 
 
 _HANDLERS = {"notify_customer": _notify, "add_label": _add_label, "link_ticket": _link,
              "create_invoice": _invoice}
+_IN_MONEY = {"notify_customer", "create_invoice"}  # handlers that write amounts: they get the desk's currency

@@ -3,6 +3,7 @@
 from string import Formatter
 
 from engine.amounts import hours_text
+from engine.i18n import format_money
 
 SIGNATURE = "Kind regards,\nYour support team"
 
@@ -75,12 +76,14 @@ class _Lenient(dict):
         return "—"
 
 
-def render(template: str, ticket: dict, data: dict) -> tuple[str, str]:
-    """(subject, body) for a template, filled from the ticket and the process data."""
+def render(template: str, ticket: dict, data: dict, currency: str = "EUR") -> tuple[str, str]:
+    """(subject, body) for a template, filled from the ticket and the process data; a cost in `currency`."""
     subject, body = TEMPLATES[template]
     values = _Lenient({k: v for k, v in data.items() if isinstance(v, str | int | float)})
     if "hours" in values:
         values["hours"] = hours_text(values["hours"])  # as the offer and the invoice on the pages write it
+    if isinstance(values.get("cost"), int | float) and not isinstance(values["cost"], bool):
+        values["cost"] = format_money(values["cost"], currency)  # 1.920,00 € / €1,920.00, in the mail's language
     values.update(key=f"SUP-{ticket['id']}", title=ticket["title"], signature=SIGNATURE)
     formatter = Formatter()
     return formatter.vformat(subject, (), values), formatter.vformat(body, (), values)
