@@ -193,3 +193,11 @@ def test_a_form_s_translations_are_checked(change, message):
         FormDefinition.from_json({**FORM, **change}, element="report")
     assert refused.value.errors == [{"element": "report", "message": message}]
 
+
+
+def test_a_process_owner_reading_german_is_told_in_german(desk):
+    answer = api(desk, "process", "/processes", GERMAN, method="POST", expect=422,
+                 data=with_names("name:fr=Trier le ticket"), content_type="application/xml")
+    assert answer["errors"] == [{"element": "triage", "message": (
+        "Das Element 'Triage the ticket' hat die Eigenschaft 'name:fr' für die unbekannte Sprache 'fr'; "
+        "supportflow benennt Elemente mit name:en, name:de.")}]
