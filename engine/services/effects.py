@@ -1,6 +1,7 @@
 """Applying what service tasks asked for, inside the step's transaction: outbox messages, labels,
 links, invoices. A bad value that came from a form field is that field's validation error."""
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -96,6 +97,6 @@ def _invoice(conn, ticket, effect: Effect, now, _changes, currency: str) -> dict
     return {"hours": data["hours"], "cost": data["cost"], "currency": currency}
 
 
-_HANDLERS = {"notify_customer": _notify, "add_label": _add_label, "link_ticket": _link,
-             "create_invoice": _invoice}
+_HANDLERS: dict[str, Callable[..., dict]] = {
+    "notify_customer": _notify, "add_label": _add_label, "link_ticket": _link, "create_invoice": _invoice}
 _IN_MONEY = {"notify_customer", "create_invoice"}  # handlers that write amounts: they get the desk's currency

@@ -85,7 +85,8 @@ def invoice(row: dict | None) -> dict | None:
     if row is None:
         return None
     return {"hours": row["hours"], "cost": float(row["cost"]), "currency": row["currency"],
-            "offer_text": row["offer_text"], "delivery_date": row["delivery_date"], "created_at": _iso(row["created_at"])}
+            "offer_text": row["offer_text"], "delivery_date": row["delivery_date"],
+            "created_at": _iso(row["created_at"])}
 
 
 def _person(username: str, organisation_id: int | None, shown_to_organisation: int | None) -> str:

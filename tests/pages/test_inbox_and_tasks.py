@@ -374,7 +374,8 @@ def test_the_current_offer_is_the_latest_estimate_customers_see_once_approved(de
     desk.complete(key, "approve_offer", "owner", approved=False)
     desk.complete(key, "estimate_effort", "developer", hours=8.5, cost=990.5, delivery_date="2026-06-01")
     desk.complete(key, "approve_offer", "owner", approved=True, offer_text="Cheaper now.")
-    offer = {"hours": 8.5, "cost": 990.5, "currency": "EUR", "delivery_date": "2026-06-01", "offer_text": "Cheaper now."}
+    offer = {"hours": 8.5, "cost": 990.5, "currency": "EUR", "delivery_date": "2026-06-01",
+             "offer_text": "Cheaper now."}
     assert offers.current_offer(sf, actor(sf, "customer"), key) == offer
     with pytest.raises(NotFound):
         offers.current_offer(sf, actor(sf, "customer2"), key)
