@@ -201,3 +201,17 @@ def test_a_process_owner_reading_german_is_told_in_german(desk):
     assert answer["errors"] == [{"element": "triage", "message": (
         "Das Element 'Triage the ticket' hat die Eigenschaft 'name:fr' für die unbekannte Sprache 'fr'; "
         "supportflow benennt Elemente mit name:en, name:de.")}]
+
+
+def test_the_inbox_the_board_and_the_portal_name_tasks_in_german(app, desk):
+    key = desk.submit(title="Export is slow")["key"]
+    inbox = signed_in(app, "support").get("/inbox", headers=GERMAN).get_data(as_text=True)
+    assert re.search(r'<a href="/tasks/[^"]+">Ticket sichten</a>', inbox)
+    desk.complete(key, "triage", "support", category="bug", priority="high", outcome="forward")
+    board = signed_in(app, "developer").get("/board", headers=GERMAN).get_data(as_text=True)
+    assert '<p class="tile-task muted">Bug analysieren</p>' in board
+    other = desk.submit(title="Which format?", category="question")["key"]
+    desk.complete(other, "triage", "support", category="question", priority="normal", outcome="need_info",
+                  question="CSV or XLSX?")
+    portal = signed_in(app, "customer").get("/portal", headers=GERMAN).get_data(as_text=True)
+    assert ">Informationen nachreichen</a>" in portal
