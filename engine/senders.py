@@ -32,7 +32,7 @@ class Delivery:
     recipients: tuple[str, ...]
     subject: str
     body: str  # the plain-text part
-    html: str | None = None  # the HTML part, when there is one
+    html: str | None = None  # the HTML part, rendered from the same text (engine.markdown.mail_html)
 
     @property
     def kind(self) -> str:
@@ -129,7 +129,7 @@ class SmtpSender:
         if delivery.ticket_key is not None:
             message["X-Supportflow-Ticket"] = delivery.ticket_key
         message.set_content(delivery.body)
-        if delivery.html is not None:
+        if delivery.html:  # multipart/alternative: the plain text first, the HTML part as the richer one
             message.add_alternative(delivery.html, subtype="html")
         connect = smtplib.SMTP_SSL if self.use_ssl else smtplib.SMTP
         with connect(self.host, self.port, timeout=self.timeout_s) as smtp:

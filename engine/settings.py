@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from babel import numbers
+
 from engine.errors import SupportflowError
 
 
@@ -62,6 +64,14 @@ def _setting(variable: str, default: Any, meaning: str, parse=_text, shown: str 
 _PORT = _whole_number(1, 65535)
 
 
+def _currency(name: str, raw: str) -> str:
+    """An ISO 4217 code babel knows (EUR, CHF, USD, ...), in capitals."""
+    code = raw.strip().upper()
+    if len(code) != 3 or not code.isalpha() or not numbers.is_currency(code):
+        raise SettingError(f"{name} must be an ISO 4217 currency code such as EUR, CHF or USD, not {raw!r}.")
+    return code
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str | None = _setting(
@@ -102,6 +112,9 @@ class Settings:
     script_memory_mb: int = _setting(
         "SUPPORTFLOW_SCRIPT_MEMORY_MB", 256, "Memory limit of each evaluator process, in MB.",
         _whole_number(32, 1024 * 1024))
+    currency: str = _setting(
+        "SUPPORTFLOW_CURRENCY", "EUR", "Currency of offers and invoices (ISO 4217); each invoice keeps its own.",
+        _currency)
     smtp_host: str | None = _setting(
         "SUPPORTFLOW_SMTP_HOST", None, "Mail server; when set, the outbox is sent by SMTP.",
         shown="none (the outbox file)")

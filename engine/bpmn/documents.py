@@ -3,6 +3,7 @@ the elements' supportflow properties (ticket status and resolution, board column
 processes. Pure lxml; cached per deployed version."""
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from lxml import etree
 
@@ -11,6 +12,9 @@ from engine.domain import role_for_lane
 from engine.errors import InvalidDefinition
 from engine.forms import FormDefinition
 from engine.i18n import _
+
+# `name:de` = "Ticket sichten": the element's name in that language (docs/PROCESS_CONVENTIONS.md).
+NAME_PREFIX = "name:"
 
 FLOW_NODE_TAGS = frozenset({
     "startEvent", "endEvent", "intermediateThrowEvent", "intermediateCatchEvent", "boundaryEvent",
@@ -38,6 +42,16 @@ class Element:
     @property
     def role(self) -> str | None:
         return role_for_lane(self.lane)
+
+    @cached_property
+    def names(self) -> dict[str, str]:
+        """The element's name in other languages: {language: name} of its `name:<language>` properties."""
+        return {prop[len(NAME_PREFIX):]: (value or "").strip() for prop, value in self.properties
+                if prop.startswith(NAME_PREFIX) and (value or "").strip()}
+
+    def name_in(self, language: str) -> str:
+        """The element's name as a reader of `language` reads it; its own name where it has none in that language."""
+        return self.names.get(language) or self.name
 
 
 @dataclass(frozen=True)

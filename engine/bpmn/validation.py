@@ -8,13 +8,19 @@ import re
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-from engine.bpmn.documents import Element, ProcessDocument
+from engine.bpmn.documents import NAME_PREFIX, Element, ProcessDocument
 from engine.bpmn.sandbox import Sandbox
 from engine.bpmn.scripting import SERVICE_OPERATIONS
 from engine.bpmn.xml import NSMAP
 from engine.domain import BOARD_COLUMNS, OFFER_STEPS, RESOLUTIONS, ROLES, START_DATA, STATUSES, role_for_lane
 from engine.errors import ScriptError, ScriptTimeout
-from engine.i18n import _, lazy
+from engine.i18n import LANGUAGES, _, lazy
+
+UNKNOWN_NAME_LANGUAGE = lazy("The element {element!r} has the property {property!r} for the unknown language "
+                             "{language!r}; supportflow names elements in {known}.")
+EMPTY_NAME = lazy("The element {element!r} has an empty {property!r}; give its name in that language or remove "
+                  "the property.")
+NAME_TWICE = lazy("The element {element!r} has the property {property!r} more than once; keep one.")
 
 
 def check_document(doc: ProcessDocument, known_processes: set[str], sandbox: Sandbox) -> list[dict]:
@@ -22,6 +28,7 @@ def check_document(doc: ProcessDocument, known_processes: set[str], sandbox: San
     problems += _check_lanes_and_forms(doc)
     problems += _check_properties(doc)
     problems += _check_task_properties(doc)
+    problems += _check_translated_names(doc)
     problems += _check_calls(doc, known_processes)
     problems += _check_expressions(doc, sandbox)
     problems += _check_timers(doc, sandbox)
@@ -118,6 +125,28 @@ _UNKNOWN_PROPERTY_VALUE = {
     "board_column": lazy("{where} has the unknown board column {value!r}; use one of {known}."),
     "offer": lazy("{where} has the unknown offer step {value!r}; use one of {known}."),
 }
+def _check_translated_names(doc: ProcessDocument) -> list[dict]:
+    """`name:<language>` properties: a language supportflow speaks, a name that is not empty, once each."""
+    problems = []
+    for element in doc.elements.values():
+        seen: set[str] = set()
+        for name, value in element.properties:
+            if not name.startswith(NAME_PREFIX):
+                continue
+            language = name[len(NAME_PREFIX):]
+            words = {"element": element.name, "property": name, "language": language}
+            if language not in LANGUAGES:
+                message = UNKNOWN_NAME_LANGUAGE.format(**words, known=", ".join(NAME_PREFIX + x for x in LANGUAGES))
+            elif not (value or "").strip():
+                message = EMPTY_NAME.format(**words)
+            elif language in seen:
+                message = NAME_TWICE.format(**words)
+            else:
+                message = None
+            if message:
+                problems.append(_problem(element.id, message))
+            seen.add(language)
+    return problems
 
 
 def _kind_words(kind: str) -> str:

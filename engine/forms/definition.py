@@ -17,7 +17,8 @@ from engine.forms.components import FormField, FormText
 from engine.forms.feel import KEYWORDS, FeelSyntaxError, HideExpression, parse_hide_expression
 from engine.forms.fields import DEFAULT_MAX_LENGTH, in_reader_language, is_blank, marshmallow_field, required_message
 from engine.forms.patterns import pattern_problem
-from engine.i18n import _
+from engine.forms.translations import Translations, read_translations, translated
+from engine.i18n import DEFAULT_LANGUAGE, _
 
 __all__ = ["FormDefinition"]
 
@@ -30,13 +31,32 @@ class FormDefinition:
     and texts in the order of the form (what a page draws); `fields` and `texts` are the same, apart."""
 
     def __init__(self, *, element: str, schema: dict, components: list[FormField | FormText],
-                 hide_order: list[tuple[str, HideExpression]]):
+                 hide_order: list[tuple[str, HideExpression]], language: str = DEFAULT_LANGUAGE,
+                 translations: Translations | None = None):
         self.element = element
         self.components = tuple(components)
         self.fields = [c for c in components if isinstance(c, FormField)]
         self.texts = [c for c in components if isinstance(c, FormText)]
+        self.language = language  # the language its texts are written in: the fallback of every translation
+        self.translations = translations or {}
         self._source = schema
         self._hide_order = hide_order  # fields with conditional.hide, each after the fields it reads
+        self._in_language: dict[str, FormDefinition] = {}
+
+    def in_language(self, language: str) -> "FormDefinition":
+        """The same form with its labels, descriptions, texts and option labels in `language` (each text with no
+        translation as written); its validation then speaks that language too (a pattern's description)."""
+        texts = self.translations.get(language)
+        if not texts:
+            return self
+        found = self._in_language.get(language)
+        if found is None:
+            components = [translated(component, texts) for component in self.components]
+            found = FormDefinition(element=self.element, schema=self._source, components=components,
+                                   hide_order=self._hide_order, language=self.language,
+                                   translations=self.translations)
+            self._in_language[language] = found
+        return found
 
     @classmethod
     def from_json(cls, schema: dict | str, *, element: str) -> "FormDefinition":
@@ -58,9 +78,11 @@ class FormDefinition:
         form_fields = [item for item in read if isinstance(item, FormField)]
         _check_keys(form_fields, problems)
         hide_order = _hide_order(hides, {field.key for field in form_fields}, problems)
+        language, translations = read_translations(parsed, problems) if parsed is not None else (DEFAULT_LANGUAGE, {})
         if problems or parsed is None:  # no parsed form without a problem saying why
             raise InvalidDefinition([{"element": element, "message": message} for message in problems])
-        return cls(element=element, schema=parsed, components=read, hide_order=hide_order)
+        return cls(element=element, schema=parsed, components=read, hide_order=hide_order, language=language,
+                   translations=translations)
 
     def as_json(self) -> dict:
         return copy.deepcopy(self._source)

@@ -1,6 +1,7 @@
 """Applying what service tasks asked for, inside the step's transaction: outbox messages, labels,
 links, invoices. A bad value that came from a form field is that field's validation error."""
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -9,6 +10,7 @@ from engine.bpmn.scripting import Effect
 from engine.domain import AuditEvent, audit_event, ticket_key, ticket_number
 from engine.errors import InvalidInput, StepFailed
 from engine.i18n import _, lazy
+from engine.markdown import mail_html
 from engine.services.context import Supportflow
 from engine.services.notifications import TEMPLATES, messages
 from engine.store import accounts, history
@@ -31,7 +33,8 @@ def apply_effects(sf: Supportflow, conn, ticket: TicketRow, instance_id: int, ef
         if canonical:
             effect = replace(effect, data={**effect.data, **canonical})
         handler = _HANDLERS[effect.operation]
-        detail = handler(conn, ticket, effect, now, changes)
+        money = {"currency": sf.settings.currency} if effect.operation in _IN_MONEY else {}  # the desk's, now
+        detail = handler(conn, ticket, effect, now, changes, **money)
         if effect.operation == "link_ticket" and effect.sources.get("target", "").isidentifier():
             canonical[effect.sources["target"]] = detail["target"]
         events.append(audit_event(effect.operation, now, ticket_id=ticket["id"], instance_id=instance_id,
@@ -39,7 +42,7 @@ def apply_effects(sf: Supportflow, conn, ticket: TicketRow, instance_id: int, ef
     return events
 
 
-def _notify(conn, ticket, effect: Effect, now, _changes) -> dict:
+def _notify(conn, ticket, effect: Effect, now, _changes, currency: str) -> dict:
     template = effect.params["template"]
     if template not in TEMPLATES:
         raise StepFailed(UNKNOWN_TEMPLATE.format(template=template), element=effect.element)
@@ -47,10 +50,11 @@ def _notify(conn, ticket, effect: Effect, now, _changes) -> dict:
     people = accounts.recipients_of_organisation(conn, ticket["organisation_id"])
     # One per language its readers read, signed by the organisation's contact person when it has one.
     mails = messages(template, ticket, effect.data, people,
-                     contact=organisation["contact_name"] if organisation else None)
+                     contact=organisation["contact_name"] if organisation else None, currency=currency)
     history.insert_messages(conn, [{
         "ticket_id": ticket["id"], "organisation_id": ticket["organisation_id"], "template": template,
-        "subject": mail["subject"], "body": mail["body"], "recipients": mail["recipients"], "created_at": now,
+        "subject": mail["subject"], "body": mail["body"], "html": mail_html(mail["body"], mail["language"]),
+        "recipients": mail["recipients"], "created_at": now,
     } for mail in mails])
     # The body is on the trail too: the customer reads the answer (or the offer) on the ticket itself, as most of
     # the organisation's customers read it.
@@ -89,16 +93,17 @@ def _link(conn, ticket, effect: Effect, now, _changes) -> dict:
     return {"kind": kind, "target": ticket_key(number)}
 
 
-def _invoice(conn, ticket, effect: Effect, now, _changes) -> dict:
+def _invoice(conn, ticket, effect: Effect, now, _changes, currency: str) -> dict:
     data = effect.data
     missing = [key for key in ("hours", "cost") if not isinstance(data.get(key), int | float)]
     if missing:
         raise StepFailed(NO_OFFER.format(missing=", ".join(missing)), element=effect.element)
     ticket_store.insert_invoice(conn, ticket_id=ticket["id"], hours=data["hours"], cost=data["cost"],
                                 offer_text=str(data.get("offer_text") or ""),
-                                delivery_date=data.get("delivery_date"), created_at=now)
-    return {"hours": data["hours"], "cost": data["cost"]}
+                                delivery_date=data.get("delivery_date"), created_at=now, currency=currency)
+    return {"hours": data["hours"], "cost": data["cost"], "currency": currency}
 
 
-_HANDLERS = {"notify_customer": _notify, "add_label": _add_label, "link_ticket": _link,
-             "create_invoice": _invoice}
+_HANDLERS: dict[str, Callable[..., dict]] = {
+    "notify_customer": _notify, "add_label": _add_label, "link_ticket": _link, "create_invoice": _invoice}
+_IN_MONEY = {"notify_customer", "create_invoice"}  # handlers that write amounts: they get the desk's currency

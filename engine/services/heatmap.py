@@ -6,6 +6,7 @@ import statistics
 from collections import Counter, defaultdict
 
 from engine.errors import NotFound
+from engine.i18n import current_language
 from engine.services.authorization import Actor
 from engine.services.context import Supportflow
 from engine.services.wording import NO_VERSION
@@ -37,7 +38,7 @@ def heatmap(sf: Supportflow, actor: Actor, process_id: str, number: int) -> dict
     return {
         "process_id": process_id, "version": number,
         "elements": [
-            {"element": element_id, "name": element.name, "kind": element.kind,
+            {"element": element_id, "name": element.name_in(current_language()), "kind": element.kind,
              "instances": len(instances.get(element_id, ())), "runs": runs.get(element_id, 0),
              "median_open_seconds": statistics.median(durations[element_id]) if durations.get(element_id) else None}
             for element_id, element in elements.items()

@@ -19,8 +19,8 @@ from engine.domain import (
     ticket_number,
 )
 from engine.errors import Conflict, InvalidInput, NotFound, SupportflowError
-from engine.i18n import lazy
-from engine.services import messages, steps
+from engine.i18n import current_language, lazy
+from engine.services import messages, steps, views
 from engine.services.authorization import Actor
 from engine.services.context import Supportflow
 from engine.services.inputs import load_input
@@ -300,8 +300,10 @@ def _element_runs(events: list[dict]) -> list[dict]:
 
 
 def _task(sf: Supportflow, row: TaskRow) -> dict:
-    return {"id": row["id"], "task": row["element"], "name": row["name"], "role": row["role"],
-            "process_id": sf.definitions.deployed(row["process_version_id"]).process_id,
+    version = sf.definitions.deployed(row["process_version_id"])
+    name = views.element_names(version.element(row["element"]), row["name"])[current_language()]
+    return {"id": row["id"], "task": row["element"], "name": name, "role": row["role"],
+            "process_id": version.process_id,
             "state": row["state"], "created_at": row["created_at"].isoformat(),
             "completed_at": row["completed_at"].isoformat() if row["completed_at"] else None}
 

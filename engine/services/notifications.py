@@ -94,18 +94,20 @@ def signature(contact_name: str | None) -> str:
     return SIGNED_BY_CONTACT.format(name=contact_name) if contact_name else str(SIGNATURE)
 
 
-def render(template: str, ticket: dict, data: dict, *, contact: str | None = None) -> tuple[str, str]:
+def render(template: str, ticket: dict, data: dict, *, contact: str | None = None,
+           currency: str = DEFAULT_CURRENCY) -> tuple[str, str]:
     """(subject, body) for a template, filled from the ticket and the process data, in the current language,
-    signed by the organisation's contact person (`contact`, a name) or the support team."""
+    signed by the organisation's contact person (`contact`, a name) or the support team; a cost in `currency`
+    (the desk's) unless the data names its own."""
     subject, body = TEMPLATES[template]
     values = _Lenient({k: v for k, v in data.items() if isinstance(v, str | int | float)})
-    values.update(_amounts(data))
+    values.update(_amounts(data, currency))
     values.update(key=f"SUP-{ticket['id']}", title=ticket["title"], signature=signature(contact))
     formatter = Formatter()
     return formatter.vformat(str(subject), (), values), formatter.vformat(str(body), (), values)
 
 
-def _amounts(data: dict) -> dict[str, str]:
+def _amounts(data: dict, currency: str = DEFAULT_CURRENCY) -> dict[str, str]:
     """The offer's effort, cost and delivery date as the reader's language writes them (1.920,00 €, 01.05.2026);
     a value that is not a number or a date stays as it was entered."""
     amounts = {}
@@ -113,9 +115,9 @@ def _amounts(data: dict) -> dict[str, str]:
     if "hours" in data:  # as the offer and the invoice on the pages write it, in the reader's digits
         amounts["hours"] = i18n.format_number(hours) if _is_number(hours) else hours_text(hours)
     if _is_number(cost):
-        currency = data.get("currency")
+        named = data.get("currency")
         amounts["cost"] = i18n.format_money(
-            cost, currency if isinstance(currency, str) and _CURRENCY.fullmatch(currency) else DEFAULT_CURRENCY)
+            cost, named if isinstance(named, str) and _CURRENCY.fullmatch(named) else currency)
     if isinstance(delivery, str):
         with suppress(ValueError):
             amounts["delivery_date"] = i18n.format_date(date.fromisoformat(delivery.strip()))
@@ -127,7 +129,7 @@ def _is_number(value) -> bool:
 
 
 def messages(template: str, ticket: dict, data: dict, people: list[dict], *,
-             contact: str | None = None) -> list[dict]:
+             contact: str | None = None, currency: str = DEFAULT_CURRENCY) -> list[dict]:
     """One message per language its recipients read (`language`, `subject`, `body`, `recipients`), the language
     of the most recipients first. `people` are the organisation's (engine.store.accounts.recipients_of_organisation):
     those with an e-mail address receive it; the languages chosen by all of them decide for those who chose
@@ -143,7 +145,7 @@ def messages(template: str, ticket: dict, data: dict, people: list[dict], *,
     rendered = []
     for language in sorted(readers, key=lambda language: (-len(readers[language]), language)):
         with i18n.speaking(language):
-            subject, body = render(template, ticket, data, contact=contact)
+            subject, body = render(template, ticket, data, contact=contact, currency=currency)
         rendered.append({"language": language, "subject": subject, "body": body,
                          "recipients": sorted(readers[language])})
     return rendered

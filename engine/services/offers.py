@@ -26,7 +26,7 @@ def current_offer(sf: Supportflow, actor: Actor, key: str) -> dict | None:
             continue
         data = event["detail"].get("data") or {}
         if event["element"] in estimates:
-            offer = {"hours": data.get("hours"), "cost": data.get("cost"),
+            offer = {"hours": data.get("hours"), "cost": data.get("cost"), "currency": sf.settings.currency,
                      "delivery_date": data.get("delivery_date"), "offer_text": None}
             approved = False
         elif offer is not None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from engine.domain import ticket_key
+from engine.markdown import mail_html
 from engine.senders import Delivery, Sender
 from engine.services.context import Supportflow
 from engine.store import jobs
@@ -28,11 +29,12 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def delivery_of(row: dict) -> Delivery:
-    """A message as the sender takes it; an invitation or a password reset has no ticket."""
+    """The message as the sender takes it; an invitation or a password reset has no ticket, and one written without
+    an HTML part gets its body's (every mail has both)."""
     key = ticket_key(row["ticket_id"]) if row["ticket_id"] is not None else None
     return Delivery(outbox_id=row["id"], ticket_key=key, template=row["template"],
                     recipients=tuple(row["recipients"] or ()), subject=row["subject"], body=row["body"],
-                    html=row.get("html"))
+                    html=row.get("html") or mail_html(row["body"]))
 
 
 def deliver_pending(sf: Supportflow, sender: Sender, *, limit: int = BATCH) -> DeliveryReport:

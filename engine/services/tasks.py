@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 
 from engine.domain import audit_event, ticket_key
 from engine.errors import Conflict, InvalidInput, NotFound, TaskHeld
-from engine.i18n import lazy
+from engine.i18n import current_language, lazy
 from engine.services import steps, views
 from engine.services.authorization import Actor
 from engine.services.context import Supportflow
@@ -47,14 +47,16 @@ def _visible_task(conn, actor: Actor, task_id: str) -> TaskOfOrganisation:
 def task_view(sf: Supportflow, actor: Actor, task_id: str) -> dict:
     """One task the actor may see (NotFound otherwise), open or not: `state` says which, `yours` whether the
     actor's roles fit its lane, `shown_data` the process variables its form's texts show ({{ name }}), and
-    `form_definition` the engine's checked form (its components in order), for a page to draw."""
+    `form_definition` the engine's checked form (its components in order) in the reader's language, for a page
+    to draw."""
     with sf.db.read() as conn:
         row = _visible_task(conn, actor, task_id)
         assignees = account_store.usernames(conn, {row["assignee_id"]} - {None})
         shown = _shown_data(sf, conn, row) if row["state"] == "open" else {}
     element = sf.definitions.deployed(row["process_version_id"]).element(row["element"])
     return {**views.task(sf, row, assignees), "state": row["state"], "yours": actor.may_work(row["role"]),
-            "shown_data": shown, "form_definition": element.form if element else None}
+            "shown_data": shown,
+            "form_definition": element.form.in_language(current_language()) if element and element.form else None}
 
 
 def _shown_data(sf: Supportflow, conn, row: TaskOfOrganisation) -> dict:
@@ -166,7 +168,7 @@ def complete(sf: Supportflow, actor: Actor, task_id: str, data) -> dict:
         element = sf.definitions.deployed(row["process_version_id"]).element(row["element"])
         if element is None or element.form is None:
             raise InvalidInput({"_schema": [NO_FORM]})
-        clean = element.form.validate(data)
+        clean = element.form.in_language(current_language()).validate(data)  # messages in the reader's language
         return steps.Step(
             instance_id=row["instance_id"],
             action=lambda workflow, now: sf.runtime.complete_task(workflow, task_id, clean, now),

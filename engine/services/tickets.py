@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 from engine.domain import CATEGORIES, FINISHED_STATUSES, MAX_VERSION, PRIORITIES, STATUSES, ticket_key, ticket_number
 from engine.errors import Forbidden, InvalidInput, NotFound
 from engine.forms.fields import REQUIRED
-from engine.i18n import lazy
+from engine.i18n import current_language, lazy
 from engine.services import views
 from engine.services.authorization import CAPABILITIES, Actor
 from engine.services.context import Supportflow
@@ -135,8 +135,8 @@ def render_ticket(conn, sf: Supportflow, actor: Actor, key: str, *, latest_event
     view.update(
         description=row["description"], system=row["system"], channel=row["channel"],
         links=[{"kind": link["kind"], "target": ticket_key(link["target_id"])} for link in links],
-        events=[views.event(e) if actor.is_staff else views.customer_event(e, row["organisation_id"])
-                for e in events],
+        events=_named(conn, sf, events, [views.event(e) if actor.is_staff
+                                         else views.customer_event(e, row["organisation_id"]) for e in events]),
         open_tasks=[views.task(sf, t, assignees) for t in open_tasks
                     if actor.is_staff or t["role"] == "customer"],
         invoice=views.invoice(invoice),
@@ -145,6 +145,29 @@ def render_ticket(conn, sf: Supportflow, actor: Actor, key: str, *, latest_event
         else None,
     )
     return view
+
+
+def _named(conn, sf: Supportflow, rows: list[dict], events: list[dict]) -> list[dict]:
+    """Each event of a diagram's element (a task's, a timer's) with `element_name`: the element's name in the
+    reader's language, read from the versions its instance runs (None where the element is not found); a completed
+    task's with `markdown_fields`, the keys of its form's text areas (written in Markdown)."""
+    pinned_of: dict[int, dict] = {}
+    for row, event in zip(rows, events, strict=True):
+        instance_id = row.get("instance_id")
+        timer = (row.get("detail") or {}).get("timer") if row["kind"] == "timer_fired" else None
+        element_id = timer or row.get("element")
+        if not isinstance(element_id, str) or instance_id is None:
+            continue
+        if instance_id not in pinned_of:
+            head = instance_store.instance_head(conn, instance_id)
+            pinned_of[instance_id] = head["pinned_versions"] if head is not None else {}
+        pinned = pinned_of[instance_id]
+        found = (sf.definitions.element(pinned, process_id, element_id) for process_id in pinned)
+        element = next((element for element in found if element is not None), None)
+        event["element_name"] = element.name_in(current_language()) if element is not None else None
+        if row["kind"] == "task_completed" and element is not None and element.form is not None:
+            event["markdown_fields"] = [field.key for field in element.form.fields if field.type == "textarea"]
+    return events
 
 
 def message_window_end(conn, sf: Supportflow, ticket_id: int, message: str):

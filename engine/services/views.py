@@ -1,7 +1,8 @@
 """Plain-dict views of rows, as the API and the pages show them."""
 
+from engine.bpmn.documents import Element
 from engine.domain import resolution_text, status_text, ticket_key
-from engine.i18n import lazy
+from engine.i18n import LANGUAGES, current_language, lazy
 from engine.store.records import TaskRow, TicketRow
 
 # How customers read whoever acts for the agency (staff or the system): never a staff member's name.
@@ -56,12 +57,23 @@ def customer_event(row: dict, organisation_id: int) -> dict:
     return view
 
 
+def element_names(element: Element | None, stored: str) -> dict[str, str]:
+    """{language: name} of a task or event in every language supportflow speaks: the diagram's `name:<language>`
+    properties, else its own name (`stored`: the name the row was written with, for an element now gone)."""
+    own = element.name if element is not None else stored
+    translated = element.names if element is not None else {}
+    return {language: translated.get(language) or own for language in LANGUAGES}
+
+
 def task(sf, row: TaskRow, assignees: dict[int | None, str]) -> dict:
-    """An open or done user task; `board_column` and `offer` are its element's diagram properties (or None)."""
+    """An open or done user task; `board_column` and `offer` are its element's diagram properties (or None).
+    `name` is in the reader's language (the diagram's name:<language>, else its name), `names` in each."""
     version = sf.definitions.deployed(row["process_version_id"])
     element = version.element(row["element"])
+    names = element_names(element, row["name"])
     return {
-        "id": row["id"], "task": row["element"], "name": row["name"], "lane": row["lane"], "role": row["role"],
+        "id": row["id"], "task": row["element"], "name": names[current_language()], "names": names,
+        "lane": row["lane"], "role": row["role"],
         "ticket_key": ticket_key(row["ticket_id"]) if row["ticket_id"] is not None else None,
         "ticket_title": row.get("ticket_title"), "priority": row.get("ticket_priority"),
         "created_at": _iso(row["created_at"]), "due_at": _iso(row["due_at"]),
@@ -73,8 +85,9 @@ def task(sf, row: TaskRow, assignees: dict[int | None, str]) -> dict:
 def invoice(row: dict | None) -> dict | None:
     if row is None:
         return None
-    return {"hours": row["hours"], "cost": float(row["cost"]), "offer_text": row["offer_text"],
-            "delivery_date": row["delivery_date"], "created_at": _iso(row["created_at"])}
+    return {"hours": row["hours"], "cost": float(row["cost"]), "currency": row["currency"],
+            "offer_text": row["offer_text"], "delivery_date": row["delivery_date"],
+            "created_at": _iso(row["created_at"])}
 
 
 def _person(username: str, organisation_id: int | None, shown_to_organisation: int | None) -> str:

@@ -278,6 +278,7 @@ invoices = Table(
     Column("offer_text", Text, nullable=False),
     Column("delivery_date", String(10)),
     Column("created_at", UtcDateTime(), nullable=False),
+    Column("currency", String(3), nullable=False, server_default=text("'EUR'")),  # ISO 4217, as it was made in
 )
 
 

@@ -340,7 +340,7 @@ def test_the_offer_decision_shows_hours_cost_and_delivery_date(app, desk):
     task = desk.task(key, "decide_offer", "customer")
     client = signed_in(app, "customer")
     html = client.get(f"/tasks/{task['id']}").get_data(as_text=True)
-    assert '<dd data-field="hours">12 hours</dd>' in html and '<dd data-field="cost">1,500.00</dd>' in html
+    assert '<dd data-field="hours">12 hours</dd>' in html and '<dd data-field="cost">€1,500.00</dd>' in html
     assert '<dd data-field="delivery_date">2026-05-01</dd>' in html and "We add the CSV export." in html
     assert "Our offer" in html and "The offer is valid for 30 days." in html
     assert post_task(client, task["id"], key, accept="true").status_code == 302
@@ -368,13 +368,14 @@ def actor(sf, username):
 def test_the_current_offer_is_the_latest_estimate_customers_see_once_approved(desk, sf):
     key = desk.submit(category="feature")["key"]
     feature_offer(desk, key, approve=False)
-    estimate = {"hours": 12, "cost": 1500, "delivery_date": "2026-05-01", "offer_text": None}
+    estimate = {"hours": 12, "cost": 1500, "currency": "EUR", "delivery_date": "2026-05-01", "offer_text": None}
     assert offers.current_offer(sf, actor(sf, "owner"), key) == estimate
     assert offers.current_offer(sf, actor(sf, "customer"), key) is None
     desk.complete(key, "approve_offer", "owner", approved=False)
     desk.complete(key, "estimate_effort", "developer", hours=8.5, cost=990.5, delivery_date="2026-06-01")
     desk.complete(key, "approve_offer", "owner", approved=True, offer_text="Cheaper now.")
-    offer = {"hours": 8.5, "cost": 990.5, "delivery_date": "2026-06-01", "offer_text": "Cheaper now."}
+    offer = {"hours": 8.5, "cost": 990.5, "currency": "EUR", "delivery_date": "2026-06-01",
+             "offer_text": "Cheaper now."}
     assert offers.current_offer(sf, actor(sf, "customer"), key) == offer
     with pytest.raises(NotFound):
         offers.current_offer(sf, actor(sf, "customer2"), key)

@@ -35,13 +35,19 @@ class Event(Schema):
     actor = fields.String()
     kind = fields.String()
     element = fields.String(allow_none=True)
+    element_name = fields.String(allow_none=True, metadata={
+        "description": "The element's name in the caller's language, where the event is of a diagram's element"})
+    markdown_fields = fields.List(fields.String(), metadata={
+        "description": "A completed task's: the keys of its data written in Markdown (its form's text areas)"})
     detail = fields.Dict()
 
 
 class Task(Schema):
     id = fields.String()
     task = fields.String(metadata={"description": "The BPMN id of the user task"})
-    name = fields.String()
+    name = fields.String(metadata={"description": "The task's name in the caller's language"})
+    names = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": "The task's name in each language: {en, de} (its diagram's name:<language> properties)"})
     lane = fields.String()
     role = fields.String()
     ticket_key = fields.String()

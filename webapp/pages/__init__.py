@@ -24,9 +24,11 @@ import secrets
 from functools import wraps
 
 from flask import Flask, abort, flash, g, redirect, request, session, url_for
+from markupsafe import Markup
 
 from engine.amounts import hours_text
 from engine.errors import Unauthorized
+from engine.markdown import markdown_html
 from engine.services import accounts
 from webapp.i18n import choose_language
 from webapp.wiring import supportflow
@@ -106,6 +108,11 @@ def favicon():
     return redirect(url_for("static", filename="favicon.svg"), 301)
 
 
+def markdown(text: str | None) -> Markup:
+    """A text people wrote, as the safe HTML of its Markdown (engine.markdown renders and sanitises it)."""
+    return Markup(markdown_html(text if isinstance(text, str) else None))  # sanitised by nh3: safe to mark
+
+
 def register_pages(app: Flask) -> None:
     from webapp.pages import (
         account,
@@ -123,6 +130,7 @@ def register_pages(app: Flask) -> None:
 
     app.jinja_env.globals[CSRF_FIELD] = csrf_token
     app.jinja_env.filters["hours"] = hours_text  # 16, 12.5: efforts read the same on every page and in mails
+    app.jinja_env.filters["markdown"] = markdown  # what people write: descriptions, comments, answers, offers
     app.before_request(_page_request_hooks)
     app.context_processor(_capabilities)
     app.add_url_rule("/favicon.ico", "favicon", favicon)

@@ -11,6 +11,9 @@ import supportflowProperties from './properties/provider';
 import { getForm, setForm } from './properties/model';
 import lintConfig from './lint';
 import { api, ApiError } from './api';
+import { pageLanguage, translate, translateModule } from './i18n/translate';
+import { speakGerman } from './i18n/formEditorGerman';
+import { FormTexts } from './formTexts';
 
 import 'bpmn-js/dist/assets/diagram-js.css';
 import 'bpmn-js/dist/assets/bpmn-js.css';
@@ -41,7 +44,7 @@ class ProcessEditor {
         layout: { groups: { general: { open: true }, supportflow: { open: true } } },
       },
       additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, supportflowProperties,
-        lintModule],
+        lintModule, translateModule],
       moddleExtensions: { spiffworkflow: spiffworkflowModdle, sf: supportflowModdle },
       linting: { bpmnlint: lintConfig, active: true },
       supportflow: { processes: JSON.parse(root.dataset.processes || '[]') },
@@ -81,7 +84,8 @@ class ProcessEditor {
     const xml = await api(`/api/v1/processes/${this.processId}/versions/${this.version}/bpmn`, { raw: true });
     const { warnings } = await this.modeler.importXML(xml);
     this.modeler.get('canvas').zoom('fit-viewport');
-    this.say(warnings.length ? `Opened with ${warnings.length} import warning(s).` : 'Opened.', 'info');
+    this.say(warnings.length ? translate('Opened with {count} import warning(s).', { count: warnings.length })
+      : translate('Opened.'), 'info');
     this.render();
   }
 
@@ -97,7 +101,7 @@ class ProcessEditor {
   }
 
   async validate() {
-    this.say('Validating…', 'info');
+    this.say(translate('Validating…'), 'info');
     const body = await api('/api/v1/processes/validate', { method: 'POST', body: await this.xml(),
       contentType: 'application/xml' });
     this.clearServerProblems();
@@ -106,14 +110,14 @@ class ProcessEditor {
     this.markServerProblems();
     const lint = this.lintErrors();
     if (!this.problems.length && !lint.length && this.warnings.length) {
-      this.say(`Valid and ready to deploy, with ${this.warnings.length} warning(s) listed: they would fail when the `
-        + 'process runs there.', 'warning');
+      this.say(translate('Valid and ready to deploy, with {count} warning(s) listed: they would fail when the '
+        + 'process runs there.', { count: this.warnings.length }), 'warning');
     } else if (!this.problems.length && !lint.length) {
-      this.say('Valid: SpiffWorkflow parses it and every supportflow check passes. Ready to deploy.', 'ok');
+      this.say(translate('Valid: SpiffWorkflow parses it and every supportflow check passes. Ready to deploy.'), 'ok');
     } else {
       const count = this.problems.length + lint.length;
-      this.say(`${count} problem(s) must be fixed before this can be deployed; each is marked on its element.`,
-        'error');
+      this.say(translate('{count} problem(s) must be fixed before this can be deployed; each is marked on its '
+        + 'element.', { count }), 'error');
     }
     this.render();
     return !this.problems.length && !lint.length;
@@ -140,10 +144,12 @@ class ProcessEditor {
     this.warnings = body.warnings || [];
     this.render();
     window.history.replaceState(null, '', `/processes/${this.processId}/versions/${body.version}/edit`);
-    this.say(body.created ? `Deployed as version ${body.version}. New tickets start on it; running ones stay on theirs.`
-      : `Nothing changed: this is version ${body.version} already.`, 'ok');
+    this.say(body.created
+      ? translate('Deployed as version {version}. New tickets start on it; running ones stay on theirs.',
+        { version: body.version })
+      : translate('Nothing changed: this is version {version} already.', { version: body.version }), 'ok');
     const label = this.root.querySelector('[data-version-label]');
-    if (label) label.textContent = `version ${body.version}`;
+    if (label) label.textContent = translate('version {version}', { version: body.version });
   }
 
   async download() {
@@ -205,12 +211,13 @@ class ProcessEditor {
       item.className = `problem problem-${problem.source}`;
       if (problem.element) item.dataset.element = problem.element;
       const where = document.createElement('strong');
-      where.textContent = problem.element ? this.elementLabel(problem.element) : 'Diagram';
+      where.textContent = problem.element ? this.elementLabel(problem.element) : translate('Diagram');
       item.append(where, ` ${problem.message}`);
       return item;
     }));
     this.deployButton.disabled = items.length > 0;
-    this.deployButton.title = items.length ? 'Fix the problems listed first.' : 'Validate, then deploy a new version.';
+    this.deployButton.title = translate(items.length ? 'Fix the problems listed first.'
+      : 'Validate, then deploy a new version.');
   }
 
   say(text, kind) {
@@ -233,18 +240,28 @@ class ProcessEditor {
     let schema = EMPTY_FORM;
     this.formElement = element;
     panel.hidden = false;
-    panel.querySelector('[data-form-title]').textContent = `Form of ${this.elementLabel(element.id)}`;
+    panel.querySelector('[data-form-title]').textContent = translate('Form of {element}',
+      { element: this.elementLabel(element.id) });
     this.sayAboutForm('', 'info');
     try {
       schema = text ? JSON.parse(text) : EMPTY_FORM;
     } catch (err) {
-      this.sayAboutForm(`The form of ${this.elementLabel(element.id)} is not valid JSON (${err.message}); it starts empty.`,
-        'error');
+      this.sayAboutForm(translate('The form of {element} is not valid JSON ({message}); it starts empty.',
+        { element: this.elementLabel(element.id), message: err.message }), 'error');
     }
     if (!this.formEditor) {
-      this.formEditor = new FormEditor({ container: panel.querySelector('[data-form-editor]') });
+      const container = panel.querySelector('[data-form-editor]');
+      this.formEditor = new FormEditor({ container });
+      if (pageLanguage() === 'de') speakGerman(container);
+      const texts = document.createElement('div');
+      texts.className = 'form-texts-panel';
+      texts.dataset.formTexts = '';
+      panel.querySelector('.form-columns').after(texts);
+      this.formTexts = new FormTexts(texts);
+      this.formEditor.on('changed', () => this.formTexts.render(this.formEditor.saveSchema()));
     }
     await this.formEditor.importSchema(schema);
+    this.formTexts.load(schema);
     panel.querySelector('[data-form-preview-area]').replaceChildren();
     // The panel opens below the diagram and the problems, out of sight: bring it to where the user looks.
     panel.scrollIntoView({ block: 'start' });
@@ -262,9 +279,10 @@ class ProcessEditor {
 
   applyForm() {
     if (!this.formElement) return;
-    const schema = this.formEditor.saveSchema();
+    const schema = this.formTexts.merge(this.formEditor.saveSchema());
     setForm(this.formElement, JSON.stringify(schema), this.modeler.get('injector'));
-    this.sayAboutForm(`Form of ${this.elementLabel(this.formElement.id)} updated; validate to check it.`, 'info');
+    this.sayAboutForm(translate('Form of {element} updated; validate to check it.',
+      { element: this.elementLabel(this.formElement.id) }), 'info');
   }
 
   async previewForm() {
@@ -288,7 +306,7 @@ async function start() {
   try {
     await editor.load();
   } catch (err) {
-    editor.say(`The diagram could not be opened: ${err.message}`, 'error');
+    editor.say(translate('The diagram could not be opened: {message}', { message: err.message }), 'error');
   }
 }
 

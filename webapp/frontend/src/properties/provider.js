@@ -21,23 +21,37 @@ function options(values, empty) {
   return [{ value: '', label: empty }, ...values.map((value) => ({ value, label: value }))];
 }
 
+// The element's name in German (the property name:de, docs/PROCESS_CONVENTIONS.md): what German readers read.
+function GermanNameEntry({ element, id }) {
+  const injector = useService('injector');
+  const debounce = useService('debounceInput');
+  const translate = useService('translate');
+  return html`<${TextFieldEntry} id=${id} element=${element} label=${translate('Name in German')}
+    description=${translate('What German readers read in the inbox, on the task and on the ticket (the property '
+      + 'name:de).')} debounce=${debounce}
+    getValue=${() => getProperty(element, 'name:de')}
+    setValue=${(value) => setProperty(element, 'name:de', (value || '').trim(), injector)} />`;
+}
+
 function RoleEntry({ element, id }) {
   const modeling = useService('modeling');
+  const translate = useService('translate');
   const current = roleOfLane(getBusinessObject(element).name);
   const choices = ROLES.includes(current) || !current ? ROLES : [current, ...ROLES];
-  return html`<${SelectEntry} id=${id} element=${element} label="Role (who works this lane)"
+  return html`<${SelectEntry} id=${id} element=${element} label=${translate('Role (who works this lane)')}
     getValue=${() => roleOfLane(getBusinessObject(element).name)}
     setValue=${(role) => modeling.updateLabel(element, role ? laneNameOfRole(role) : '')}
-    getOptions=${() => options(choices, '(no role: not deployable)')}
-    validate=${(role) => (ROLES.includes(role) ? null : 'Every lane must be one of the roles.')} />`;
+    getOptions=${() => options(choices, translate('(no role: not deployable)'))}
+    validate=${(role) => (ROLES.includes(role) ? null : translate('Every lane must be one of the roles.'))} />`;
 }
 
 function PropertyEntry({ element, id, name, values, label, empty }) {
   const injector = useService('injector');
-  return html`<${SelectEntry} id=${id} element=${element} label=${label}
+  const translate = useService('translate');
+  return html`<${SelectEntry} id=${id} element=${element} label=${translate(label)}
     getValue=${() => getProperty(element, name)}
     setValue=${(value) => setProperty(element, name, value, injector)}
-    getOptions=${() => options(values, empty)} />`;
+    getOptions=${() => options(values, translate(empty))} />`;
 }
 
 function StatusEntry(props) {
@@ -62,35 +76,38 @@ function OfferEntry(props) {
 
 function FormEntry({ element, id }) {
   const eventBus = useService('eventBus');
+  const translate = useService('translate');
   const text = getForm(element);
-  let summary = 'No form yet: a user task needs one.';
+  let summary = translate('No form yet: a user task needs one.');
   if (text !== null) {
     try {
       const keys = (JSON.parse(text).components || []).filter((c) => c.key).map((c) => c.key);
-      summary = keys.length ? `Fields: ${keys.join(', ')}` : 'The form has no fields.';
+      summary = keys.length ? translate('Fields: {keys}', { keys: keys.join(', ') }) : translate('The form has no fields.');
     } catch (err) {
-      summary = `The form is not valid JSON: ${err.message}`;
+      summary = translate('The form is not valid JSON: {message}', { message: err.message });
     }
   }
   return html`<div class="bio-properties-panel-entry sf-form-entry" data-entry-id=${id}>
     <p class="sf-form-summary">${summary}</p>
     <button type="button" class="button sf-edit-form"
-      onClick=${() => eventBus.fire('supportflow.form.edit', { element })}>Edit form</button>
+      onClick=${() => eventBus.fire('supportflow.form.edit', { element })}>${translate('Edit form')}</button>
   </div>`;
 }
 
 function ConditionEntry({ element, id }) {
   const injector = useService('injector');
   const debounce = useService('debounceInput');
-  return html`<${TextAreaEntry} id=${id} element=${element} label="Condition (Python over task data)"
-    description="Leave empty on the gateway's default flow." debounce=${debounce} monospace=${true}
+  const translate = useService('translate');
+  return html`<${TextAreaEntry} id=${id} element=${element} label=${translate('Condition (Python over task data)')}
+    description=${translate("Leave empty on the gateway's default flow.")} debounce=${debounce} monospace=${true}
     getValue=${() => getCondition(element)} setValue=${(value) => setCondition(element, value, injector)} />`;
 }
 
 function ScriptEntry({ element, id }) {
   const modeling = useService('modeling');
   const debounce = useService('debounceInput');
-  return html`<${TextAreaEntry} id=${id} element=${element} label="Script (restricted Python)"
+  const translate = useService('translate');
+  return html`<${TextAreaEntry} id=${id} element=${element} label=${translate('Script (restricted Python)')}
     debounce=${debounce} monospace=${true} rows=${6}
     getValue=${() => getBusinessObject(element).script || ''}
     setValue=${(script) => modeling.updateProperties(element, { script, scriptFormat: 'python' })} />`;
@@ -99,8 +116,9 @@ function ScriptEntry({ element, id }) {
 function TimerEntry({ element, id }) {
   const injector = useService('injector');
   const debounce = useService('debounceInput');
-  return html`<${TextFieldEntry} id=${id} element=${element} label="Timer duration (ISO 8601)"
-    description="P14D is 14 days, PT2H two hours." debounce=${debounce}
+  const translate = useService('translate');
+  return html`<${TextFieldEntry} id=${id} element=${element} label=${translate('Timer duration (ISO 8601)')}
+    description=${translate('P14D is 14 days, PT2H two hours.')} debounce=${debounce}
     getValue=${() => getTimerDuration(element)} validate=${durationProblem}
     setValue=${(value, problem) => { if (!problem) setTimerDuration(element, value, injector); }} />`;
 }
@@ -108,28 +126,32 @@ function TimerEntry({ element, id }) {
 function CalledProcessEntry({ element, id }) {
   const modeling = useService('modeling');
   const config = useService('config');
+  const translate = useService('translate');
   const known = (config.supportflow && config.supportflow.processes) || [];
   const current = getBusinessObject(element).calledElement || '';
   const choices = current && !known.includes(current) ? [current, ...known] : known;
-  return html`<${SelectEntry} id=${id} element=${element} label="Called process"
+  return html`<${SelectEntry} id=${id} element=${element} label=${translate('Called process')}
     getValue=${() => getBusinessObject(element).calledElement || ''}
     setValue=${(calledElement) => modeling.updateProperties(element, { calledElement })}
-    getOptions=${() => options(choices, '(choose a deployed process)')}
-    validate=${(value) => (known.includes(value) ? null : 'Call a deployed process.')} />`;
+    getOptions=${() => options(choices, translate('(choose a deployed process)'))}
+    validate=${(value) => (known.includes(value) ? null : translate('Call a deployed process.'))} />`;
 }
 
 function OperationEntry({ element, id }) {
   const injector = useService('injector');
-  return html`<${SelectEntry} id=${id} element=${element} label="Operation"
+  const translate = useService('translate');
+  return html`<${SelectEntry} id=${id} element=${element} label=${translate('Operation')}
     getValue=${() => (getOperator(element) ? getOperator(element).id : '')}
     setValue=${(value) => setOperation(element, value, injector)}
-    getOptions=${() => options(OPERATIONS, '(none)')} />`;
+    getOptions=${() => options(OPERATIONS, translate('(none)'))} />`;
 }
 
 function ParametersEntry({ element, id }) {
   const injector = useService('injector');
   const debounce = useService('debounceInput');
-  return html`<${TextAreaEntry} id=${id} element=${element} label="Parameters (one per line: name = expression)"
+  const translate = useService('translate');
+  return html`<${TextAreaEntry} id=${id} element=${element}
+    label=${translate('Parameters (one per line: name = expression)')}
     debounce=${debounce} monospace=${true}
     getValue=${() => getParameters(element)} setValue=${(value) => setParameters(element, value, injector)} />`;
 }
@@ -147,6 +169,7 @@ function entriesFor(element) {
     return entries;
   }
   if (!is(element, 'bpmn:FlowNode')) return entries;
+  add('sf-name-de', GermanNameEntry, isTextFieldEntryEdited);
   add('sf-status', StatusEntry, isSelectEntryEdited);
   add('sf-resolution', ResolutionEntry, isSelectEntryEdited);
   if (is(element, 'bpmn:UserTask')) {
@@ -165,8 +188,9 @@ function entriesFor(element) {
 }
 
 class SupportflowPropertiesProvider {
-  constructor(propertiesPanel) {
+  constructor(propertiesPanel, translate) {
     propertiesPanel.registerProvider(500, this);
+    this.translate = translate;
   }
 
   getGroups(element) {
@@ -174,13 +198,13 @@ class SupportflowPropertiesProvider {
       const kept = groups.filter((group) => group.id !== 'timer');
       const entries = entriesFor(element);
       if (entries.length) {
-        kept.splice(1, 0, { id: 'supportflow', label: 'Supportflow', component: Group, entries });
+        kept.splice(1, 0, { id: 'supportflow', label: this.translate('Supportflow'), component: Group, entries });
       }
       return kept;
     };
   }
 }
-SupportflowPropertiesProvider.$inject = ['propertiesPanel'];
+SupportflowPropertiesProvider.$inject = ['propertiesPanel', 'translate'];
 
 export default {
   __init__: ['supportflowPropertiesProvider'],
