@@ -7,7 +7,7 @@ import html
 
 from engine.services.authorization import CAPABILITIES
 from tests.helpers import link_token, mails_to, unique
-from tests.pages.helpers import csrf_of, flashes, sign_in, signed_in, text_of
+from tests.pages.helpers import csrf_of, flashes, sign_in, signed_in, submit_form, text_of
 
 PASSWORD = "correct horse battery"
 
@@ -55,6 +55,10 @@ def test_an_admin_creates_an_organisation_and_invites_a_customer_who_then_signs_
     portal = visitor.get("/portal")
     assert "Your contact: Sam Support, support@supportflow.example" in text_of(portal)
     assert "No tickets yet." in text_of(portal)  # Acme's tickets are not hers
+    submitted = submit_form(visitor, "/portal/new", title="Printer on fire")
+    ticket = text_of(visitor.get(submitted.headers["Location"]))
+    assert name in ticket and "Your contact: Sam Support, support@supportflow.example" in ticket
+    assert "Contact person: Sam Support" in text_of(admin.get(submitted.headers["Location"]))
 
 
 def test_a_deactivated_person_is_signed_out_at_their_next_page(app, desk):
