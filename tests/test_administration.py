@@ -85,7 +85,7 @@ def test_customer_mails_are_signed_by_the_organisation_s_contact_person(desk):
     desk.complete(key, "triage", "support", **TRIAGE_ANSWER)
     [answer] = desk.messages(key)
     assert answer["body"].endswith("Kind regards,\nSam Support")
-    # Without a contact person, the support team signs.
+    # Without a contact person (or with one who left), the support team signs.
     desk.as_("admin").call("PATCH", f"/organisations/{org['id']}", json={"contact": None})
     other = desk.submit()["key"]
     desk.complete(other, "triage", "support", **TRIAGE_ANSWER)

@@ -44,7 +44,8 @@ def _notify(conn, ticket, effect: Effect, now, _changes) -> dict:
         raise StepFailed(UNKNOWN_TEMPLATE.format(template=template), element=effect.element)
     organisation = organisation_store.organisation_by_id(conn, ticket["organisation_id"])
     subject, body = render(template, ticket, effect.data,
-                           signed=signature(organisation["contact_name"] if organisation else None))
+                           signed=signature(organisation["contact_name"]
+                                            if organisation and organisation["contact_active"] else None))
     recipients = accounts.emails_of_organisation(conn, ticket["organisation_id"])
     history.insert_messages(conn, [{
         "ticket_id": ticket["id"], "organisation_id": ticket["organisation_id"], "template": template,
