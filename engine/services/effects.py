@@ -48,9 +48,9 @@ def _notify(conn, ticket, effect: Effect, now, _changes, currency: str) -> dict:
         raise StepFailed(UNKNOWN_TEMPLATE.format(template=template), element=effect.element)
     organisation = organisation_store.organisation_by_id(conn, ticket["organisation_id"])
     people = accounts.recipients_of_organisation(conn, ticket["organisation_id"])
-    # One per language its readers read, signed by the organisation's contact person when it has one.
-    mails = messages(template, ticket, effect.data, people,
-                     contact=organisation["contact_name"] if organisation else None, currency=currency)
+    # One per language its readers read, signed by the organisation's contact person when it has an active one.
+    contact = organisation["contact_name"] if organisation and organisation["contact_active"] else None
+    mails = messages(template, ticket, effect.data, people, contact=contact, currency=currency)
     history.insert_messages(conn, [{
         "ticket_id": ticket["id"], "organisation_id": ticket["organisation_id"], "template": template,
         "subject": mail["subject"], "body": mail["body"], "html": mail_html(mail["body"], mail["language"]),

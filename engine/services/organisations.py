@@ -203,8 +203,8 @@ def contact_of(sf: Supportflow, organisation_id: int | None) -> dict | None:
         return None
     with sf.db.read() as conn:
         row = organisation_store.organisation_by_id(conn, organisation_id)
-    if row is None or row["contact"] is None:
-        return None
+    if row is None or row["contact"] is None or not row["contact_active"]:
+        return None  # a deactivated contact is nobody's contact any more
     return {"name": row["contact_name"], "email": row["contact_email"]}
 
 

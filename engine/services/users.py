@@ -55,11 +55,11 @@ def _roles_field(**options) -> fields.List:
 
 
 _ORGANISATION = {"description": "A customer's organisation: its id or its exact name"}
-_USERNAME_RULE = validate.Regexp(_USERNAME, error=BAD_USERNAME)
+_USERNAME_VALID = validate.Regexp(_USERNAME, error=BAD_USERNAME)
 
 
 class NewUserSchema(Schema):
-    username = fields.String(required=True, validate=_USERNAME_RULE)
+    username = fields.String(required=True, validate=_USERNAME_VALID)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     email = fields.Email(required=True, validate=validate.Length(max=200))
     roles = _roles_field(required=True)

@@ -24,7 +24,7 @@ def display_names_by_username(conn: Connection, usernames: set[str]) -> dict[str
 
 
 _ORGANISATION = (select(organisations, users.c.username.label("contact"), users.c.display_name.label("contact_name"),
-                        users.c.email.label("contact_email"))
+                        users.c.email.label("contact_email"), users.c.active.label("contact_active"))
                  .outerjoin(users, users.c.id == organisations.c.contact_user_id))
 
 

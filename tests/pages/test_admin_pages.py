@@ -7,7 +7,7 @@ import html
 
 from engine.services.authorization import CAPABILITIES
 from tests.helpers import link_token, mails_to, unique
-from tests.pages.helpers import csrf_of, flashes, sign_in, signed_in, text_of
+from tests.pages.helpers import csrf_of, flashes, sign_in, signed_in, submit_form, text_of
 
 PASSWORD = "correct horse battery"
 
@@ -55,6 +55,10 @@ def test_an_admin_creates_an_organisation_and_invites_a_customer_who_then_signs_
     portal = visitor.get("/portal")
     assert "Your contact: Sam Support, support@supportflow.example" in text_of(portal)
     assert "No tickets yet." in text_of(portal)  # Acme's tickets are not hers
+    submitted = submit_form(visitor, "/portal/new", title="Printer on fire")
+    ticket = text_of(visitor.get(submitted.headers["Location"]))
+    assert name in ticket and "Your contact: Sam Support, support@supportflow.example" in ticket
+    assert "Contact person: Sam Support" in text_of(admin.get(submitted.headers["Location"]))
 
 
 def test_a_deactivated_person_is_signed_out_at_their_next_page(app, desk):
@@ -106,16 +110,21 @@ def test_an_admin_edits_an_organisation_and_bad_input_is_said_in_words(app):
         bad_user)
 
 
-def test_a_forgotten_password_is_reset_once_and_the_answer_never_says_whether_the_address_is_known(app, sf):
+def test_a_forgotten_password_is_reset_once_and_the_answer_never_says_whether_the_address_is_known(app, desk, sf):
+    username = unique("own")
+    email = f"{username}@agency.example"  # not a demo user's: PostgreSQL keeps users between tests
+    desk.as_("admin").post("/users", {"username": username, "name": "Olga Owner", "roles": ["product_owner"],
+                                      "email": email}, expect=201)
     visitor = app.test_client()
     assert "Forgot your password?" in text_of(visitor.get("/sign-in"))
     answers = []
-    for email in ("owner@supportflow.example", "nobody@nowhere.example"):
-        answer = post_form(visitor, "/password/reset", email=email)
+    for address in (email, "nobody@nowhere.example"):
+        answer = post_form(visitor, "/password/reset", email=address)
         answers.append((answer.status_code, flashes(visitor.get(answer.headers["Location"]))))
     assert answers[0] == answers[1] and answers[0][0] == 302
     assert mails_to(sf, "nobody@nowhere.example") == []
-    token = link_token(mails_to(sf, "owner@supportflow.example")[-1])
+    token = link_token(mails_to(sf, email)[-1])
+    assert mails_to(sf, email)[-1]["template"] == "password_reset"
     page = visitor.get(f"/password/reset/{token}")
     assert "Choose a new password" in text_of(page)
     assert post_form(visitor, f"/password/reset/{token}", password=PASSWORD, confirm=PASSWORD).status_code == 302
@@ -123,7 +132,7 @@ def test_a_forgotten_password_is_reset_once_and_the_answer_never_says_whether_th
     assert again.status_code == 410 and "used already" in text_of(again)
     unknown = visitor.get("/password/reset/no-such-link")
     assert unknown.status_code == 404 and "This link is not known." in text_of(unknown)
-    assert sign_in(visitor, "owner", PASSWORD).status_code == 302
+    assert sign_in(visitor, username, PASSWORD).status_code == 302
 
 
 def test_only_admins_reach_the_administration(app):

@@ -52,7 +52,7 @@ def organisations_list():
 
 def _organisation_form() -> dict:
     text = request.form.get("domains", "")
-    data: dict[str, object] = {"name": request.form.get("name", ""), "notes": request.form.get("notes", ""),
+    data: dict = {"name": request.form.get("name", ""), "notes": request.form.get("notes", ""),
             "domains": [d for d in text.replace(",", " ").split() if d],
             "contact": request.form.get("contact", "").strip() or None}
     if "active" in request.form or request.form.get("has_active"):
