@@ -27,7 +27,7 @@ from engine.settings import Settings
 @dataclass(frozen=True)
 class Delivery:
     outbox_id: int
-    ticket_key: str
+    ticket_key: str | None  # None: a message of no ticket (a staff notification, an invitation)
     template: str
     recipients: tuple[str, ...]
     subject: str
@@ -110,7 +110,8 @@ class SmtpSender:
         message["To"] = ", ".join(delivery.recipients)
         message["Subject"] = delivery.subject
         message["Message-ID"] = delivery.message_id
-        message["X-Supportflow-Ticket"] = delivery.ticket_key
+        if delivery.ticket_key:
+            message["X-Supportflow-Ticket"] = delivery.ticket_key
         message.set_content(delivery.body)
         connect = smtplib.SMTP_SSL if self.use_ssl else smtplib.SMTP
         with connect(self.host, self.port, timeout=self.timeout_s) as smtp:

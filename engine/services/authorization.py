@@ -38,8 +38,8 @@ CAPABILITIES: dict[str, Capability] = {
     "ticket:reopen": Capability(_held_by(*ROLES),
                                 "Only the ticket's customer or staff reopen a ticket."),
     # Tasks
-    "task:assign": Capability(_held_by("support_master"),
-                              "Only support masters assign tasks."),
+    "task:assign": Capability(_held_by("support_master", "product_owner"),
+                              "Only support masters and product owners assign tasks."),
     "board:read": Capability(_held_by("developer"),
                              "The board shows the developers' work; it is for developers."),
     # Process definitions

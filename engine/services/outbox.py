@@ -28,7 +28,8 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def delivery_of(row: dict) -> Delivery:
-    return Delivery(outbox_id=row["id"], ticket_key=ticket_key(row["ticket_id"]), template=row["template"],
+    key = ticket_key(row["ticket_id"]) if row["ticket_id"] is not None else None  # staff mail has no ticket
+    return Delivery(outbox_id=row["id"], ticket_key=key, template=row["template"],
                     recipients=tuple(row["recipients"] or ()), subject=row["subject"], body=row["body"])
 
 

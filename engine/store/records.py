@@ -82,6 +82,7 @@ class TaskOfOrganisation(TaskRow):
     """A task with the organisation of its ticket (None without a ticket)."""
 
     organisation_id: int | None
+    suggested_assignee: str | None  # the organisation's contact person, when they hold the task's role
 
 
 class InboxTask(TaskRow):
@@ -89,6 +90,7 @@ class InboxTask(TaskRow):
 
     ticket_title: str | None
     ticket_priority: str | None
+    suggested_assignee: str | None
 
 
 class TicketRow(TypedDict):
