@@ -3,7 +3,9 @@ user's token; every form carries a CSRF token; the JSON API keeps its bearer tok
 
 Routes and endpoints (the contract between the blueprints, the templates and the browser tests):
   session (signin.py): /sign-in (sign_in), /sign-out (sign_out, POST), / (home: portal or inbox)
-  account: /account/password (password: GET, POST)
+  account: /account/password (password: GET, POST), /account/notifications (notifications: GET, POST)
+  notifications: /notifications (index), /notifications/<id:notification_id> (open: marks it read, goes to it),
+           /notifications/read (read_all, POST)
   inbox:   /inbox (index), /inbox/tasks/<task_id>/claim (claim, POST), .../unclaim (unclaim, POST)
   tasks:   /tasks/<task_id> (show: the form; complete: POST)
   tickets: /tickets/<key> (show), /tickets/<key>/comments (comment, POST),
@@ -103,12 +105,13 @@ def favicon():
 
 
 def register_pages(app: Flask) -> None:
-    from webapp.pages import account, board, inbox, ops, portal, processes, signin, tasks, tickets
+    from webapp.pages import account, board, inbox, notifications, ops, portal, processes, signin, tasks, tickets
 
     app.jinja_env.globals[CSRF_FIELD] = csrf_token
     app.jinja_env.filters["hours"] = hours_text  # 16, 12.5: efforts read the same on every page and in mails
     app.before_request(_page_request_hooks)
     app.context_processor(_capabilities)
+    app.context_processor(notifications.bell)
     app.add_url_rule("/favicon.ico", "favicon", favicon)
-    for module in (signin, account, inbox, tasks, tickets, portal, board, processes, ops):
+    for module in (signin, account, inbox, notifications, tasks, tickets, portal, board, processes, ops):
         app.register_blueprint(module.bp)

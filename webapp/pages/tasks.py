@@ -50,7 +50,7 @@ def _page(task: dict, *, posted: MultiDict | None = None, errors: dict | None = 
     # Fields that reclassify the ticket (triage) start from what the ticket says now.
     prefill = {field: ticket[field] for field in TICKET_FIELDS_FROM_TASKS if ticket and ticket.get(field)}
     names = organisations.display_names(sf, {e["actor"] for e in events} | {c["author"] for c in comments}
-                                        | {task["assignee"]})
+                                        | {task["assignee"], task["suggested_assignee"]})
     return render_template(
         "tasks/show.html", task=task, ticket=ticket, offer=offer, events=events, comments=comments, names=names,
         older_events=ticket["event_count"] - len(events) if ticket else 0,
