@@ -76,3 +76,22 @@ def test_the_inbox_shows_assigned_to_me_and_puts_suggested_tasks_first(app, desk
     mine = client.get("/inbox?show=mine").get_data(as_text=True)
     assert re.findall(r'<tr data-ticket="(SUP-\d+)"', mine) == [acme]
     assert bell_of(mine) == "🔔 3"  # two ready tasks and the assignment
+
+
+def test_a_product_owner_assigns_from_the_ticket_page_and_the_timeline_says_so(app, desk, sf):
+    if not accounts.user_exists(sf, "support2"):
+        accounts.create_user(sf, "support2", "demo", ["support_master"], display_name="Sue Second")
+    key = desk.submit()["key"]
+    task = desk.task(key, "triage", "support")
+    owner = signed_in(app, "owner")
+    page = owner.get(f"/tickets/{key}").get_data(as_text=True)
+    assert f'data-assign-task="{task["id"]}"' in page and '<option value="support2">Sue Second</option>' in page
+    assert 'data-assign-task' not in signed_in(app, "developer").get(f"/tickets/{key}").get_data(as_text=True)
+    given = owner.post(f"/tasks/{task['id']}/assign", data={"csrf_token": csrf(owner), "username": "support2",
+                                                          "ticket": key})
+    assert given.headers["Location"] == f"/tickets/{key}#open-tasks"
+    owner.post(f"/tasks/{task['id']}/assign", data={"csrf_token": csrf(owner), "username": "", "ticket": key})
+    trail = signed_in(app, "support").get(f"/tickets/{key}").get_data(as_text=True)
+    assert "<strong>Otto Owner</strong> assigned <em>Triage the ticket</em> to Sue Second." in trail
+    assert "<strong>Otto Owner</strong> took <em>Triage the ticket</em> back from Sue Second." in trail
+    assert bell_of(signed_in(app, "support2").get("/inbox").get_data(as_text=True)) == "🔔 2"  # ready, assigned
