@@ -164,7 +164,7 @@ def test_an_assignment_tells_the_new_holder_but_not_who_took_it_themselves(desk)
     assert "task_assigned" not in kinds(desk, "support")
     desk.as_("owner").post(f"/tasks/{triage['id']}/assign", {"username": "herta"})
     [item] = [i for i in desk.as_("herta").get("/notifications")["items"] if i["kind"] == "task_assigned"]
-    assert item["text"] == f"Otto Owner assigned “Triage the ticket” on {key} to you."
+    assert item["text"] == f"Otto Owner hat Ihnen „Triage the ticket“ zu {key} zugewiesen."  # in her language
 
 
 def test_notifications_are_marked_read_by_id_or_all_at_once(desk):
