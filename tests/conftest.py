@@ -15,7 +15,7 @@ from engine.store.database import Database
 from tests.desk import Desk
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-RUNTIME_TABLES = ("notifications", "instance_processes", "sign_in_failures", "attachment_contents", "attachments", "comments",
+RUNTIME_TABLES = ("instance_processes", "sign_in_failures", "attachment_contents", "attachments", "comments",
                   "ticket_links", "invoices", "outbox", "timers", "audit_events", "tasks", "instances", "tickets",
                   "api_tokens", "worker_heartbeats")
 BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get("TEST_DATABASE_URL") else [])
@@ -74,7 +74,8 @@ def _truncated(url: str) -> str:
     db = Database(url)
     with db.write() as conn:
         conn.exec_driver_sql(f"TRUNCATE {', '.join(RUNTIME_TABLES)} RESTART IDENTITY CASCADE")
-        # Users stay between tests: what a test chose of their mail and contacts is undone.
+        # Users stay between tests (notifications go with the tickets: CASCADE); what a test chose of their mail and
+        # of organisations' contacts is undone.
         conn.exec_driver_sql("UPDATE organisations SET contact_user_id = NULL")
         conn.exec_driver_sql("UPDATE users SET notify_by_mail = 'at_once'")
         # Uploads of earlier tests: later versions, and processes that are not shipped at all.

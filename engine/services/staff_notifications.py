@@ -20,13 +20,13 @@ from engine.domain import MAX_ID, ticket_key
 from engine.errors import NotFound
 from engine.i18n import lazy
 from engine.services import staff_mail
-from engine.services.notification_words import TEXTS, describe, link_of
 from engine.services.authorization import Actor
 from engine.services.context import Supportflow
 from engine.services.inputs import load_input
+from engine.services.notification_words import TEXTS, describe, link_of
 from engine.store import accounts as account_store
 from engine.store import notifications as store
-from engine.store.records import TaskRow
+from engine.store.records import TaskRow, TicketRow
 
 KINDS = tuple(TEXTS)
 DIGEST_ONLY = ("task_ready",)  # never mailed at once: a desk's every new task would flood the inbox
@@ -62,7 +62,7 @@ def notify(sf: Supportflow, conn, kind: str, recipients: list[dict], *, at: date
     return len(rows)
 
 
-def tasks_ready(sf: Supportflow, conn, new_tasks: list[dict], *, ticket: dict | None, actor_id: int | None,
+def tasks_ready(sf: Supportflow, conn, new_tasks: list[dict], *, ticket: TicketRow | None, actor_id: int | None,
                 at: datetime) -> None:
     """A step opened these task rows: each staff task is news to every holder of its role."""
     holders: dict[str, list[dict]] = {}
@@ -93,7 +93,7 @@ def customer_answered(sf: Supportflow, conn, task: TaskRow, actor_id: int | None
            detail={"task": task["name"], "by": customer["display_name"] if customer else "", "title": title})
 
 
-def comment_added(sf: Supportflow, conn, ticket: dict, actor: Actor, body: str, internal: bool,
+def comment_added(sf: Supportflow, conn, ticket: TicketRow, actor: Actor, body: str, internal: bool,
                   at: datetime) -> None:
     """A customer's comment goes to the ticket's staff; an internal comment to the staff it @mentions."""
     detail = {"by": actor.display_name, "title": ticket["title"], "excerpt": _excerpt(body)}

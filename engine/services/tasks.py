@@ -28,7 +28,8 @@ ONLY_ASSIGNED_TO_ME = lazy("The only choice is assigned=me: the tasks assigned t
 ANSWER_EVENTS = 20
 
 
-def inbox(sf: Supportflow, actor: Actor, *, limit: int = 200, offset: int = 0, assigned: str | None = None) -> list[dict]:
+def inbox(sf: Supportflow, actor: Actor, *, limit: int = 200, offset: int = 0,
+          assigned: str | None = None) -> list[dict]:
     """The actor's open tasks, those suggested to them first; `assigned="me"`: only those they hold."""
     if assigned not in (None, "me"):
         raise InvalidInput({"assigned": [ONLY_ASSIGNED_TO_ME]})

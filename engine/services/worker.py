@@ -1,6 +1,7 @@
 """The background worker: rounds of firing due timers, writing the staff's daily digests and sending the
-outbox, with a heartbeat row that /healthz reads. Any number of workers may run against PostgreSQL at once (every job is claimed with a row
-lock, see engine.store.jobs); SQLite is for one (the CLI refuses a second one there)."""
+outbox, with a heartbeat row that /healthz reads. Any number of workers may run against PostgreSQL at once
+(every job is claimed with a row lock, see engine.store.jobs); SQLite is for one (the CLI refuses a second one
+there)."""
 
 import random
 import threading

@@ -1,5 +1,5 @@
-"""The signed-in user's own account: changing the password; how staff hear of their notifications by mail. The engine judges the new password; this page only
-asks for it twice so that a typo does not lock the user out."""
+"""The signed-in user's own account: changing the password (the engine judges the new password; this page only
+asks for it twice so that a typo does not lock the user out); how staff hear of their notifications by mail."""
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 
