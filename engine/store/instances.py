@@ -6,7 +6,7 @@ from typing import cast
 from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, or_, select, union, update
 
 from engine.domain import FINISHED_STATUSES
-from engine.store.records import InboxTask, InstanceHead, TaskOfOrganisation, TaskRow
+from engine.store.records import InboxTask, InstanceHead, SuggestedTask, TaskOfOrganisation, TaskRow
 from engine.store.tables import instance_processes, instances, organisations, tasks, tickets, timers, user_roles, users
 
 _HEAD = (instances.c.id, instances.c.process_id, instances.c.version_id, instances.c.pinned_versions,
@@ -190,9 +190,9 @@ def open_task_names(conn: Connection, instance_ids: list[int]) -> list[tuple[int
     return [(row.instance_id, row.name) for row in conn.execute(query)]
 
 
-def open_tasks_of_ticket(conn: Connection, ticket_id: int) -> list[TaskRow]:
+def open_tasks_of_ticket(conn: Connection, ticket_id: int) -> list[SuggestedTask]:
     rows = conn.execute(_OPEN_TASKS_OF_TICKET, {"tid": ticket_id}).mappings()
-    return cast(list[TaskRow], [dict(row) for row in rows])
+    return cast(list[SuggestedTask], [dict(row) for row in rows])
 
 
 def inbox(conn: Connection, *, staff_roles: list[str], user_id: int, customer_org: int | None,
