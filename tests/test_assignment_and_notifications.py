@@ -204,10 +204,13 @@ def test_the_daily_digest_is_written_once_a_day_at_the_hour(desk):
     choose(desk, "support2", "digest")
     choose(desk, "herta", "never")
     key = desk.submit()["key"]  # 10:00 in Berlin: after today's digest
+    desk.submit(title="Scanner is slow")
     triage = desk.task(key, "triage", "support")
     desk.as_("support").post(f"/tasks/{triage['id']}/assign", {"username": "support2"})
     desk.as_("support").post(f"/tasks/{triage['id']}/assign", {"username": "herta"})
     assert staff_mails(desk) == []  # none of them wants mail at once
+    support = desk.as_("support")
+    support.post("/notifications/read", {"ids": [support.get("/notifications")["items"][0]["id"]]})  # seen: no mail
     sender, me = RecordingSender(), worker.WorkerIdentity("w1", "host", 1, desk.clock.now())
     desk.clock.advance(hours=20)  # 06:00 in Berlin
     worker.run_round(desk.sf, sender, me)
@@ -218,7 +221,7 @@ def test_the_daily_digest_is_written_once_a_day_at_the_hour(desk):
     digests = [m for m in staff_mails(desk) if m["template"] == "staff_digest"]
     assert sorted(m["recipients"][0] for m in digests) == ["sue@agency.example", "support@supportflow.example"]
     [sue] = [m for m in digests if m["recipients"] == ["sue@agency.example"]]
-    assert sue["subject"] == "Your supportflow digest: 2 notifications"
+    assert sue["subject"] == "Your supportflow digest: 3 notifications"
     assert f"“Triage the ticket” is ready on {key}" in sue["body"]
     assert f"Sam Support assigned “Triage the ticket” on {key} to you." in sue["body"]
     [support] = [m for m in digests if m["recipients"] == ["support@supportflow.example"]]

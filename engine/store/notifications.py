@@ -85,7 +85,7 @@ def mark_read(conn: Connection, user_id: int, ids: list[int] | None, at: datetim
 
 
 def unmailed(conn: Connection, user_id: int, since: datetime, before: datetime) -> list[dict]:
-    """The user's notifications from [since, before) that no mail told them of yet, oldest first."""
+    """The user's unread notifications from [since, before) that no mail told them of yet, oldest first."""
     query = (select(notifications, tickets.c.title.label("ticket_title"))
              .outerjoin(tickets, tickets.c.id == notifications.c.ticket_id)
              .where(*_unmailed_between(since, before), notifications.c.user_id == user_id)
@@ -94,7 +94,9 @@ def unmailed(conn: Connection, user_id: int, since: datetime, before: datetime) 
 
 
 def _unmailed_between(since: datetime, before: datetime):
-    return (notifications.c.mailed_at.is_(None), notifications.c.at >= since, notifications.c.at < before)
+    """Not mailed and not read yet (what the bell showed them needs no mail), from [since, before)."""
+    return (notifications.c.mailed_at.is_(None), notifications.c.read_at.is_(None), notifications.c.at >= since,
+            notifications.c.at < before)
 
 
 def mark_mailed(conn: Connection, ids: list[int], at: datetime) -> None:
