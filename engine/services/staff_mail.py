@@ -3,9 +3,9 @@ outbox in the transaction that made the notification), or the daily digest, sent
 SUPPORTFLOW_DIGEST_HOUR in the desk's time zone, once per person and day.
 
 The digest of a day holds what the person neither read nor was mailed of yet from the 24 hours before that
-day's digest hour. Each person due one is claimed with their row locked (engine.store.jobs.claim_digest_recipient), their
-notifications read again under the lock, mailed and marked `mailed_at` in the same transaction: any number of
-workers send each digest once, and a later round finds nothing left of that day."""
+day's digest hour. Each person due one is claimed with their row locked (engine.store.jobs.claim_digest_recipient),
+their notifications read again under the lock, mailed and marked `mailed_at` in the same transaction: any number
+of workers send each digest once, and a later round finds nothing left of that day."""
 
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo

@@ -95,3 +95,10 @@ def test_a_product_owner_assigns_from_the_ticket_page_and_the_timeline_says_so(a
     assert "<strong>Otto Owner</strong> assigned <em>Triage the ticket</em> to Sue Second." in trail
     assert "<strong>Otto Owner</strong> took <em>Triage the ticket</em> back from Sue Second." in trail
     assert bell_of(signed_in(app, "support2").get("/inbox").get_data(as_text=True)) == "🔔 2"  # ready, assigned
+
+
+def test_the_notifications_page_speaks_german(app, desk):
+    key = desk.submit()["key"]
+    german = text_of(signed_in(app, "support").get("/notifications", headers={"Accept-Language": "de"}))
+    assert "Benachrichtigungen" in german and "1 ungelesen" in german and "Alle als gelesen markieren" in german
+    assert f"„Triage the ticket“ steht bereit zu {key}: Printing fails" in german

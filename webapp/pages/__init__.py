@@ -4,7 +4,7 @@ user's token; every form carries a CSRF token; the JSON API keeps its bearer tok
 Routes and endpoints (the contract between the blueprints, the templates and the browser tests):
   session (signin.py): /sign-in (sign_in), /sign-out (sign_out, POST), / (home: portal or inbox)
   account: /account/password (password: GET, POST), /account/notifications (notifications: GET, POST)
-  notifications: /notifications (index), /notifications/<id:notification_id> (open: marks it read, goes to it),
+  notifications: /notifications (index), /notifications/<id:notification_id> (show: marks it read, goes to it),
            /notifications/read (read_all, POST)
   inbox:   /inbox (index), /inbox/tasks/<task_id>/claim (claim, POST), .../unclaim (unclaim, POST)
   tasks:   /tasks/<task_id> (show: the form; complete: POST)

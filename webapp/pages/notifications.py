@@ -10,7 +10,7 @@ from engine.services import staff_notifications
 from webapp.pages import signed_in
 from webapp.wiring import supportflow
 
-bp = Blueprint("notifications", __name__)  # endpoints: index, open, read_all (POST)
+bp = Blueprint("notifications", __name__)  # endpoints: index, show (marks it read, goes to it), read_all (POST)
 
 ALL_READ = lazy("All notifications are marked read.")
 
@@ -41,7 +41,7 @@ def index():
 
 @bp.get("/notifications/<id:notification_id>")
 @signed_in
-def open(notification_id: int):
+def show(notification_id: int):
     return redirect(staff_notifications.open_notification(supportflow(), g.actor, notification_id))
 
 
