@@ -27,7 +27,7 @@ from engine.settings import Settings
 @dataclass(frozen=True)
 class Delivery:
     outbox_id: int
-    ticket_key: str | None  # None: a message of no ticket (an invitation, a password reset)
+    ticket_key: str | None  # None: a message of no ticket (an invitation, a password reset, a staff notification)
     template: str  # the kind of message
     recipients: tuple[str, ...]
     subject: str

@@ -135,6 +135,10 @@ class Settings:
     outbox_file: str | None = _setting(
         "SUPPORTFLOW_OUTBOX_FILE", None, "JSON-lines file the outbox is written to when no mail server is set.",
         shown="var/outbox.jsonl")
+    digest_hour: int = _setting(
+        "SUPPORTFLOW_DIGEST_HOUR", 7,
+        "Hour of the day (0-23, Europe/Berlin) the worker mails staff their daily digest of notifications.",
+        _whole_number(0, 23))
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> "Settings":

@@ -74,6 +74,10 @@ def _truncated(url: str) -> str:
     db = Database(url)
     with db.write() as conn:
         conn.exec_driver_sql(f"TRUNCATE {', '.join(RUNTIME_TABLES)} RESTART IDENTITY CASCADE")
+        # Users stay between tests (notifications go with the tickets: CASCADE); what a test chose of their mail and
+        # of organisations' contacts is undone.
+        conn.exec_driver_sql("UPDATE organisations SET contact_user_id = NULL")
+        conn.exec_driver_sql("UPDATE users SET notify_by_mail = 'at_once'")
         # Uploads of earlier tests: later versions, and processes that are not shipped at all.
         shipped = ", ".join(f"'{path.stem}'" for path in SHIPPED_PROCESSES.glob("*.bpmn"))
         conn.exec_driver_sql(f"DELETE FROM process_versions WHERE version > 1 OR process_id NOT IN ({shipped})")

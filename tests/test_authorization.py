@@ -16,7 +16,7 @@ EXPECTED = {
     "customer": {"ticket:submit", "ticket:reopen"},
     "support_master": {"ticket:capture", "ticket:internal", "ticket:reopen", "task:assign"},
     "developer": {"ticket:internal", "ticket:reopen", "board:read"},
-    "product_owner": {"ticket:internal", "ticket:reopen"},
+    "product_owner": {"ticket:internal", "ticket:reopen", "task:assign"},
     "process_owner": {"ticket:internal", "ticket:reopen", "process:read", "process:edit", "process:migrate",
                       "step:diagnose"},
     "ops": {"ticket:internal", "ticket:reopen", "process:read", "process:migrate", "instance:inspect",

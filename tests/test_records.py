@@ -14,6 +14,7 @@ from engine.store.records import (
     InboxTask,
     InstanceHead,
     Retry,
+    SuggestedTask,
     TaskOfOrganisation,
     TaskRow,
     TicketRow,
@@ -40,7 +41,7 @@ def test_the_rows_of_the_store_have_the_keys_of_their_records(desk):
         assert [set(row) for row in instance_store.running_instance_heads(conn, head["process_id"],
                                                                           head["version_id"])] == [_keys(InstanceHead)]
         [task] = instance_store.open_tasks_of_ticket(conn, number)
-        assert set(task) == _keys(TaskRow)
+        assert set(task) == _keys(SuggestedTask)
         assert [set(row) for row in instance_store.tasks_of_instance(conn, instance_id)] == [_keys(TaskRow)]
         assert set(instance_store.task_row(conn, task["id"])) == _keys(TaskOfOrganisation)
         inbox = instance_store.inbox(conn, staff_roles=[task["role"]], user_id=support.id, customer_org=None)

@@ -216,7 +216,8 @@ def test_metrics_count_steps_and_read_gauges_from_the_database(desk):
     assert 'supportflow_steps_total{kind="task_completed",result="conflict"}' in text
     assert 'supportflow_step_seconds_bucket{kind="task_completed",le="0.05"}' in text
     assert 'supportflow_open_tasks{role="support_master"} 1.0' in text
-    assert "supportflow_outbox_backlog 1.0" in text and "supportflow_timers_due 0.0" in text
+    # The customer's request for information, and the mail telling support (at once) of the customer's answer.
+    assert "supportflow_outbox_backlog 2.0" in text and "supportflow_timers_due 0.0" in text
     assert 'supportflow_http_responses_total{code="409"}' in text
     assert "supportflow_worker_heartbeat_age_seconds NaN" in text
 

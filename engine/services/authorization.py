@@ -39,8 +39,8 @@ CAPABILITIES: dict[str, Capability] = {
     "ticket:reopen": Capability(_held_by(*ROLES),
                                 lazy("Only the ticket's customer or staff reopen a ticket.")),
     # Tasks
-    "task:assign": Capability(_held_by("support_master"),
-                              lazy("Only support masters assign tasks.")),
+    "task:assign": Capability(_held_by("support_master", "product_owner"),
+                              lazy("Only support masters and product owners assign tasks.")),
     "board:read": Capability(_held_by("developer"),
                              lazy("The board shows the developers' work; it is for developers.")),
     # Process definitions

@@ -10,6 +10,7 @@ from engine.domain import audit_event
 from engine.errors import InvalidInput, NotFound
 from engine.filetypes import ALLOWED_DESCRIPTION, MAX_ATTACHMENT_BYTES, detect_type, safe_filename
 from engine.i18n import lazy
+from engine.services import staff_notifications
 from engine.services.authorization import Actor
 from engine.services.context import Supportflow
 from engine.services.inputs import load_input
@@ -18,6 +19,7 @@ from engine.services.tickets import visible_ticket
 from engine.services.views import attachment_view
 from engine.store import conversation as conversation_store
 from engine.store import history
+from engine.store.records import TicketRow
 
 EMPTY_COMMENT = lazy("Write something.")
 EMPTY_FILE = lazy("The file is empty.")
@@ -46,22 +48,24 @@ def add_comment(sf: Supportflow, actor: Actor, key: str, data) -> dict:
             ticket = visible_ticket(conn, actor, key)
         if ticket["status"] == "closed":
             outcome = comment_on_closed(sf, actor, ticket, body,
-                                        lambda conn, now: _insert_comment(conn, ticket["id"], actor, body, False, now))
+                                        lambda conn, now: _insert_comment(sf, conn, ticket, actor, body, False, now))
             comment_id = outcome.pop("comment_id")
             return {**_comment_view(comment_id, actor, body, False, sf.clock.now()), **outcome}
     now = sf.clock.now()
     with sf.db.write() as conn:
         ticket = visible_ticket(conn, actor, key)
-        comment_id = _insert_comment(conn, ticket["id"], actor, body, internal, now)
+        comment_id = _insert_comment(sf, conn, ticket, actor, body, internal, now)
     return _comment_view(comment_id, actor, body, internal, now)
 
 
-def _insert_comment(conn, ticket_id: int, actor: Actor, body: str, internal: bool, now) -> int:
-    comment_id = conversation_store.insert_comment(conn, ticket_id=ticket_id, author_id=actor.id, body=body,
-                                      internal=internal, created_at=now)
+def _insert_comment(sf: Supportflow, conn, ticket: TicketRow, actor: Actor, body: str, internal: bool, now) -> int:
+    """The comment, its audit event and the staff notifications it causes, in the caller's transaction."""
+    comment_id = conversation_store.insert_comment(conn, ticket_id=ticket["id"], author_id=actor.id, body=body,
+                                                   internal=internal, created_at=now)
     history.append_events(conn, [audit_event(
-        "comment_added", now, ticket_id=ticket_id, actor_id=actor.id,
+        "comment_added", now, ticket_id=ticket["id"], actor_id=actor.id,
         detail={"comment_id": comment_id, "internal": internal, "excerpt": body[:140]})])
+    staff_notifications.comment_added(sf, conn, ticket, actor, body, internal, now)
     return comment_id
 
 

@@ -17,6 +17,7 @@ from engine.store import accounts as account_store
 from engine.store import organisations as organisation_store
 
 NO_SUCH_ORGANISATION = lazy("There is no organisation {name!r}.")
+NO_SUCH_STAFF = lazy("There is no active staff member {username}.")
 NAME_TAKEN = lazy("There is an organisation {name!r} already.")
 NAME_EMPTY = lazy("Give the organisation a name.")
 BAD_DOMAIN = lazy("{domain!r} is not an e-mail domain such as example.com.")
@@ -213,3 +214,19 @@ def display_names(sf: Supportflow, usernames) -> dict[str, str]:
     wanted = {name for name in usernames if name}
     with sf.db.read() as conn:
         return organisation_store.display_names_by_username(conn, wanted)
+
+
+def set_contact(sf: Supportflow, organisation_name: str, username: str | None) -> None:
+    """Make `username` (an active staff member; None: nobody) the agency's contact person for the organisation:
+    its tickets' tasks are suggested to them. Whoever calls this has decided it may be done (the admin service)."""
+    with sf.db.write() as conn:
+        organisation_id = account_store.organisation_id(conn, organisation_name)
+        if organisation_id is None:
+            raise InvalidInput({"organisation": [NO_SUCH_ORGANISATION.format(name=organisation_name)]})
+        user_id = None
+        if username is not None:
+            user = account_store.user_by_username(conn, username)
+            if user is None or not user["active"] or set(user["roles"]) <= {"customer"}:
+                raise InvalidInput({"contact": [NO_SUCH_STAFF.format(username=username)]})
+            user_id = user["id"]
+        organisation_store.update_organisation(conn, organisation_id, {"contact_user_id": user_id})

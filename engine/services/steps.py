@@ -13,6 +13,7 @@ from engine.bpmn.runtime import StepOutcome
 from engine.domain import FINISHED_STATUSES, TICKET_FIELDS_FROM_TASKS, audit_event, role_for_lane
 from engine.errors import Conflict, NotFound, StepFailed, SupportflowError
 from engine.i18n import _, lazy
+from engine.services import staff_notifications
 from engine.services.context import Supportflow
 from engine.services.effects import apply_effects
 from engine.services.wording import COMPLETED_MEANWHILE, NO_INSTANCE
@@ -205,7 +206,7 @@ def _apply(sf: Supportflow, conn, head: _Placed, step: Step, outcome: StepOutcom
     path = [[process, element] for process, element in outcome.completed]
     events = [audit_event(step.kind, now, **_on(head), actor_id=step.actor_id,
                           element=step.task["element"] if step.task else None, detail={**step.detail, "path": path})]
-    _sync_tasks(conn, head, step, outcome, now)
+    new_tasks = _sync_tasks(conn, head, step, outcome, now)
     ticket = None
     if ticket_id is not None:
         ticket = ticket_store.ticket_row(conn, ticket_id)
@@ -227,24 +228,37 @@ def _apply(sf: Supportflow, conn, head: _Placed, step: Step, outcome: StepOutcom
             {"task_id": t.task_id, "element": t.element, "due_at": t.due_at} for t in outcome.timers])
     if ticket is not None:
         ticket["updated_at"] = now
+    _notify_staff(sf, conn, step, new_tasks, ticket, now)
     return ticket
 
 
-def _sync_tasks(conn, head: _Placed, step: Step, outcome: StepOutcome, now: datetime) -> None:
-    """Open rows for newly ready user tasks; close the completed one and any the step cancelled."""
+def _notify_staff(sf: Supportflow, conn, step: Step, new_tasks: list[dict], ticket: TicketRow | None,
+                  now: datetime) -> None:
+    """What the step means to staff: the tasks it made ready, a customer's answer."""
+    staff_notifications.tasks_ready(sf, conn, new_tasks, ticket=ticket, actor_id=step.actor_id, at=now)
+    if step.task is not None and step.task["role"] == "customer" and step.kind == "task_completed":
+        staff_notifications.customer_answered(sf, conn, step.task, step.actor_id, now,
+                                              ticket["title"] if ticket else "")
+
+
+def _sync_tasks(conn, head: _Placed, step: Step, outcome: StepOutcome, now: datetime) -> list[dict]:
+    """Open rows for newly ready user tasks; close the completed one and any the step cancelled. Returns the
+    rows opened."""
     open_ids = outcome.was_ready
     ready_ids = {task.id for task in outcome.ready}
     completed = [step.task["id"]] if step.task is not None else []
     instance_store.close_tasks(conn, completed, "completed", now, step.actor_id)
     instance_store.close_tasks(conn, sorted(open_ids - ready_ids - set(completed)), "cancelled", now, step.actor_id)
     pinned = head["pinned_versions"]
-    instance_store.insert_tasks(conn, [
+    opened = [
         {"id": task.id, "instance_id": head["id"], "ticket_id": head["ticket_id"],
          "process_version_id": pinned[task.process_id], "element": task.element, "name": task.name,
          "lane": task.lane, "role": role_for_lane(task.lane), "state": "open", "created_at": now,
          "due_at": task.due_at}
         for task in outcome.ready if task.id not in open_ids
-    ])
+    ]
+    instance_store.insert_tasks(conn, opened)
+    return opened
 
 
 def _ticket_changes(sf: Supportflow, pinned: dict, ticket: Mapping[str, object], step: Step,

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 from engine.domain import audit_event, ticket_key
 from engine.errors import Conflict, InvalidInput, NotFound, TaskHeld
 from engine.i18n import current_language, lazy
-from engine.services import steps, views
+from engine.services import staff_notifications, steps, views
 from engine.services.authorization import Actor
 from engine.services.context import Supportflow
 from engine.services.inputs import check_input, load_input
@@ -23,16 +23,21 @@ LACKS_ROLE = lazy("{username} does not hold the role {role}.")
 OTHER_ORGANISATION = lazy("{username} does not belong to the ticket's organisation.")
 ALREADY_COMPLETED = lazy("This task was already completed; your input was not saved.")
 NO_FORM = lazy("This task has no form to complete.")
+ONLY_ASSIGNED_TO_ME = lazy("The only choice is assigned=me: the tasks assigned to you.")
 
 ANSWER_EVENTS = 20
 
 
-def inbox(sf: Supportflow, actor: Actor, *, limit: int = 200, offset: int = 0) -> list[dict]:
+def inbox(sf: Supportflow, actor: Actor, *, limit: int = 200, offset: int = 0,
+          assigned: str | None = None) -> list[dict]:
+    """The actor's open tasks, those suggested to them first; `assigned="me"`: only those they hold."""
+    if assigned not in (None, "me"):
+        raise InvalidInput({"assigned": [ONLY_ASSIGNED_TO_ME]})
     staff_roles = sorted(actor.roles - {"customer"})
     customer_org = actor.organisation_id if "customer" in actor.roles else None
     with sf.db.read() as conn:
         rows = instance_store.inbox(conn, staff_roles=staff_roles, user_id=actor.id, customer_org=customer_org,
-                           limit=limit, offset=offset)
+                                    limit=limit, offset=offset, assigned_only=assigned == "me")
         assignees = account_store.usernames(conn, {r["assignee_id"] for r in rows if r["assignee_id"]})
     return [views.task(sf, row, assignees) for row in rows]
 
@@ -110,7 +115,8 @@ def claim(sf: Supportflow, actor: Actor, task_id: str, *, release: bool = False)
 
 
 def assign(sf: Supportflow, actor: Actor, task_id: str, data) -> dict:
-    """A support master hands an open task to someone who may do it (or to nobody); audited on the ticket."""
+    """A support master or product owner hands an open task to someone who may do it, or takes it back (to
+    nobody); audited on the ticket, and the new holder is notified."""
     with sf.db.write() as conn:
         row = _visible_task(conn, actor, task_id)
         actor.require("task:assign")
@@ -121,9 +127,12 @@ def assign(sf: Supportflow, actor: Actor, task_id: str, data) -> dict:
         if not instance_store.claim_task(conn, task_id, target["id"] if target else None, held_by=row["assignee_id"]):
             raise Conflict(TASK_RACED)
         before = account_store.usernames(conn, {row["assignee_id"]} - {None}).get(row["assignee_id"])
+        now = sf.clock.now()
         history.append_events(conn, [audit_event(
-            "task_assigned", sf.clock.now(), ticket_id=row["ticket_id"], instance_id=row["instance_id"],
+            "task_assigned", now, ticket_id=row["ticket_id"], instance_id=row["instance_id"],
             actor_id=actor.id, element=row["element"], detail={"task": row["name"], "from": before, "to": username})])
+        if target is not None:
+            staff_notifications.task_assigned(sf, conn, row, target["id"], actor, now)
         row = _visible_task(conn, actor, task_id)
     return views.task(sf, row, {target["id"]: username} if target else {})
 
@@ -142,7 +151,7 @@ def _assignee(conn, row: TaskOfOrganisation, username: str) -> dict:
 
 
 def assignable_users(sf: Supportflow, actor: Actor, task_id: str) -> list[dict]:
-    """[{username, name}] of everyone an open task may be assigned to; empty for anyone but support masters."""
+    """[{username, name}] of everyone an open task may be assigned to; empty for whoever may not assign."""
     if not actor.can("task:assign"):
         return []
     with sf.db.read() as conn:

@@ -67,7 +67,8 @@ def element_names(element: Element | None, stored: str) -> dict[str, str]:
 
 def task(sf, row: TaskRow, assignees: dict[int | None, str]) -> dict:
     """An open or done user task; `board_column` and `offer` are its element's diagram properties (or None).
-    `name` is in the reader's language (the diagram's name:<language>, else its name), `names` in each."""
+    `name` is in the reader's language (the diagram's name:<language>, else its name), `names` in each;
+    `suggested_assignee` the contact person of its ticket's organisation, when they hold its role."""
     version = sf.definitions.deployed(row["process_version_id"])
     element = version.element(row["element"])
     names = element_names(element, row["name"])
@@ -77,7 +78,8 @@ def task(sf, row: TaskRow, assignees: dict[int | None, str]) -> dict:
         "ticket_key": ticket_key(row["ticket_id"]) if row["ticket_id"] is not None else None,
         "ticket_title": row.get("ticket_title"), "priority": row.get("ticket_priority"),
         "created_at": _iso(row["created_at"]), "due_at": _iso(row["due_at"]),
-        "assignee": assignees.get(row["assignee_id"]), "form": version.form_json(row["element"]),
+        "assignee": assignees.get(row["assignee_id"]), "suggested_assignee": row.get("suggested_assignee"),
+        "form": version.form_json(row["element"]),
         "board_column": element.board_column if element else None, "offer": element.offer if element else None,
     }
 

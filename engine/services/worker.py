@@ -1,6 +1,7 @@
-"""The background worker: rounds of firing due timers and sending the outbox, with a heartbeat row that
-/healthz reads. Any number of workers may run against PostgreSQL at once (every job is claimed with a row
-lock, see engine.store.jobs); SQLite is for one (the CLI refuses a second one there)."""
+"""The background worker: rounds of firing due timers, writing the staff's daily digests and sending the
+outbox, with a heartbeat row that /healthz reads. Any number of workers may run against PostgreSQL at once
+(every job is claimed with a row lock, see engine.store.jobs); SQLite is for one (the CLI refuses a second one
+there)."""
 
 import random
 import threading
@@ -9,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from engine.senders import Sender
-from engine.services import outbox, timers
+from engine.services import outbox, staff_mail, timers
 from engine.services.context import Supportflow
 from engine.store import jobs
 
@@ -52,6 +53,7 @@ def other_live_workers(sf: Supportflow, me: WorkerIdentity, max_age: timedelta) 
 
 def run_round(sf: Supportflow, sender: Sender, me: WorkerIdentity) -> Round:
     fired = timers.run_due(sf)
+    staff_mail.send_digests(sf)  # into the outbox: sent below, in the same round
     report = outbox.deliver_pending(sf, sender)
     me.rounds += 1
     me.timers_fired += sum(t.result == "fired" for t in fired)

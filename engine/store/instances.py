@@ -3,11 +3,11 @@
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, union, update
+from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, or_, select, union, update
 
 from engine.domain import FINISHED_STATUSES
-from engine.store.records import InboxTask, InstanceHead, TaskOfOrganisation, TaskRow
-from engine.store.tables import instance_processes, instances, tasks, tickets, timers
+from engine.store.records import InboxTask, InstanceHead, SuggestedTask, TaskOfOrganisation, TaskRow
+from engine.store.tables import instance_processes, instances, organisations, tasks, tickets, timers, user_roles, users
 
 _HEAD = (instances.c.id, instances.c.process_id, instances.c.version_id, instances.c.pinned_versions,
          instances.c.ticket_id, instances.c.status, instances.c.revision, instances.c.last_error,
@@ -18,6 +18,21 @@ def insert_instance(conn: Connection, **values) -> int:
     return conn.execute(insert(instances).values(**values).returning(instances.c.id)).scalar_one()
 
 
+# A task of an organisation's ticket is suggested to the organisation's contact person when they hold its role
+# (tasks are never assigned by themselves): `suggested_assignee` is their user name.
+_contact_role = user_roles.alias("contact_role")
+_contact = users.alias("contact")
+SUGGESTED_ASSIGNEE = _contact.c.username.label("suggested_assignee")
+
+
+def _with_suggestion(query):
+    """`query` (of tasks joined to their tickets) joined to the suggested assignee of each task."""
+    return (query.outerjoin(organisations, organisations.c.id == tickets.c.organisation_id)
+            .outerjoin(_contact_role, and_(_contact_role.c.user_id == organisations.c.contact_user_id,
+                                           _contact_role.c.role == tasks.c.role))
+            .outerjoin(_contact, and_(_contact.c.id == _contact_role.c.user_id, _contact.c.active.is_(True))))
+
+
 # Statements on the path of every step are built once: building one costs more than running it.
 _SELECT_HEAD = select(*_HEAD).where(instances.c.id == bindparam("iid"))
 _SELECT_STATE = select(instances.c.state).where(instances.c.id == bindparam("iid"))
@@ -25,9 +40,12 @@ _UPDATE_CHECKED = update(instances).where(instances.c.id == bindparam("iid"),
                                           instances.c.revision == bindparam("expected"))
 _OPEN_TASK_IDS = select(tasks.c.id).where(tasks.c.instance_id == bindparam("iid"), tasks.c.state == "open")
 _CLOSE_TASKS = update(tasks).where(tasks.c.id.in_(bindparam("ids", expanding=True)), tasks.c.state == "open")
-_TASK_ROW = (select(tasks, tickets.c.organisation_id).outerjoin(tickets, tickets.c.id == tasks.c.ticket_id)
+_TASK_ROW = (_with_suggestion(select(tasks, tickets.c.organisation_id, SUGGESTED_ASSIGNEE)
+                              .outerjoin(tickets, tickets.c.id == tasks.c.ticket_id))
              .where(tasks.c.id == bindparam("tid")))
-_OPEN_TASKS_OF_TICKET = (select(tasks).where(tasks.c.ticket_id == bindparam("tid"), tasks.c.state == "open")
+_OPEN_TASKS_OF_TICKET = (_with_suggestion(select(tasks, SUGGESTED_ASSIGNEE)
+                                          .outerjoin(tickets, tickets.c.id == tasks.c.ticket_id))
+                         .where(tasks.c.ticket_id == bindparam("tid"), tasks.c.state == "open")
                          .order_by(tasks.c.created_at, tasks.c.id))
 _INSERT_TASKS = insert(tasks)
 _DELETE_TIMERS = delete(timers).where(timers.c.instance_id == bindparam("iid"))
@@ -172,34 +190,44 @@ def open_task_names(conn: Connection, instance_ids: list[int]) -> list[tuple[int
     return [(row.instance_id, row.name) for row in conn.execute(query)]
 
 
-def open_tasks_of_ticket(conn: Connection, ticket_id: int) -> list[TaskRow]:
+def open_tasks_of_ticket(conn: Connection, ticket_id: int) -> list[SuggestedTask]:
     rows = conn.execute(_OPEN_TASKS_OF_TICKET, {"tid": ticket_id}).mappings()
-    return cast(list[TaskRow], [dict(row) for row in rows])
+    return cast(list[SuggestedTask], [dict(row) for row in rows])
 
 
 def inbox(conn: Connection, *, staff_roles: list[str], user_id: int, customer_org: int | None,
-          limit: int = 200, offset: int = 0) -> list[InboxTask]:
-    """Open tasks offered to these roles, or assigned to the user; customer-lane tasks only for the
-    user's own organisation. Oldest first.
+          limit: int = 200, offset: int = 0, assigned_only: bool = False) -> list[InboxTask]:
+    """Open tasks offered to these roles, or assigned to the user (only those: assigned_only); customer-lane
+    tasks only for the user's own organisation. The tasks suggested to the user (of the organisations whose
+    contact person they are) first, then oldest first.
 
     Each way a task can be the user's is its own branch, read in order from its own index and cut at the
     page's end (limit + offset), so that the cost follows the page, not the number of open tasks in the
     desk; the branches' few rows are then merged, deduplicated and paged."""
     enough = limit + offset
-    branches = [select(tasks.c.id, tasks.c.created_at).where(tasks.c.state == "open", tasks.c.role == role)
-                for role in staff_roles]
-    branches.append(select(tasks.c.id, tasks.c.created_at)
-                    .where(tasks.c.state == "open", tasks.c.assignee_id == user_id))
-    if customer_org is not None:
-        branches.append(select(tasks.c.id, tasks.c.created_at).join(tickets, tickets.c.id == tasks.c.ticket_id)
-                        .where(tasks.c.state == "open", tasks.c.role == "customer",
-                               tickets.c.organisation_id == customer_org))
+    branches = [select(tasks.c.id, tasks.c.created_at)
+                .where(tasks.c.state == "open", tasks.c.assignee_id == user_id)]
+    if not assigned_only:
+        branches += [select(tasks.c.id, tasks.c.created_at).where(tasks.c.state == "open", tasks.c.role == role)
+                     for role in staff_roles]
+        if staff_roles:
+            branches.append(select(tasks.c.id, tasks.c.created_at)
+                            .join(tickets, tickets.c.id == tasks.c.ticket_id)
+                            .join(organisations, organisations.c.id == tickets.c.organisation_id)
+                            .where(tasks.c.state == "open", tasks.c.role.in_(staff_roles),
+                                   organisations.c.contact_user_id == user_id))
+        if customer_org is not None:
+            branches.append(select(tasks.c.id, tasks.c.created_at).join(tickets, tickets.c.id == tasks.c.ticket_id)
+                            .where(tasks.c.state == "open", tasks.c.role == "customer",
+                                   tickets.c.organisation_id == customer_org))
     pages = [branch.order_by(tasks.c.created_at, tasks.c.id).limit(enough).subquery() for branch in branches]
     candidates = union(*[select(page.c.id) for page in pages]).subquery()
-    query = (select(tasks, tickets.c.title.label("ticket_title"), tickets.c.priority.label("ticket_priority"))
-             .outerjoin(tickets, tickets.c.id == tasks.c.ticket_id)
+    suggested_first = case((_contact.c.id == user_id, 0), else_=1)
+    query = (_with_suggestion(select(tasks, tickets.c.title.label("ticket_title"),
+                                     tickets.c.priority.label("ticket_priority"), SUGGESTED_ASSIGNEE)
+                              .outerjoin(tickets, tickets.c.id == tasks.c.ticket_id))
              .where(tasks.c.id.in_(select(candidates.c.id)))
-             .order_by(tasks.c.created_at, tasks.c.id).limit(limit).offset(offset))
+             .order_by(suggested_first, tasks.c.created_at, tasks.c.id).limit(limit).offset(offset))
     return cast(list[InboxTask], [dict(row) for row in conn.execute(query).mappings()])
 
 

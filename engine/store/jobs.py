@@ -10,7 +10,8 @@ from datetime import datetime
 from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
 from engine.domain import RUNNABLE_STATUSES
-from engine.store.tables import instances, outbox, tasks, timers, worker_heartbeats
+from engine.store.notifications import digest_wanted
+from engine.store.tables import instances, outbox, tasks, timers, users, worker_heartbeats
 
 
 def claim_due_timer(conn: Connection, at: datetime, skip_ids: frozenset[int] = frozenset()) -> dict | None:
@@ -46,6 +47,18 @@ def claim_pending_message(conn: Connection, now: datetime) -> dict | None:
                     or_(outbox.c.next_attempt_at.is_(None), outbox.c.next_attempt_at <= now))
              .order_by(outbox.c.id).limit(1)
              .with_for_update(skip_locked=True))
+    row = conn.execute(query).mappings().first()
+    return dict(row) if row else None
+
+
+def claim_digest_recipient(conn: Connection, since: datetime, before: datetime) -> dict | None:
+    """A user due a daily digest of the notifications of [since, before), their row locked until the caller's
+    transaction ends (FOR UPDATE SKIP LOCKED, as the timers and the outbox): two workers never mail one person
+    the same digest. The caller reads the notifications again under the lock (a new statement sees a digest
+    another worker committed meanwhile) and marks them mailed."""
+    query = (select(users.c.id, users.c.username, users.c.display_name, users.c.email, users.c.language)
+             .where(digest_wanted(since, before)).order_by(users.c.id).limit(1)
+             .with_for_update(of=users, skip_locked=True))
     row = conn.execute(query).mappings().first()
     return dict(row) if row else None
 

@@ -78,13 +78,19 @@ class TaskRow(TypedDict):
     completed_by: int | None
 
 
-class TaskOfOrganisation(TaskRow):
+class SuggestedTask(TaskRow):
+    """A task with the user name it is suggested to: its organisation's contact person, when they hold its role."""
+
+    suggested_assignee: str | None
+
+
+class TaskOfOrganisation(SuggestedTask):
     """A task with the organisation of its ticket (None without a ticket)."""
 
     organisation_id: int | None
 
 
-class InboxTask(TaskRow):
+class InboxTask(SuggestedTask):
     """A task in an inbox, with what the inbox shows of its ticket."""
 
     ticket_title: str | None

@@ -10,6 +10,7 @@ from engine.services.admin_trail import AdminEventFilterSchema
 from engine.services.instances import InstanceFilterSchema
 from engine.services.links import NewPasswordSchema, ResetRequestSchema
 from engine.services.organisations import NewOrganisationSchema, OrganisationChangeSchema
+from engine.services.staff_notifications import MarkReadRequest
 from engine.services.tasks import AssignRequest
 from engine.services.tickets import NewTicketSchema, TicketFilterSchema
 from engine.services.users import NewUserSchema, UserChangeSchema, UserFilterSchema
@@ -65,6 +66,8 @@ def build_spec() -> dict:
                          ("NewUser", NewUserSchema), ("UserChange", UserChangeSchema),
                          ("ResetRequest", ResetRequestSchema), ("NewPassword", NewPasswordSchema)):
         spec.components.schema(name, schema=schema)
+    spec.components.schema("Notifications", schema=s.Notifications)
+    spec.components.schema("MarkRead", schema=MarkReadRequest)
     array = lambda name: {"type": "array", "items": {"$ref": f"#/components/schemas/{name}"}}  # noqa: E731
     secured: list[dict[str, list[str]]] = [{"bearer": []}]
     task_id, instance_id = _path_param("task_id"), _path_param("instance_id", "integer")
@@ -119,15 +122,27 @@ def build_spec() -> dict:
             "responses": {"200": {"description": "The file", "content": {"application/octet-stream": {
                 "schema": {"type": "string", "format": "binary"}}}},
                 "401": {"description": _ERRORS["401"]}, "404": {"description": _ERRORS["404"]}}}},
-        "/tasks": {"get": {"summary": "The caller's inbox", "security": secured,
-                           "responses": _responses("200", array("Task"), "401")}},
+        "/tasks": {"get": {"summary": "The caller's inbox: the tasks suggested to them first, then oldest first",
+                           "security": secured,
+                           "parameters": [{"in": "query", "name": "assigned", "schema": {"type": "string",
+                                                                                          "enum": ["me"]},
+                                           "description": "me: only the tasks assigned to (or claimed by) the caller"}],
+                           "responses": _responses("200", array("Task"), "401", "422")}},
+        "/notifications": {"get": {"summary": "The caller's notifications, newest first, and how many are unread",
+                                   "security": secured, "responses": _responses("200", "Notifications", "401")}},
+        "/notifications/read": {"post": {
+            "summary": "Mark notifications read: some (ids) or all", "security": secured,
+            "requestBody": _json_body("MarkRead"),
+            "responses": _responses("200", {"type": "object", "properties": {
+                "marked": {"type": "integer"}, "unread": {"type": "integer"}}}, "401", "422")}},
         "/tasks/{task_id}/claim": {"post": {"summary": "Claim a task", "security": secured, "parameters": [task_id],
                                             "responses": _responses("200", "Task", "401", "403", "404", "409")}},
         "/tasks/{task_id}/unclaim": {"post": {"summary": "Release a task", "security": secured,
                                               "parameters": [task_id],
                                               "responses": _responses("200", "Task", "401", "403", "404", "409")}},
         "/tasks/{task_id}/assign": {"post": {
-            "summary": "Hand a task to someone who holds its role, or to nobody (support masters; audited)",
+            "summary": "Hand a task to someone who holds its role, or take it back (null; support masters and "
+                       "product owners; audited, and the new holder is notified)",
             "security": secured, "parameters": [task_id], "requestBody": _json_body("AssignRequest"),
             "responses": _responses("200", "Task", "401", "403", "404", "409", "422")}},
         "/tasks/{task_id}/complete": {"post": {

@@ -56,11 +56,31 @@ class Task(Schema):
     created_at = fields.String()
     due_at = fields.String(allow_none=True)
     assignee = fields.String(allow_none=True)
+    suggested_assignee = fields.String(allow_none=True, metadata={
+        "description": "The contact person of the ticket's organisation, when they hold the task's role; tasks are "
+                       "never assigned by themselves"})
     form = fields.Dict(metadata={"description": "The form-js schema of the task's form"})
     board_column = fields.String(allow_none=True, metadata={
         "description": "The developers' board column the task shows in (its diagram property board_column)"})
     offer = fields.String(allow_none=True, metadata={
         "description": "The task's part in a feature's offer: estimate, approval or decision (diagram property)"})
+
+
+class Notification(Schema):
+    id = fields.Integer()
+    kind = fields.String(metadata={"description": "task_ready, task_assigned, customer_answered, "
+                                                  "customer_commented or mentioned"})
+    at = fields.String()
+    read = fields.Boolean()
+    ticket_key = fields.String(allow_none=True)
+    task_id = fields.String(allow_none=True)
+    text = fields.String(metadata={"description": "What happened, in the caller's language"})
+    url = fields.String(metadata={"description": "The page it leads to (a path)"})
+
+
+class Notifications(Schema):
+    items = fields.List(fields.Nested(Notification), metadata={"description": "Newest first, at most 100"})
+    unread = fields.Integer()
 
 
 class TicketSummary(Schema):

@@ -2,7 +2,7 @@
 
 from flask import g, request
 
-from engine.services import instances, tasks
+from engine.services import instances, staff_notifications, tasks
 from engine.services.inputs import load_input
 from webapp.api import api, json_body
 from webapp.api.schemas import CompleteRequest, TerminateRequest
@@ -11,7 +11,17 @@ from webapp.wiring import supportflow
 
 @api.get("/tasks")
 def inbox():
-    return tasks.inbox(supportflow(), g.actor)
+    return tasks.inbox(supportflow(), g.actor, assigned=request.args.get("assigned"))
+
+
+@api.get("/notifications")
+def notifications():
+    return staff_notifications.listing(supportflow(), g.actor)
+
+
+@api.post("/notifications/read")
+def mark_notifications_read():
+    return staff_notifications.mark_read(supportflow(), g.actor, json_body())
 
 
 @api.post("/tasks/<task_id>/claim")

@@ -3,11 +3,13 @@ user's token; every form carries a CSRF token; the JSON API keeps its bearer tok
 
 Routes and endpoints (the contract between the blueprints, the templates and the browser tests):
   session (signin.py): /sign-in (sign_in), /sign-out (sign_out, POST), / (home: portal or inbox)
-  account: /account/password (password: GET, POST)
+  account: /account/password (password: GET, POST), /account/notifications (notifications: GET, POST)
   password_links: /password/reset (forgot: GET, POST), /password/reset/<token> (choose: GET, POST; invitations too)
   admin:   /admin (index), /admin/organisations (organisations_list), /admin/organisations/new (new_organisation),
            /admin/organisations/<id:organisation_id> (organisation), /admin/users (users_list), /admin/users/new
            (new_user), /admin/users/<username> (user), .../invitation (resend, POST), /admin/events (events)
+  notifications: /notifications (index), /notifications/<id:notification_id> (show: marks it read, goes to it),
+           /notifications/read (read_all, POST)
   inbox:   /inbox (index), /inbox/tasks/<task_id>/claim (claim, POST), .../unclaim (unclaim, POST)
   tasks:   /tasks/<task_id> (show: the form; complete: POST)
   tickets: /tickets/<key> (show), /tickets/<key>/comments (comment, POST),
@@ -119,6 +121,7 @@ def register_pages(app: Flask) -> None:
         admin,
         board,
         inbox,
+        notifications,
         ops,
         password_links,
         portal,
@@ -133,6 +136,8 @@ def register_pages(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = markdown  # what people write: descriptions, comments, answers, offers
     app.before_request(_page_request_hooks)
     app.context_processor(_capabilities)
+    app.context_processor(notifications.bell)
     app.add_url_rule("/favicon.ico", "favicon", favicon)
-    for module in (signin, account, password_links, inbox, tasks, tickets, portal, board, processes, ops, admin):
+    for module in (signin, account, password_links, inbox, notifications, tasks, tickets, portal, board, processes,
+                   ops, admin):
         app.register_blueprint(module.bp)

@@ -1,15 +1,16 @@
-"""The signed-in user's own account: changing the password. The engine judges the new password; this page only
-asks for it twice so that a typo does not lock the user out."""
+"""The signed-in user's own account: changing the password (the engine judges the new password; this page only
+asks for it twice so that a typo does not lock the user out); how staff hear of their notifications by mail."""
 
-from flask import Blueprint, flash, g, redirect, render_template, request, session
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 
 from engine.errors import InvalidInput, TooManyAttempts
-from engine.services import accounts
+from engine.i18n import lazy
+from engine.services import accounts, staff_notifications
 from webapp.pages import signed_in
 from webapp.pages.signin import home_for
 from webapp.wiring import supportflow
 
-bp = Blueprint("account", __name__)  # endpoints: account.password
+bp = Blueprint("account", __name__)  # endpoints: account.password, account.notifications
 
 MISMATCH = "The two new passwords differ; type the new password twice, the same way."
 CHANGED = "Your password is changed. Everywhere else you are signed out; here you stay signed in."
@@ -37,3 +38,23 @@ def password():
         return _form({"current": [str(err)]}, 429)
     flash(CHANGED, "success")
     return redirect(home_for(g.actor))
+
+
+MAIL_CHOSEN = lazy("Saved: how you hear of your notifications by mail.")
+
+
+@bp.route("/account/notifications", methods=["GET", "POST"])
+@signed_in
+def notifications():
+    sf = supportflow()
+    if g.actor.is_customer:
+        return redirect(home_for(g.actor))
+    if request.method == "POST":
+        try:
+            staff_notifications.set_mail_choice(sf, g.actor, {"notify_by_mail": request.form.get("notify_by_mail")})
+        except InvalidInput as err:
+            return render_template("account/notifications.html", choice=None, errors=err.errors), 422
+        flash(MAIL_CHOSEN, "success")
+        return redirect(url_for("notifications.index"))
+    return render_template("account/notifications.html", choice=staff_notifications.mail_choice(sf, g.actor),
+                           errors={})

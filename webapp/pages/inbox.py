@@ -42,7 +42,8 @@ def _row(task: dict, now: datetime, me: str) -> dict:
     created = datetime.fromisoformat(task["created_at"])
     due = datetime.fromisoformat(task["due_at"]) if task["due_at"] else None
     return {**task, "age": age_text(created, now), "created": created, "due": due,
-            "overdue": due is not None and due < now, "mine": task["assignee"] == me}
+            "overdue": due is not None and due < now, "mine": task["assignee"] == me,
+            "suggested_to_me": task["suggested_assignee"] == me}
 
 
 def _filters(roles: list[str]) -> dict:
@@ -64,11 +65,14 @@ def _wanted(row: dict, filters: dict) -> bool:
 
 
 def _sort_key(sort: str):
+    """The tasks suggested to the reader (their organisations' tickets) first, then by the chosen order."""
     if sort == "priority":
-        return lambda row: (_PRIORITY_RANK.get(row["priority"], len(PRIORITIES)), row["created"])
+        return lambda row: (not row["suggested_to_me"], _PRIORITY_RANK.get(row["priority"], len(PRIORITIES)),
+                            row["created"])
     if sort == "due":
-        return lambda row: (row["due"] is None, row["due"] or row["created"], row["created"])
-    return lambda row: row["created"]  # age: the oldest first
+        return lambda row: (not row["suggested_to_me"], row["due"] is None, row["due"] or row["created"],
+                            row["created"])
+    return lambda row: (not row["suggested_to_me"], row["created"])  # age: the oldest first
 
 
 def _staff_only():
@@ -93,7 +97,8 @@ def index():
         "inbox/index.html", rows=shown, total=len(rows), truncated=len(rows) >= INBOX_LIMIT, filters=filters,
         role_counts=[(role, role_label(role), counts.get(role, 0)) for role in sorted(set(roles) | set(counts))],
         roles=roles, priorities=PRIORITIES, role_label=role_label, back=request.full_path.rstrip("?"),
-        names=organisations.display_names(sf, {row["assignee"] for row in rows}))
+        names=organisations.display_names(sf, {row["assignee"] for row in rows}
+                                          | {row["suggested_assignee"] for row in rows}))
 
 
 def _back() -> str:

@@ -4,7 +4,7 @@ belongs to; posting it completes the task. The engine validates; this page shows
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from engine.domain import TICKET_FIELDS_FROM_TASKS
+from engine.domain import TICKET_FIELDS_FROM_TASKS, ticket_number
 from engine.errors import Conflict, InvalidInput, StepFailed, TaskHeld
 from engine.services import offers, organisations, tasks, tickets
 from engine.services.wording import COMPLETED_MEANWHILE
@@ -50,7 +50,7 @@ def _page(task: dict, *, posted: MultiDict | None = None, errors: dict | None = 
     # Fields that reclassify the ticket (triage) start from what the ticket says now.
     prefill = {field: ticket[field] for field in TICKET_FIELDS_FROM_TASKS if ticket and ticket.get(field)}
     names = organisations.display_names(sf, {e["actor"] for e in events} | {c["author"] for c in comments}
-                                        | {task["assignee"]})
+                                        | {task["assignee"], task["suggested_assignee"]})
     return render_template(
         "tasks/show.html", task=task, ticket=ticket, offer=offer, events=events, comments=comments, names=names,
         older_events=ticket["event_count"] - len(events) if ticket else 0,
@@ -91,15 +91,19 @@ def complete(task_id: str):
 @bp.post("/tasks/<task_id>/assign")
 @signed_in
 def assign(task_id: str):
+    """Assign from the task page, or from its ticket's page (the form names the ticket: back there)."""
     sf = supportflow()
+    key = request.form.get("ticket")
+    back = (url_for("tickets.show", key=key, _anchor="open-tasks") if key and ticket_number(key) is not None
+            else url_for("tasks.show", task_id=task_id))
     try:
         task = tasks.assign(sf, g.actor, task_id, {"username": request.form.get("username") or None})
     except (InvalidInput, Conflict) as err:
         flash(NOT_ASSIGNED.format(reason=error_text(err) if isinstance(err, InvalidInput) else err), "error")
-        return redirect(url_for("tasks.show", task_id=task_id))
+        return redirect(back)
     if task["assignee"]:
         name = organisations.display_names(sf, {task["assignee"]}).get(task["assignee"], task["assignee"])
         flash(NOW_HELD_BY.format(task=task["name"], name=name), "success")
     else:
         flash(NOW_HELD_BY_NOBODY.format(task=task["name"]), "success")
-    return redirect(url_for("tasks.show", task_id=task_id))
+    return redirect(back)

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 
 from engine.errors import Conflict, InvalidInput
 from engine.filetypes import ALLOWED_DESCRIPTION, INLINE_TYPES, MAX_ATTACHMENT_BYTES, TEXT_SUFFIXES
-from engine.services import conversation, organisations, reopen, tickets
+from engine.services import conversation, organisations, reopen, tasks, tickets
 from webapp.downloads import attachment_response
 from webapp.pages import signed_in
 from webapp.wiring import supportflow
@@ -41,9 +41,12 @@ def error_text(err: InvalidInput) -> str:
 def people_in(ticket: dict) -> dict[str, str]:
     """Display names of everyone the page mentions (the trail, tasks and files carry user names)."""
     usernames = {event["actor"] for event in ticket["events"]}
+    usernames |= {event["detail"].get(side) for event in ticket["events"] if event["kind"] == "task_assigned"
+                  for side in ("from", "to")}
     usernames |= {comment["author"] for comment in ticket.get("comments", [])}
     usernames |= {attachment["uploaded_by"] for attachment in ticket.get("attachments", [])}
     usernames |= {task["assignee"] for task in ticket["open_tasks"]}
+    usernames |= {task["suggested_assignee"] for task in ticket["open_tasks"]}
     return organisations.display_names(supportflow(), usernames)
 
 
@@ -55,10 +58,14 @@ def _checked(name: str) -> bool:
 @signed_in
 def show(key: str):
     latest = None if request.args.get("all") == "1" else TIMELINE_SHOWN
-    ticket = tickets.ticket_view(supportflow(), g.actor, key, latest_events=latest)
-    contact = organisations.contact_of(supportflow(), ticket["organisation_id"])
+    sf = supportflow()
+    ticket = tickets.ticket_view(sf, g.actor, key, latest_events=latest)
+    contact = organisations.contact_of(sf, ticket["organisation_id"])
+    # Support masters and product owners hand each open task on from here (who may: engine.services.tasks).
+    assignable = {task["id"]: tasks.assignable_users(sf, g.actor, task["id"]) for task in ticket["open_tasks"]
+                  if g.actor.can("task:assign")}
     return render_template("tickets/show.html", ticket=ticket, names=people_in(ticket), upload=UPLOAD_LIMITS,
-                           contact=contact)
+                           contact=contact, assignable=assignable)
 
 
 @bp.post("/tickets/<key>/comments")
