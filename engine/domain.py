@@ -5,6 +5,8 @@ constructor every event is built by."""
 from datetime import datetime
 from typing import Any, TypedDict
 
+from engine.i18n import lazy
+
 ROLES = ("customer", "support_master", "developer", "product_owner", "process_owner", "ops")
 STAFF_ROLES = frozenset(ROLES) - {"customer"}
 
@@ -16,22 +18,32 @@ PRIORITIES = ("low", "normal", "high", "critical")
 # Statuses and resolutions in words, for pages and API alike (`status_text`, `resolution_text`). Customers read
 # them as they concern them; staff keep the desk's own terms (seed 002's "Wird nicht behoben": Won't fix).
 STATUS_TEXT = {
-    "new": "New", "captured": "Captured", "in_progress": "In progress",
-    "waiting_for_customer": "Waiting for the customer", "review": "In review", "reopened": "Reopened",
-    "closed": "Closed",
+    "new": lazy("New"), "captured": lazy("Captured"), "in_progress": lazy("In progress"),
+    "waiting_for_customer": lazy("Waiting for the customer"), "review": lazy("In review"), "reopened": lazy("Reopened"),
+    "closed": lazy("Closed"),
 }
 CUSTOMER_STATUS_TEXT = {
-    **STATUS_TEXT, "new": "Received", "captured": "Received", "waiting_for_customer": "Waiting for your answer",
+    **STATUS_TEXT, "new": lazy("Received"), "captured": lazy("Received"), "waiting_for_customer": lazy("Waiting for your answer"),
 }
 RESOLUTION_TEXT = {
-    "answered": "Answered", "fixed": "Fixed", "delivered": "Delivered", "declined": "Offer declined",
-    "wont_fix": "Won't fix", "duplicate": "Duplicate", "abandoned": "Abandoned: no answer from the customer",
-    "withdrawn": "Withdrawn",
+    "answered": lazy("Answered"), "fixed": lazy("Fixed"), "delivered": lazy("Delivered"), "declined": lazy("Offer declined"),
+    "wont_fix": lazy("Won't fix"), "duplicate": lazy("Duplicate"), "abandoned": lazy("Abandoned: no answer from the customer"),
+    "withdrawn": lazy("Withdrawn"),
 }
 CUSTOMER_RESOLUTION_TEXT = {
-    **RESOLUTION_TEXT, "wont_fix": "Noted for later (someday/maybe)", "duplicate": "Duplicate of another ticket",
-    "abandoned": "Closed without your answer",
+    **RESOLUTION_TEXT, "wont_fix": lazy("Noted for later (someday/maybe)"), "duplicate": lazy("Duplicate of another ticket"),
+    "abandoned": lazy("Closed without your answer"),
 }
+
+# The other words of the vocabulary people read on pages (`word(PRIORITY_TEXT, "high")`).
+PRIORITY_TEXT = {"low": lazy("low"), "normal": lazy("normal"), "high": lazy("high"), "critical": lazy("critical")}
+CATEGORY_TEXT = {"bug": lazy("bug"), "feature": lazy("feature"), "change": lazy("change"),
+                 "question": lazy("question")}
+ROLE_TEXT = {"customer": lazy("Customer"), "support_master": lazy("Support Master"), "developer": lazy("Developer"),
+             "product_owner": lazy("Product Owner"), "process_owner": lazy("Process Owner"), "ops": lazy("Ops"),
+             "admin": lazy("Administrator")}
+INSTANCE_STATUS_TEXT = {"waiting": lazy("Waiting"), "completed": lazy("Completed"), "error": lazy("Error"),
+                        "suspended": lazy("Suspended"), "terminated": lazy("Terminated")}
 
 # A process instance's status. Each step writes waiting, completed or error (engine.services.steps); ops
 # suspend, resume and terminate (engine.services.instances). A finished instance never moves again.
@@ -104,14 +116,21 @@ def status_text(status: str | None, *, customer: bool = False) -> str | None:
     """A ticket status in words; an unknown one as written."""
     if status is None:
         return None
-    return (CUSTOMER_STATUS_TEXT if customer else STATUS_TEXT).get(status, status)
+    return str((CUSTOMER_STATUS_TEXT if customer else STATUS_TEXT).get(status, status))
+
+
+def word(words: dict, value: str | None) -> str:
+    """A value of the vocabulary in the reader's words; an unknown one as written (underscores as spaces)."""
+    if value is None:
+        return ""
+    return str(words.get(value) or value.replace("_", " "))
 
 
 def resolution_text(resolution: str | None, *, customer: bool = False) -> str | None:
     """A resolution in words, as its reply to the customer names it; an unknown one as written."""
     if resolution is None:
         return None
-    return (CUSTOMER_RESOLUTION_TEXT if customer else RESOLUTION_TEXT).get(resolution, resolution)
+    return str((CUSTOMER_RESOLUTION_TEXT if customer else RESOLUTION_TEXT).get(resolution, resolution))
 
 
 def role_for_lane(lane_name: str | None) -> str | None:

@@ -21,14 +21,33 @@ from functools import wraps
 
 from flask import Flask, abort, flash, g, redirect, request, session, url_for
 
+from engine import domain
 from engine.amounts import hours_text
 from engine.errors import Unauthorized
+from engine.i18n import lazy
 from engine.services import accounts
 from webapp.i18n import choose_language
 from webapp.wiring import supportflow
 
-FORM_EXPIRED = "This form expired or did not come from this site; reload the page and try again."
-PLEASE_SIGN_IN = "Please sign in."
+FORM_EXPIRED = lazy("This form expired or did not come from this site; reload the page and try again.")
+PLEASE_SIGN_IN = lazy("Please sign in.")
+
+# The fields of a ticket as its timeline names their changes, the channels, and ops' repairs (verbs).
+FIELD_TEXT = {"status": lazy("Status"), "resolution": lazy("Resolution"), "priority": lazy("Priority"),
+              "category": lazy("Category"), "system": lazy("System"), "labels": lazy("Labels"),
+              "title": lazy("Title"), "description": lazy("Description")}
+CHANNEL_TEXT = {"portal": lazy("Portal"), "phone": lazy("Phone"), "email": lazy("E-mail"), "api": lazy("API")}
+ACTION_TEXT = {"suspend": lazy("Suspend"), "resume": lazy("Resume"), "retry": lazy("Retry"),
+               "terminate": lazy("Terminate")}
+VOCABULARIES = {"priority": domain.PRIORITY_TEXT, "category": domain.CATEGORY_TEXT, "role": domain.ROLE_TEXT,
+                "status": domain.STATUS_TEXT, "customer_status": domain.CUSTOMER_STATUS_TEXT,
+                "instance_status": domain.INSTANCE_STATUS_TEXT, "field": FIELD_TEXT, "channel": CHANNEL_TEXT,
+                "action": ACTION_TEXT}
+
+
+def vocab(value: str | None, vocabulary: str) -> str:
+    """`{{ ticket.priority|vocab('priority') }}`: a value of the vocabulary in the reader's words."""
+    return domain.word(VOCABULARIES[vocabulary], value)
 
 CSRF_FIELD = "csrf_token"
 READ_ONLY_METHODS = ("GET", "OPTIONS")
@@ -66,7 +85,7 @@ def check_csrf() -> None:
     if request.method in READ_ONLY_METHODS:
         return
     if not csrf_matches(request.form.get(CSRF_FIELD) or request.headers.get("X-CSRF-Token")):
-        abort(400, FORM_EXPIRED)
+        abort(400, str(FORM_EXPIRED))
 
 
 def signed_in(view):
@@ -75,7 +94,7 @@ def signed_in(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
         if g.actor is None:
-            flash(PLEASE_SIGN_IN, "info")
+            flash(str(PLEASE_SIGN_IN), "info")
             return redirect(url_for("session.sign_in", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)
 
@@ -106,6 +125,7 @@ def register_pages(app: Flask) -> None:
     from webapp.pages import account, board, inbox, ops, portal, processes, signin, tasks, tickets
 
     app.jinja_env.globals[CSRF_FIELD] = csrf_token
+    app.jinja_env.filters["vocab"] = vocab
     app.jinja_env.filters["hours"] = hours_text  # 16, 12.5: efforts read the same on every page and in mails
     app.before_request(_page_request_hooks)
     app.context_processor(_capabilities)

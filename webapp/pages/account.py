@@ -4,6 +4,7 @@ asks for it twice so that a typo does not lock the user out."""
 from flask import Blueprint, flash, g, redirect, render_template, request, session
 
 from engine.errors import InvalidInput, TooManyAttempts
+from engine.i18n import lazy
 from engine.services import accounts
 from webapp.pages import signed_in
 from webapp.pages.signin import home_for
@@ -11,8 +12,8 @@ from webapp.wiring import supportflow
 
 bp = Blueprint("account", __name__)  # endpoints: account.password
 
-MISMATCH = "The two new passwords differ; type the new password twice, the same way."
-CHANGED = "Your password is changed. Everywhere else you are signed out; here you stay signed in."
+MISMATCH = lazy("The two new passwords differ; type the new password twice, the same way.")
+CHANGED = lazy("Your password is changed. Everywhere else you are signed out; here you stay signed in.")
 
 
 def _form(errors: dict, status: int):
@@ -27,7 +28,7 @@ def password():
         return _form({}, 200)
     new = request.form.get("new", "")
     if new != request.form.get("confirm", ""):
-        return _form({"confirm": [MISMATCH]}, 422)
+        return _form({"confirm": [str(MISMATCH)]}, 422)
     try:
         accounts.change_password(supportflow(), g.actor, session["token"],
                                  {"current": request.form.get("current", ""), "new": new}, request.remote_addr)
@@ -35,5 +36,5 @@ def password():
         return _form(err.errors, 422)
     except TooManyAttempts as err:
         return _form({"current": [str(err)]}, 429)
-    flash(CHANGED, "success")
+    flash(str(CHANGED), "success")
     return redirect(home_for(g.actor))

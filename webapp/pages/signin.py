@@ -5,11 +5,12 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 
 from engine.errors import TooManyAttempts, Unauthorized
+from engine.i18n import lazy
 from engine.services import accounts
 from webapp.wiring import supportflow
 
-WELCOME = "Welcome, {name}."
-SIGNED_OUT = "You are signed out."
+WELCOME = lazy("Welcome, {name}.")
+SIGNED_OUT = lazy("You are signed out.")
 
 bp = Blueprint("session", __name__)  # endpoints: session.sign_in, session.sign_out, session.home
 
@@ -63,5 +64,5 @@ def sign_out():
     if token:
         accounts.sign_out(supportflow(), token)
     session.clear()
-    flash(SIGNED_OUT, "info")
+    flash(str(SIGNED_OUT), "info")
     return redirect(url_for("session.sign_in"))
