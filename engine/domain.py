@@ -42,8 +42,8 @@ CATEGORY_TEXT = {"bug": lazy("bug"), "feature": lazy("feature"), "change": lazy(
 ROLE_TEXT = {"customer": lazy("Customer"), "support_master": lazy("Support Master"), "developer": lazy("Developer"),
              "product_owner": lazy("Product Owner"), "process_owner": lazy("Process Owner"), "ops": lazy("Ops"),
              "admin": lazy("Administrator")}
-INSTANCE_STATUS_TEXT = {"waiting": lazy("Waiting"), "completed": lazy("Completed"), "error": lazy("Error"),
-                        "suspended": lazy("Suspended"), "terminated": lazy("Terminated")}
+INSTANCE_STATUS_TEXT = {"waiting": lazy("waiting"), "completed": lazy("completed"), "error": lazy("error"),
+                        "suspended": lazy("suspended"), "terminated": lazy("terminated")}
 
 # A process instance's status. Each step writes waiting, completed or error (engine.services.steps); ops
 # suspend, resume and terminate (engine.services.instances). A finished instance never moves again.

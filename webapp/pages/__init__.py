@@ -36,7 +36,7 @@ PLEASE_SIGN_IN = lazy("Please sign in.")
 FIELD_TEXT = {"status": lazy("Status"), "resolution": lazy("Resolution"), "priority": lazy("Priority"),
               "category": lazy("Category"), "system": lazy("System"), "labels": lazy("Labels"),
               "title": lazy("Title"), "description": lazy("Description")}
-CHANNEL_TEXT = {"portal": lazy("Portal"), "phone": lazy("Phone"), "email": lazy("E-mail"), "api": lazy("API")}
+CHANNEL_TEXT = {"portal": lazy("portal"), "phone": lazy("phone"), "email": lazy("e-mail"), "api": lazy("API")}
 ACTION_TEXT = {"suspend": lazy("Suspend"), "resume": lazy("Resume"), "retry": lazy("Retry"),
                "terminate": lazy("Terminate")}
 VOCABULARIES = {"priority": domain.PRIORITY_TEXT, "category": domain.CATEGORY_TEXT, "role": domain.ROLE_TEXT,
