@@ -1,24 +1,27 @@
-"""The signed-in user's own account: changing the password. The engine judges the new password; this page only
-asks for it twice so that a typo does not lock the user out."""
+"""The signed-in user's own account: changing the password, and the language supportflow speaks to them. The
+engine judges the new password; this page only asks for it twice so that a typo does not lock the user out."""
 
-from flask import Blueprint, flash, g, redirect, render_template, request, session
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 
 from engine.errors import InvalidInput, TooManyAttempts
 from engine.i18n import lazy
-from engine.services import accounts
+from engine import i18n
+from engine.services import accounts, preferences
 from webapp.pages import signed_in
 from webapp.pages.signin import home_for
 from webapp.wiring import supportflow
 
-bp = Blueprint("account", __name__)  # endpoints: account.password
+bp = Blueprint("account", __name__)  # endpoints: account.password, account.language (POST)
 
 MISMATCH = lazy("The two new passwords differ; type the new password twice, the same way.")
 CHANGED = lazy("Your password is changed. Everywhere else you are signed out; here you stay signed in.")
+LANGUAGE_SET = lazy("supportflow now speaks {language} to you.")
+LANGUAGE_OF_BROWSER = lazy("supportflow now speaks your browser's language to you.")
 
 
 def _form(errors: dict, status: int):
     # The passwords typed are never sent back into the page.
-    return render_template("account/password.html", errors=errors), status
+    return render_template("account/password.html", errors=errors, language=g.actor.language or ""), status
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -38,3 +41,16 @@ def password():
         return _form({"current": [str(err)]}, 429)
     flash(str(CHANGED), "success")
     return redirect(home_for(g.actor))
+
+
+@bp.post("/account/language")
+@signed_in
+def language():
+    try:
+        chosen = preferences.set_language(supportflow(), g.actor, request.form.get("language"))
+    except InvalidInput as err:
+        return _form(err.errors, 422)
+    with i18n.speaking(chosen or i18n.best_language(request.headers.get("Accept-Language"))):
+        flash(LANGUAGE_SET.format(language=i18n.LANGUAGE_NAMES[chosen]) if chosen else str(LANGUAGE_OF_BROWSER),
+              "success")
+    return redirect(url_for("account.password", _anchor="language"))

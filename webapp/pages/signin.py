@@ -50,7 +50,10 @@ def sign_in():
     except (Unauthorized, TooManyAttempts) as err:
         status = 429 if isinstance(err, TooManyAttempts) else 401
         return render_template("session/sign_in.html", next=next_page, username=username, error=str(err)), status
+    language = session.get("language")  # asked for on the sign-in page (?lang=)
     session.clear()  # a fresh session (and CSRF token) for the new user: no fixation
+    if language:
+        session["language"] = language
     session["token"] = token
     session.permanent = True
     actor = accounts.actor_for_token(supportflow(), token)
