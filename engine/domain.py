@@ -19,20 +19,21 @@ PRIORITIES = ("low", "normal", "high", "critical")
 # them as they concern them; staff keep the desk's own terms (seed 002's "Wird nicht behoben": Won't fix).
 STATUS_TEXT = {
     "new": lazy("New"), "captured": lazy("Captured"), "in_progress": lazy("In progress"),
-    "waiting_for_customer": lazy("Waiting for the customer"), "review": lazy("In review"), "reopened": lazy("Reopened"),
-    "closed": lazy("Closed"),
+    "waiting_for_customer": lazy("Waiting for the customer"), "review": lazy("In review"),
+    "reopened": lazy("Reopened"), "closed": lazy("Closed"),
 }
 CUSTOMER_STATUS_TEXT = {
-    **STATUS_TEXT, "new": lazy("Received"), "captured": lazy("Received"), "waiting_for_customer": lazy("Waiting for your answer"),
+    **STATUS_TEXT, "new": lazy("Received"), "captured": lazy("Received"),
+    "waiting_for_customer": lazy("Waiting for your answer"),
 }
 RESOLUTION_TEXT = {
-    "answered": lazy("Answered"), "fixed": lazy("Fixed"), "delivered": lazy("Delivered"), "declined": lazy("Offer declined"),
-    "wont_fix": lazy("Won't fix"), "duplicate": lazy("Duplicate"), "abandoned": lazy("Abandoned: no answer from the customer"),
-    "withdrawn": lazy("Withdrawn"),
+    "answered": lazy("Answered"), "fixed": lazy("Fixed"), "delivered": lazy("Delivered"),
+    "declined": lazy("Offer declined"), "wont_fix": lazy("Won't fix"), "duplicate": lazy("Duplicate"),
+    "abandoned": lazy("Abandoned: no answer from the customer"), "withdrawn": lazy("Withdrawn"),
 }
 CUSTOMER_RESOLUTION_TEXT = {
-    **RESOLUTION_TEXT, "wont_fix": lazy("Noted for later (someday/maybe)"), "duplicate": lazy("Duplicate of another ticket"),
-    "abandoned": lazy("Closed without your answer"),
+    **RESOLUTION_TEXT, "wont_fix": lazy("Noted for later (someday/maybe)"),
+    "duplicate": lazy("Duplicate of another ticket"), "abandoned": lazy("Closed without your answer"),
 }
 
 # The other words of the vocabulary people read on pages (`word(PRIORITY_TEXT, "high")`).

@@ -152,13 +152,13 @@ def format_datetime(value: datetime | str | None, format: str = "medium") -> str
     if value is None or value == "":
         return ""
     try:
-        value = _moment(value)
+        moment = _moment(value)
     except ValueError:
         return str(value)
-    if not isinstance(value, datetime):
-        return format_date(value, format)
-    time = dates.format_time(value, format="short", tzinfo=current_timezone(), locale=locale())
-    return f"{format_date(value, format)}, {time}"
+    if not isinstance(moment, datetime):
+        return format_date(moment, format)
+    time = dates.format_time(moment, format="short", tzinfo=current_timezone(), locale=locale())
+    return f"{format_date(moment, format)}, {time}"
 
 
 def format_number(value: int | float | Decimal | None) -> str:

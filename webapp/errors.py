@@ -88,8 +88,8 @@ def _too_large(_err: RequestEntityTooLarge):
 def _http_error(err: HTTPException):
     if not _wants_json():
         # werkzeug's own sentences are English: the common ones in the reader's words instead
-        own = err.description and err.description != type(err).description
-        return _page(err.code or 500, err.description if own else _HTTP_MESSAGES.get(err.code or 500, err.name))
+        own = err.description if err.description and err.description != type(err).description else None
+        return _page(err.code or 500, own or _HTTP_MESSAGES.get(err.code or 500, err.name))
     return jsonify({"error": err.description or err.name}), err.code
 
 

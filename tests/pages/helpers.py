@@ -8,7 +8,6 @@ from io import BytesIO
 from babel.messages.pofile import read_po
 
 from engine import i18n
-
 from tests.helpers import SAMPLE_TICKET, SHIPPED
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -4,7 +4,6 @@ English catalogue left; the person's own language setting on the account page; ?
 import pytest
 
 from tests.helpers import FORWARD_BUG, broken_support_ticket, instance_of
-
 from tests.pages.helpers import GERMAN, csrf_of, english_left, flashes, signed_in, text_of
 
 NEED_INFO = {"category": "bug", "priority": "high", "outcome": "need_info", "question": "Which steps?"}
@@ -85,7 +84,8 @@ def test_the_sign_in_page_speaks_german_and_switches_by_lang(app):
 @pytest.mark.parametrize("choice, shown", [("de", "Eingang"), ("en", "Inbox")])
 def test_a_person_s_own_language_wins_over_the_browser(app, choice, shown):
     client = signed_in(app, "support")
-    answer = client.post("/account/language", data={"language": choice, "csrf_token": csrf_of(client, "/account/password")},
+    token = csrf_of(client, "/account/password")
+    answer = client.post("/account/language", data={"language": choice, "csrf_token": token},
                          headers={"Accept-Language": "de" if choice == "en" else "en"})
     assert answer.status_code == 302
     browser = {"Accept-Language": "de" if choice == "en" else "en"}
@@ -106,4 +106,5 @@ def test_an_unknown_language_is_refused_in_words_and_changes_nothing(app):
     assert "Wählen Sie eine der angebotenen Sprachen" in text_of(page)
     assert "Inbox" in text_of(client.get("/inbox"))
     flashed = client.post("/account/language", data={"language": "de", "csrf_token": token})
-    assert flashes(client.get(flashed.headers["Location"])) == [("success", "supportflow spricht jetzt Deutsch mit Ihnen.")]
+    said = flashes(client.get(flashed.headers["Location"]))
+    assert said == [("success", "supportflow spricht jetzt Deutsch mit Ihnen.")]

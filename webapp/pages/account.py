@@ -3,9 +3,9 @@ engine judges the new password; this page only asks for it twice so that a typo 
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 
+from engine import i18n
 from engine.errors import InvalidInput, TooManyAttempts
 from engine.i18n import lazy
-from engine import i18n
 from engine.services import accounts, preferences
 from webapp.pages import signed_in
 from webapp.pages.signin import home_for

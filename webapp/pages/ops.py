@@ -46,10 +46,12 @@ NOT_DONE_ONE = {"suspend": lazy("Instance {id} was not suspended: {reason}"),
                 "retry": lazy("Instance {id} was not retried: {reason}"),
                 "terminate": lazy("Instance {id} was not terminated: {reason}")}
 DONE_MANY = {
-    "suspend": (lazy("Suspended {done} of {total} instance: {ids}."), lazy("Suspended {done} of {total} instances: {ids}.")),
+    "suspend": (lazy("Suspended {done} of {total} instance: {ids}."),
+                lazy("Suspended {done} of {total} instances: {ids}.")),
     "resume": (lazy("Resumed {done} of {total} instance: {ids}."), lazy("Resumed {done} of {total} instances: {ids}.")),
     "retry": (lazy("Retried {done} of {total} instance: {ids}."), lazy("Retried {done} of {total} instances: {ids}.")),
-    "terminate": (lazy("Terminated {done} of {total} instance: {ids}."), lazy("Terminated {done} of {total} instances: {ids}.")),
+    "terminate": (lazy("Terminated {done} of {total} instance: {ids}."),
+                  lazy("Terminated {done} of {total} instances: {ids}.")),
 }
 NOT_JSON = lazy("The value for “{key}” is not JSON: write text in quotes (\"ERP-2\"), or a number, true, false, "
                 "null, a list or an object.")
@@ -58,11 +60,13 @@ DATA_CHANGED = lazy("Changed “{key}”; the edit and its reason are in the aud
 NOT_FIRED = lazy("“{name}” was not fired: {reason}")
 FIRED = lazy("Fired “{name}” now; the instance is {status}.")
 ELEMENT_KIND_TEXT = {"userTask": lazy("user task"), "serviceTask": lazy("service task"),
-                     "scriptTask": lazy("script task"), "startEvent": lazy("start event"), "endEvent": lazy("end event"),
+                     "scriptTask": lazy("script task"), "startEvent": lazy("start event"),
+                     "endEvent": lazy("end event"),
                      "exclusiveGateway": lazy("exclusive gateway"), "parallelGateway": lazy("parallel gateway"),
                      "eventBasedGateway": lazy("event-based gateway"), "callActivity": lazy("call activity"),
                      "intermediateCatchEvent": lazy("intermediate catch event"),
-                     "intermediateThrowEvent": lazy("intermediate throw event"), "boundaryEvent": lazy("boundary event"),
+                     "intermediateThrowEvent": lazy("intermediate throw event"),
+                     "boundaryEvent": lazy("boundary event"),
                      "subProcess": lazy("sub-process"), "receiveTask": lazy("receive task"),
                      "sendTask": lazy("send task"), "manualTask": lazy("manual task")}
 

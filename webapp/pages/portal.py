@@ -20,7 +20,8 @@ bp = Blueprint("portal", __name__)  # endpoints: portal.index, portal.new, porta
 TICKET_FIELDS = ("title", "description", "category", "priority", "system")
 CATEGORY_CHOICES = (("bug", lazy("Bug — something does not work")), ("feature", lazy("Feature — something new")),
                     ("change", lazy("Change — make something work differently")), ("question", lazy("Question")))
-PRIORITY_CHOICES = (("low", lazy("Low")), ("normal", lazy("Normal")), ("high", lazy("High")), ("critical", lazy("Critical — work stops")))
+PRIORITY_CHOICES = (("low", lazy("Low")), ("normal", lazy("Normal")), ("high", lazy("High")),
+                    ("critical", lazy("Critical — work stops")))
 # marshmallow's words for an empty required field, said the way a form does.
 _FRIENDLIER = {"Missing data for required field.": lazy("Please fill this in.")}
 

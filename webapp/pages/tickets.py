@@ -5,8 +5,8 @@ adding a comment or a file. A ticket the user may not see is a 404, as the engin
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from engine.errors import Conflict, InvalidInput
-from engine.i18n import lazy
 from engine.filetypes import ALLOWED_DESCRIPTION, INLINE_TYPES, MAX_ATTACHMENT_BYTES, TEXT_SUFFIXES
+from engine.i18n import lazy
 from engine.services import conversation, organisations, reopen, tickets
 from webapp.downloads import attachment_response
 from webapp.pages import signed_in
