@@ -32,9 +32,12 @@ def german_page(browser):
         context.close()
 
 
-def read(page, url: str, *expected: str) -> None:
-    page.goto(url)
-    page.wait_for_load_state("networkidle")
+def read(page, url: str | None, *expected: str) -> None:
+    """The page at `url` (None: the page as it stands) shows `expected` and no English sentence."""
+    if url is not None:
+        page.goto(url)
+        page.wait_for_load_state("networkidle")
+    url = page.url
     text = page.locator("body").inner_text()
     assert page.locator("html").get_attribute("lang") == "de", url
     for words in expected:
@@ -68,11 +71,14 @@ def test_each_role_reads_its_pages_in_german(live_server, browser, german_page):
     developer.goto(f"{base}/inbox")
     developer.locator(f'tr[data-ticket="{key}"] td a[href^="/tasks/"]').first.click()
     developer.wait_for_load_state("networkidle")
-    read(developer, developer.url, "Aufgabe abschließen", "Ihre Eingabe")
+    read(developer, None, "Aufgabe abschließen", "Ihre Eingabe")
 
     process = german_page("process", base)
     read(process, f"{base}/processes", "Prozesse", "Laufende Instanzen")
     read(process, f"{base}/ops/processes/support_ticket/versions/1/heatmap", "Heatmap", "Durchläufe")
+    process.goto(f"{base}/processes/support_ticket/versions/1/edit")
+    process.wait_for_function("document.querySelector('[data-status]').textContent.startsWith('Geöffnet')")
+    read(process, None, "Neue Version bereitstellen", "Geöffnet")  # the script's words come from the page
 
     ops = german_page("ops", base)
     read(ops, f"{base}/ops/instances", "Instanzen", "Auf markierte anwenden")

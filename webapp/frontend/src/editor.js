@@ -23,6 +23,16 @@ import './editor.css';
 
 const EMPTY_FORM = { type: 'default', components: [] };
 
+// The page's sentences come from its template, in the reader's language ({name} marks a value); English here
+// only when a page gives none.
+const WORDS = (() => {
+  const node = document.querySelector('[data-editor-words]');
+  return node ? JSON.parse(node.textContent) : {};
+})();
+function say(key, english, values = {}) {
+  return (WORDS[key] || english).replace(/\{(\w+)\}/g, (mark, name) => (name in values ? String(values[name]) : mark));
+}
+
 class ProcessEditor {
   constructor(root) {
     this.root = root;
@@ -81,7 +91,8 @@ class ProcessEditor {
     const xml = await api(`/api/v1/processes/${this.processId}/versions/${this.version}/bpmn`, { raw: true });
     const { warnings } = await this.modeler.importXML(xml);
     this.modeler.get('canvas').zoom('fit-viewport');
-    this.say(warnings.length ? `Opened with ${warnings.length} import warning(s).` : 'Opened.', 'info');
+    this.say(warnings.length ? say('openedWithWarnings', 'Opened with {count} import warning(s).',
+      { count: warnings.length }) : say('opened', 'Opened.'), 'info');
     this.render();
   }
 
@@ -97,7 +108,7 @@ class ProcessEditor {
   }
 
   async validate() {
-    this.say('Validating…', 'info');
+    this.say(say('validating', 'Validating…'), 'info');
     const body = await api('/api/v1/processes/validate', { method: 'POST', body: await this.xml(),
       contentType: 'application/xml' });
     this.clearServerProblems();
@@ -106,14 +117,15 @@ class ProcessEditor {
     this.markServerProblems();
     const lint = this.lintErrors();
     if (!this.problems.length && !lint.length && this.warnings.length) {
-      this.say(`Valid and ready to deploy, with ${this.warnings.length} warning(s) listed: they would fail when the `
-        + 'process runs there.', 'warning');
+      this.say(say('validWithWarnings', 'Valid and ready to deploy, with {count} warning(s) listed: they would fail '
+        + 'when the process runs there.', { count: this.warnings.length }), 'warning');
     } else if (!this.problems.length && !lint.length) {
-      this.say('Valid: SpiffWorkflow parses it and every supportflow check passes. Ready to deploy.', 'ok');
+      this.say(say('valid', 'Valid: SpiffWorkflow parses it and every supportflow check passes. Ready to deploy.'),
+        'ok');
     } else {
       const count = this.problems.length + lint.length;
-      this.say(`${count} problem(s) must be fixed before this can be deployed; each is marked on its element.`,
-        'error');
+      this.say(say('problems', '{count} problem(s) must be fixed before this can be deployed; each is marked on its '
+        + 'element.', { count }), 'error');
     }
     this.render();
     return !this.problems.length && !lint.length;
@@ -140,10 +152,12 @@ class ProcessEditor {
     this.warnings = body.warnings || [];
     this.render();
     window.history.replaceState(null, '', `/processes/${this.processId}/versions/${body.version}/edit`);
-    this.say(body.created ? `Deployed as version ${body.version}. New tickets start on it; running ones stay on theirs.`
-      : `Nothing changed: this is version ${body.version} already.`, 'ok');
+    this.say(body.created
+      ? say('deployed', 'Deployed as version {version}. New tickets start on it; running ones stay on theirs.',
+        { version: body.version })
+      : say('unchanged', 'Nothing changed: this is version {version} already.', { version: body.version }), 'ok');
     const label = this.root.querySelector('[data-version-label]');
-    if (label) label.textContent = `version ${body.version}`;
+    if (label) label.textContent = say('version', 'version {version}', { version: body.version });
   }
 
   async download() {
@@ -205,12 +219,13 @@ class ProcessEditor {
       item.className = `problem problem-${problem.source}`;
       if (problem.element) item.dataset.element = problem.element;
       const where = document.createElement('strong');
-      where.textContent = problem.element ? this.elementLabel(problem.element) : 'Diagram';
+      where.textContent = problem.element ? this.elementLabel(problem.element) : say('diagram', 'Diagram');
       item.append(where, ` ${problem.message}`);
       return item;
     }));
     this.deployButton.disabled = items.length > 0;
-    this.deployButton.title = items.length ? 'Fix the problems listed first.' : 'Validate, then deploy a new version.';
+    this.deployButton.title = items.length ? say('fixFirst', 'Fix the problems listed first.')
+      : say('validateThenDeploy', 'Validate, then deploy a new version.');
   }
 
   say(text, kind) {
@@ -233,13 +248,14 @@ class ProcessEditor {
     let schema = EMPTY_FORM;
     this.formElement = element;
     panel.hidden = false;
-    panel.querySelector('[data-form-title]').textContent = `Form of ${this.elementLabel(element.id)}`;
+    panel.querySelector('[data-form-title]').textContent = say('formOf', 'Form of {element}',
+      { element: this.elementLabel(element.id) });
     this.sayAboutForm('', 'info');
     try {
       schema = text ? JSON.parse(text) : EMPTY_FORM;
     } catch (err) {
-      this.sayAboutForm(`The form of ${this.elementLabel(element.id)} is not valid JSON (${err.message}); it starts empty.`,
-        'error');
+      this.sayAboutForm(say('formNotJson', 'The form of {element} is not valid JSON ({problem}); it starts empty.',
+        { element: this.elementLabel(element.id), problem: err.message }), 'error');
     }
     if (!this.formEditor) {
       this.formEditor = new FormEditor({ container: panel.querySelector('[data-form-editor]') });
@@ -264,7 +280,8 @@ class ProcessEditor {
     if (!this.formElement) return;
     const schema = this.formEditor.saveSchema();
     setForm(this.formElement, JSON.stringify(schema), this.modeler.get('injector'));
-    this.sayAboutForm(`Form of ${this.elementLabel(this.formElement.id)} updated; validate to check it.`, 'info');
+    this.sayAboutForm(say('formUpdated', 'Form of {element} updated; validate to check it.',
+      { element: this.elementLabel(this.formElement.id) }), 'info');
   }
 
   async previewForm() {
@@ -288,7 +305,7 @@ async function start() {
   try {
     await editor.load();
   } catch (err) {
-    editor.say(`The diagram could not be opened: ${err.message}`, 'error');
+    editor.say(say('notOpened', 'The diagram could not be opened: {problem}', { problem: err.message }), 'error');
   }
 }
 
