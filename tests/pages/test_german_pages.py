@@ -3,6 +3,8 @@ English catalogue left; the person's own language setting on the account page; ?
 
 import pytest
 
+from engine.services import accounts, preferences
+
 from tests.helpers import FORWARD_BUG, broken_support_ticket, instance_of
 from tests.pages.helpers import GERMAN, csrf_of, english_left, flashes, signed_in, text_of
 
@@ -81,7 +83,15 @@ def test_the_sign_in_page_speaks_german_and_switches_by_lang(app):
     assert "User name" in text_of(again) and 'hreflang="de"' in again.get_data(as_text=True)
 
 
+@pytest.fixture
+def support_speaks_as_the_browser(sf):
+    """The users outlive a test on PostgreSQL: support's own language is set back to none afterwards."""
+    yield
+    preferences.set_language(sf, accounts.actor_by_username(sf, "support"), None)
+
+
 @pytest.mark.parametrize("choice, shown", [("de", "Eingang"), ("en", "Inbox")])
+@pytest.mark.usefixtures("support_speaks_as_the_browser")
 def test_a_person_s_own_language_wins_over_the_browser(app, choice, shown):
     client = signed_in(app, "support")
     token = csrf_of(client, "/account/password")
@@ -98,6 +108,7 @@ def test_a_person_s_own_language_wins_over_the_browser(app, choice, shown):
     assert "Eingang" in text_of(client.get("/inbox", headers=GERMAN))  # the browser's again
 
 
+@pytest.mark.usefixtures("support_speaks_as_the_browser")
 def test_an_unknown_language_is_refused_in_words_and_changes_nothing(app):
     client = signed_in(app, "support")
     token = csrf_of(client, "/account/password")
