@@ -33,9 +33,9 @@ FORM_EXPIRED = lazy("This form expired or did not come from this site; reload th
 PLEASE_SIGN_IN = lazy("Please sign in.")
 
 # The fields of a ticket as its timeline names their changes, the channels, and ops' repairs (verbs).
-FIELD_TEXT = {"status": lazy("Status"), "resolution": lazy("Resolution"), "priority": lazy("Priority"),
-              "category": lazy("Category"), "system": lazy("System"), "labels": lazy("Labels"),
-              "title": lazy("Title"), "description": lazy("Description")}
+FIELD_TEXT = {"status": lazy("status"), "resolution": lazy("resolution"), "priority": lazy("priority"),
+              "category": lazy("category"), "system": lazy("system"), "labels": lazy("labels"),
+              "title": lazy("title"), "description": lazy("description")}
 CHANNEL_TEXT = {"portal": lazy("portal"), "phone": lazy("phone"), "email": lazy("e-mail"), "api": lazy("API")}
 ACTION_TEXT = {"suspend": lazy("Suspend"), "resume": lazy("Resume"), "retry": lazy("Retry"),
                "terminate": lazy("Terminate")}
