@@ -4,7 +4,6 @@ English catalogue left; the person's own language setting on the account page; ?
 import pytest
 
 from engine.services import accounts, preferences
-
 from tests.helpers import FORWARD_BUG, broken_support_ticket, instance_of
 from tests.pages.helpers import GERMAN, csrf_of, english_left, flashes, signed_in, text_of
 
