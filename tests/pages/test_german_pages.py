@@ -118,3 +118,12 @@ def test_an_unknown_language_is_refused_in_words_and_changes_nothing(app):
     flashed = client.post("/account/language", data={"language": "de", "csrf_token": token})
     said = flashes(client.get(flashed.headers["Location"]))
     assert said == [("success", "supportflow spricht jetzt Deutsch mit Ihnen.")]
+
+
+@pytest.mark.usefixtures("support_speaks_as_the_browser")
+def test_the_welcome_is_said_in_the_person_s_own_language(app, sf):
+    preferences.set_language(sf, accounts.actor_by_username(sf, "support"), "de")
+    client = app.test_client()
+    signed = client.post("/sign-in", data={"username": "support", "password": "demo", "csrf_token": csrf_of(client)},
+                         headers={"Accept-Language": "en"})
+    assert flashes(client.get(signed.headers["Location"])) == [("success", "Willkommen, Sam Support.")]

@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 
+from engine import i18n
 from engine.errors import TooManyAttempts, Unauthorized
 from engine.i18n import lazy
 from engine.services import accounts
@@ -57,7 +58,8 @@ def sign_in():
     session["token"] = token
     session.permanent = True
     actor = accounts.actor_for_token(supportflow(), token)
-    flash(WELCOME.format(name=actor.display_name), "success")
+    with i18n.speaking(i18n.known_language(actor.language) or i18n.current_language()):  # their own language
+        flash(WELCOME.format(name=actor.display_name), "success")
     return redirect(next_page or home_for(actor))
 
 
