@@ -59,6 +59,7 @@ lint: install
 	$(BIN)/ruff check engine webapp tests bench
 	$(BIN)/lint-imports
 	$(BIN)/mypy
+	$(BIN)/python -m webapp.i18n_check
 
 $(CHROMIUM):
 	@if [ "$$(id -u)" = 0 ]; then \

@@ -36,6 +36,16 @@ CUSTOMER_RESOLUTION_TEXT = {
     "duplicate": lazy("Duplicate of another ticket"), "abandoned": lazy("Closed without your answer"),
 }
 
+# The other words of the vocabulary people read on pages (`word(PRIORITY_TEXT, "high")`).
+PRIORITY_TEXT = {"low": lazy("low"), "normal": lazy("normal"), "high": lazy("high"), "critical": lazy("critical")}
+CATEGORY_TEXT = {"bug": lazy("bug"), "feature": lazy("feature"), "change": lazy("change"),
+                 "question": lazy("question")}
+ROLE_TEXT = {"customer": lazy("Customer"), "support_master": lazy("Support Master"), "developer": lazy("Developer"),
+             "product_owner": lazy("Product Owner"), "process_owner": lazy("Process Owner"), "ops": lazy("Ops"),
+             "admin": lazy("Administrator")}
+INSTANCE_STATUS_TEXT = {"waiting": lazy("waiting"), "completed": lazy("completed"), "error": lazy("error"),
+                        "suspended": lazy("suspended"), "terminated": lazy("terminated")}
+
 # A process instance's status. Each step writes waiting, completed or error (engine.services.steps); ops
 # suspend, resume and terminate (engine.services.instances). A finished instance never moves again.
 INSTANCE_STATUSES = ("waiting", "completed", "error", "suspended", "terminated")
@@ -116,6 +126,13 @@ def status_text(status: str | None, *, customer: bool = False) -> str | None:
     if status is None:
         return None
     return str((CUSTOMER_STATUS_TEXT if customer else STATUS_TEXT).get(status, status))
+
+
+def word(words: dict, value: str | None) -> str:
+    """A value of the vocabulary in the reader's words; an unknown one as written (underscores as spaces)."""
+    if value is None:
+        return ""
+    return str(words.get(value) or value.replace("_", " "))
 
 
 def resolution_text(resolution: str | None, *, customer: bool = False) -> str | None:

@@ -124,21 +124,41 @@ def locale() -> Locale:
     return Locale.parse(_LOCALES[current_language()])
 
 
-def format_date(value: date | datetime | None, format: str = "medium") -> str:
-    """15.01.2027 / 15 Jan 2027; a moment is first put in the reader's time zone."""
-    if value is None:
+def _moment(value: date | datetime | str) -> date | datetime:
+    """A date or moment as the records carry it (ISO text; a moment without a zone is UTC)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value) if "T" in value or " " in value else date.fromisoformat(value)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo("UTC"))
+    return value
+
+
+def format_date(value: date | datetime | str | None, format: str = "medium") -> str:
+    """15.01.2027 / 15 Jan 2027; a moment is first put in the reader's time zone. Text that is no date is
+    shown as it is."""
+    if value is None or value == "":
         return ""
+    try:
+        value = _moment(value)
+    except ValueError:
+        return str(value)
     if isinstance(value, datetime):
         value = value.astimezone(current_timezone()).date()
     return dates.format_date(value, format=format, locale=locale())
 
 
-def format_datetime(value: datetime | None, format: str = "medium") -> str:
+def format_datetime(value: datetime | str | None, format: str = "medium") -> str:
     """15.01.2027, 14:30 / 15 Jan 2027, 14:30, in the reader's time zone."""
-    if value is None:
+    if value is None or value == "":
         return ""
-    time = dates.format_time(value, format="short", tzinfo=current_timezone(), locale=locale())
-    return f"{format_date(value, format)}, {time}"
+    try:
+        moment = _moment(value)
+    except ValueError:
+        return str(value)
+    if not isinstance(moment, datetime):
+        return format_date(moment, format)
+    time = dates.format_time(moment, format="short", tzinfo=current_timezone(), locale=locale())
+    return f"{format_date(moment, format)}, {time}"
 
 
 def format_number(value: int | float | Decimal | None) -> str:

@@ -44,3 +44,23 @@ def test_a_page_speaks_the_browser_s_language_until_the_person_chose_one(app):
     english = client.get("/inbox", headers={"Accept-Language": "en"})
     assert '<html lang="en">' in english.get_data(as_text=True) and "Inbox" in text_of(english)
     assert i18n.current_language() == "en"  # nothing of the request's language stays behind
+
+
+def test_dates_as_the_records_carry_them_are_formatted_too():
+    with i18n.speaking("de"):
+        assert i18n.format_datetime("2027-01-15T13:30:00+00:00") == "15.01.2027, 14:30"
+        assert i18n.format_datetime("2027-01-15T13:30:00") == "15.01.2027, 14:30"  # no zone: UTC
+        assert i18n.format_date("2027-01-15") == i18n.format_datetime("2027-01-15") == "15.01.2027"
+        assert i18n.format_date("soon") == "soon" and i18n.format_datetime("") == ""  # no date: as written
+
+
+def test_the_vocabulary_reads_in_the_reader_s_language():
+    from engine import domain
+
+    with i18n.speaking("de"):
+        assert domain.status_text("waiting_for_customer") == "Rückfrage beim Kunden"
+        assert domain.status_text("waiting_for_customer", customer=True) == "Wartet auf Ihre Antwort"
+        assert domain.resolution_text("wont_fix") == "Wird nicht behoben"
+        assert domain.word(domain.PRIORITY_TEXT, "high") == "hoch"
+        assert domain.word(domain.ROLE_TEXT, "made_up_role") == "made up role"
+    assert domain.status_text("review") == "In review" and isinstance(domain.status_text("review"), str)

@@ -19,19 +19,25 @@ from engine.errors import (
     TooManyAttempts,
     Unauthorized,
 )
+from engine.i18n import _, lazy
 
 log = logging.getLogger(__name__)
 
 # A failed step is the diagram's fault, not the input's: the service cannot go on there until it is repaired.
 _STATUS = {Unauthorized: 401, Forbidden: 403, NotFound: 404, Gone: 410, Conflict: 409, InvalidInput: 422,
            InvalidDefinition: 422, TooManyAttempts: 429, StepFailed: 503}
-_TITLES = {400: "Bad request", 401: "Please sign in", 403: "Not allowed", 404: "Not found", 409: "Already changed",
-           410: "No longer valid", 413: "Too large", 422: "Not valid", 429: "Too many attempts",
-           500: "Something went wrong", 503: "Not saved"}
+_TITLES = {400: lazy("Bad request"), 401: lazy("Please sign in"), 403: lazy("Not allowed"), 404: lazy("Not found"),
+           409: lazy("Already changed"), 410: lazy("No longer valid"), 413: lazy("Too large"),
+           422: lazy("Not valid"), 429: lazy("Too many attempts"), 500: lazy("Something went wrong"),
+           503: lazy("Not saved")}
+_HTTP_MESSAGES = {400: lazy("The request was not understood."), 404: lazy("There is nothing at this address."),
+                  405: lazy("This address does not take this kind of request."),
+                  413: lazy("The request is too large.")}
 # What a failed step tells whoever asked for it; what failed, and where, is for the people who repair it.
-UNEXPECTED = "Something went wrong on our side; nothing was saved."
-STEP_FAILED = ("Nothing was saved: the process cannot go on from this step because of a problem in its definition. "
-               "Operations were told, and they can repeat your step with what you entered once it is fixed.")
+UNEXPECTED = lazy("Something went wrong on our side; nothing was saved.")
+STEP_FAILED = lazy("Nothing was saved: the process cannot go on from this step because of a problem in its "
+                   "definition. Operations were told, and they can repeat your step with what you entered once it is "
+                   "fixed.")
 
 
 def _wants_json() -> bool:
@@ -39,7 +45,7 @@ def _wants_json() -> bool:
 
 
 def _page(status: int, message: str):
-    return render_template("errors/error.html", title=_TITLES.get(status, "Error"), message=message), status
+    return render_template("errors/error.html", title=_TITLES.get(status) or _("Error"), message=message), status
 
 
 def _engine_error(err: SupportflowError):
@@ -74,8 +80,8 @@ def _step_failed(err: StepFailed, status: int):
 def _too_large(_err: RequestEntityTooLarge):
     # An oversized upload is a bad file like any other: 422, naming its size (when the client said it) and the limit.
     limit, size = megabytes(current_app.config["MAX_CONTENT_LENGTH"]), request.content_length
-    message = (f"The request is {megabytes(size)}; the limit is {limit}." if size
-               else f"The request is larger than the limit of {limit}.")
+    message = (_("The request is {size}; the limit is {limit}.").format(size=megabytes(size), limit=limit) if size
+               else _("The request is larger than the limit of {limit}.").format(limit=limit))
     if not _wants_json():
         return _page(422, message)
     return jsonify({"error": message, "errors": [{"element": None, "message": message}]}), 422
@@ -83,7 +89,9 @@ def _too_large(_err: RequestEntityTooLarge):
 
 def _http_error(err: HTTPException):
     if not _wants_json():
-        return _page(err.code or 500, err.description or err.name)
+        # werkzeug's own sentences are English: the common ones in the reader's words instead
+        own = err.description if err.description and err.description != type(err).description else None
+        return _page(err.code or 500, own or _HTTP_MESSAGES.get(err.code or 500, err.name))
     return jsonify({"error": err.description or err.name}), err.code
 
 

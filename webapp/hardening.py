@@ -7,9 +7,10 @@ from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.errors import InvalidInput, NotFound
+from engine.i18n import lazy
 from engine.services.inputs import UNSTORABLE, is_storable
 
-NOTHING_HERE = "There is nothing at this address."
+NOTHING_HERE = lazy("There is nothing at this address.")
 
 # Pages run only scripts of their own files (JSON data blocks are not scripts); bpmn-js and form-js set style
 # attributes and add <style> elements (the browser tests see them refused without 'unsafe-inline'), and draw with
@@ -17,8 +18,8 @@ NOTHING_HERE = "There is nothing at this address."
 PAGE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
                "font-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'")
 API_POLICY = "default-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"  # JSON is no page
-UNSTORABLE_QUERY = ("The address holds a character that cannot be stored (a NUL character or a lone surrogate); "
-                    "remove it and try again.")
+UNSTORABLE_QUERY = lazy("The address holds a character that cannot be stored (a NUL character or a lone "
+                        "surrogate); remove it and try again.")
 
 
 def treat_head_as_get() -> None:

@@ -2,7 +2,7 @@
 Accept-Language, else English. Flask-Babel translates the templates from the same catalogues as the engine
 (engine/translations); the engine's sentences follow the language set here (engine.i18n)."""
 
-from flask import Flask, g, request
+from flask import Flask, g, request, session
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import Babel
 
@@ -10,8 +10,14 @@ from engine import i18n
 
 
 def language_of_request() -> str:
+    """The person's own setting; else what was asked for with ?lang= (kept in the session, for people not
+    signed in); else Accept-Language."""
     actor = g.get("actor")
-    return i18n.known_language(actor.language if actor is not None else None) or i18n.best_language(
+    if actor is not None and (own := i18n.known_language(actor.language)):
+        return own
+    if asked := i18n.known_language(request.args.get("lang")):
+        session["language"] = asked
+    return i18n.known_language(session.get("language")) or i18n.best_language(
         request.headers.get("Accept-Language"))
 
 

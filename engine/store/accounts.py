@@ -158,3 +158,8 @@ def sweep_sign_in_failures(conn: Connection, before: datetime, limit: int) -> No
     expired = (select(sign_in_failures.c.id).where(sign_in_failures.c.at <= before)
                .order_by(sign_in_failures.c.at).limit(limit).with_for_update(skip_locked=True))
     conn.execute(delete(sign_in_failures).where(sign_in_failures.c.id.in_(expired)))
+
+
+def set_user_language(conn: Connection, user_id: int, language: str | None) -> None:
+    """The user's own language ("de", "en"), or None: their browser's."""
+    conn.execute(update(users).where(users.c.id == user_id).values(language=language))

@@ -1,9 +1,13 @@
 """Helpers the page tests share: a signed-in test client, the CSRF token of a page, a page's text and flashes."""
 
+import functools
 import html
 import re
 from io import BytesIO
 
+from babel.messages.pofile import read_po
+
+from engine import i18n
 from tests.helpers import SAMPLE_TICKET, SHIPPED
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -54,3 +58,30 @@ def flashes(response) -> list[tuple[str, str]]:
     found = re.findall(r'<div class="flash flash-(\w+)" role="status">(.*?)</div>', response.get_data(as_text=True),
                        re.S)
     return [(kind, html.unescape(text).strip()) for kind, text in found]
+
+
+GERMAN = {"Accept-Language": "de-DE,de;q=0.9"}
+_PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w+\}|<[^>]+>")
+
+
+@functools.cache
+def english_sentences() -> tuple[str, ...]:
+    """The English catalogue's sentences of four words or more (their parts between placeholders), which a
+    German page must not show; those whose German reads the same are left out."""
+    with open(i18n.TRANSLATIONS / "de" / "LC_MESSAGES" / "messages.po", "rb") as po:
+        catalog = read_po(po)
+    found = set()
+    for entry in catalog:
+        ids = (entry.id,) if isinstance(entry.id, str) else entry.id
+        strings = (entry.string,) if isinstance(entry.string, str) else entry.string
+        for msgid in ids:
+            if not msgid or msgid in strings:
+                continue
+            found.update(" ".join(part.split()) for part in _PLACEHOLDER.split(msgid) if len(part.split()) >= 4)
+    return tuple(sorted(found))
+
+
+def english_left(text: str) -> list[str]:
+    """The English sentences of the catalogue that a page's text still shows."""
+    flat = " ".join(text.split())
+    return [sentence for sentence in english_sentences() if sentence in flat]

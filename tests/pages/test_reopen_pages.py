@@ -3,6 +3,7 @@ test client; the ticket is closed through the JSON API by the desk and time is m
 
 from datetime import timedelta
 
+from engine import i18n
 from tests.conftest import START
 from tests.pages.helpers import csrf_of, signed_in, text_of
 
@@ -20,7 +21,7 @@ def test_the_customer_reopens_a_closed_ticket_from_its_page(app, desk):
     client = signed_in(app, "customer")
     assert "Not solved?" in text_of(client.get("/portal"))
     page = client.get(f"/tickets/{key}")
-    assert "can be reopened until " + (START + timedelta(days=14)).isoformat()[:10] in text_of(page)
+    assert "can be reopened until " + i18n.format_date(START + timedelta(days=14)) in text_of(page)
     assert "data-follow-up-form" not in page.get_data(as_text=True)
     response = client.post(f"/tickets/{key}/reopen", data={"reason": "We need it after all",
                                                            "csrf_token": csrf_of(client, f"/tickets/{key}")})

@@ -7,13 +7,14 @@ method, so that another site can neither write nor read through a visitor's sess
 from flask import Blueprint, g, request, session
 
 from engine.errors import InvalidInput, Unauthorized
+from engine.i18n import lazy
 from engine.services import accounts
 from engine.services.inputs import MAX_DEPTH, TOO_DEEP
 from webapp.i18n import choose_language
 from webapp.pages import csrf_matches
 from webapp.wiring import supportflow
 
-NO_TOKEN = "Send 'Authorization: Bearer <token>'; get a token from POST /api/v1/auth/token."
+NO_TOKEN = lazy("Send 'Authorization: Bearer <token>'; get a token from POST /api/v1/auth/token.")
 
 api = Blueprint("api", __name__)
 PUBLIC_ENDPOINTS = {"api.issue_token", "api.openapi_document", "api.request_reset", "api.reset_password"}

@@ -4,12 +4,13 @@
 from flask import g, request
 
 from engine.errors import InvalidInput
+from engine.i18n import lazy
 from engine.services import conversation, reopen, tickets
 from webapp.api import api, json_body
 from webapp.downloads import attachment_response
 from webapp.wiring import supportflow
 
-SEND_A_FILE = "Send the file as multipart/form-data in a field named 'file'."
+SEND_A_FILE = lazy("Send the file as multipart/form-data in a field named 'file'.")
 
 
 @api.post("/tickets")

@@ -28,15 +28,34 @@ from functools import wraps
 from flask import Flask, abort, flash, g, redirect, request, session, url_for
 from markupsafe import Markup
 
+from engine import domain
 from engine.amounts import hours_text
 from engine.errors import Unauthorized
+from engine.i18n import lazy
 from engine.markdown import markdown_html
 from engine.services import accounts
 from webapp.i18n import choose_language
 from webapp.wiring import supportflow
 
-FORM_EXPIRED = "This form expired or did not come from this site; reload the page and try again."
-PLEASE_SIGN_IN = "Please sign in."
+FORM_EXPIRED = lazy("This form expired or did not come from this site; reload the page and try again.")
+PLEASE_SIGN_IN = lazy("Please sign in.")
+
+# The fields of a ticket as its timeline names their changes, the channels, and ops' repairs (verbs).
+FIELD_TEXT = {"status": lazy("status"), "resolution": lazy("resolution"), "priority": lazy("priority"),
+              "category": lazy("category"), "system": lazy("system"), "labels": lazy("labels"),
+              "title": lazy("title"), "description": lazy("description")}
+CHANNEL_TEXT = {"portal": lazy("portal"), "phone": lazy("phone"), "email": lazy("e-mail"), "api": lazy("API")}
+ACTION_TEXT = {"suspend": lazy("Suspend"), "resume": lazy("Resume"), "retry": lazy("Retry"),
+               "terminate": lazy("Terminate")}
+VOCABULARIES = {"priority": domain.PRIORITY_TEXT, "category": domain.CATEGORY_TEXT, "role": domain.ROLE_TEXT,
+                "status": domain.STATUS_TEXT, "customer_status": domain.CUSTOMER_STATUS_TEXT,
+                "instance_status": domain.INSTANCE_STATUS_TEXT, "field": FIELD_TEXT, "channel": CHANNEL_TEXT,
+                "action": ACTION_TEXT}
+
+
+def vocab(value: str | None, vocabulary: str) -> str:
+    """`{{ ticket.priority|vocab('priority') }}`: a value of the vocabulary in the reader's words."""
+    return domain.word(VOCABULARIES[vocabulary], value)
 
 CSRF_FIELD = "csrf_token"
 READ_ONLY_METHODS = ("GET", "OPTIONS")
@@ -74,7 +93,7 @@ def check_csrf() -> None:
     if request.method in READ_ONLY_METHODS:
         return
     if not csrf_matches(request.form.get(CSRF_FIELD) or request.headers.get("X-CSRF-Token")):
-        abort(400, FORM_EXPIRED)
+        abort(400, str(FORM_EXPIRED))
 
 
 def signed_in(view):
@@ -83,7 +102,7 @@ def signed_in(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
         if g.actor is None:
-            flash(PLEASE_SIGN_IN, "info")
+            flash(str(PLEASE_SIGN_IN), "info")
             return redirect(url_for("session.sign_in", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)
 
@@ -132,6 +151,7 @@ def register_pages(app: Flask) -> None:
     )
 
     app.jinja_env.globals[CSRF_FIELD] = csrf_token
+    app.jinja_env.filters["vocab"] = vocab
     app.jinja_env.filters["hours"] = hours_text  # 16, 12.5: efforts read the same on every page and in mails
     app.jinja_env.filters["markdown"] = markdown  # what people write: descriptions, comments, answers, offers
     app.before_request(_page_request_hooks)

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from flask import Blueprint, g, render_template
 
+from engine.i18n import _
 from engine.services import board, organisations
 from webapp.pages import signed_in
 from webapp.wiring import supportflow
@@ -17,10 +18,10 @@ def age_text(created_at: str | None, now: datetime) -> str:
         return "—"
     minutes = max(0, int((now - datetime.fromisoformat(created_at)).total_seconds() // 60))
     if minutes >= 24 * 60:
-        return f"{minutes // (24 * 60)} d"
+        return _("{days} d").format(days=minutes // (24 * 60))
     if minutes >= 60:
-        return f"{minutes // 60} h"
-    return f"{minutes} min"
+        return _("{hours} h").format(hours=minutes // 60)
+    return _("{minutes} min").format(minutes=minutes)
 
 
 @bp.get("/board")

@@ -6,15 +6,16 @@ from datetime import datetime
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from engine.domain import PRIORITIES
+from engine.domain import PRIORITIES, ROLE_TEXT, word
 from engine.errors import Conflict
+from engine.i18n import _, lazy
 from engine.services import organisations, tasks
 from webapp.pages import signed_in
 from webapp.pages.signin import safe_next
 from webapp.wiring import supportflow
 
-CLAIMED = "You claimed “{task}” on {key}."
-RELEASED = "You released “{task}” on {key}."
+CLAIMED = lazy("You claimed “{task}” on {key}.")
+RELEASED = lazy("You released “{task}” on {key}.")
 
 bp = Blueprint("inbox", __name__)  # endpoints: inbox.index, inbox.claim, inbox.unclaim
 
@@ -25,16 +26,16 @@ _PRIORITY_RANK = {name: rank for rank, name in enumerate(reversed(PRIORITIES))} 
 
 
 def role_label(role: str) -> str:
-    return role.replace("_", " ").title()
+    return word(ROLE_TEXT, role)
 
 
 def age_text(since: datetime, now: datetime) -> str:
     minutes = max(0, int((now - since).total_seconds() // 60))
     if minutes < 60:
-        return f"{minutes} min"
+        return _("{minutes} min").format(minutes=minutes)
     if minutes < 48 * 60:
-        return f"{minutes // 60} h"
-    return f"{minutes // (24 * 60)} d"
+        return _("{hours} h").format(hours=minutes // 60)
+    return _("{days} d").format(days=minutes // (24 * 60))
 
 
 def _row(task: dict, now: datetime, me: str) -> dict:

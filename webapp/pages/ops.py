@@ -10,8 +10,9 @@ from datetime import date, timedelta
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from engine.domain import INSTANCE_STATUSES, MAX_ID, REPAIRS_FROM
+from engine.domain import INSTANCE_STATUS_TEXT, INSTANCE_STATUSES, MAX_ID, REPAIRS_FROM, word
 from engine.errors import Conflict, InvalidInput, StepFailed
+from engine.i18n import _, lazy
 from engine.services import heatmap as heatmaps
 from engine.services import instances, organisations, processes
 from webapp.converters import bounded_number
@@ -32,37 +33,49 @@ DATE_FILTERS = {"created_from": "created_after", "created_to": "created_before",
                 "updated_from": "updated_after", "updated_to": "updated_before"}
 # Refusals a repair may meet: shown as a flash on the page it came from, not as an error page.
 REFUSALS = (Conflict, InvalidInput, StepFailed)
-TICK_ONE = "Tick at least one instance first."
-NO_SUCH_INSTANCE = "Nothing was done: there is no instance “{value}”."
-NOTHING_DONE = "Nothing was done: {reason}"
+TICK_ONE = lazy("Tick at least one instance first.")
+NO_SUCH_INSTANCE = lazy("Nothing was done: there is no instance “{value}”.")
+NOTHING_DONE = lazy("Nothing was done: {reason}")
 # Per repair: done to one instance, refused for one, and done to several (singular, plural).
-DONE_ONE = {"suspend": "Suspended instance {id}; it is now {status}.",
-            "resume": "Resumed instance {id}; it is now {status}.",
-            "retry": "Retried instance {id}; it is now {status}.",
-            "terminate": "Terminated instance {id}; it is now {status}."}
-NOT_DONE_ONE = {"suspend": "Instance {id} was not suspended: {reason}",
-                "resume": "Instance {id} was not resumed: {reason}",
-                "retry": "Instance {id} was not retried: {reason}",
-                "terminate": "Instance {id} was not terminated: {reason}"}
+DONE_ONE = {"suspend": lazy("Suspended instance {id}; it is now {status}."),
+            "resume": lazy("Resumed instance {id}; it is now {status}."),
+            "retry": lazy("Retried instance {id}; it is now {status}."),
+            "terminate": lazy("Terminated instance {id}; it is now {status}.")}
+NOT_DONE_ONE = {"suspend": lazy("Instance {id} was not suspended: {reason}"),
+                "resume": lazy("Instance {id} was not resumed: {reason}"),
+                "retry": lazy("Instance {id} was not retried: {reason}"),
+                "terminate": lazy("Instance {id} was not terminated: {reason}")}
 DONE_MANY = {
-    "suspend": ("Suspended {done} of {total} instance: {ids}.", "Suspended {done} of {total} instances: {ids}."),
-    "resume": ("Resumed {done} of {total} instance: {ids}.", "Resumed {done} of {total} instances: {ids}."),
-    "retry": ("Retried {done} of {total} instance: {ids}.", "Retried {done} of {total} instances: {ids}."),
-    "terminate": ("Terminated {done} of {total} instance: {ids}.", "Terminated {done} of {total} instances: {ids}."),
+    "suspend": (lazy("Suspended {done} of {total} instance: {ids}."),
+                lazy("Suspended {done} of {total} instances: {ids}.")),
+    "resume": (lazy("Resumed {done} of {total} instance: {ids}."), lazy("Resumed {done} of {total} instances: {ids}.")),
+    "retry": (lazy("Retried {done} of {total} instance: {ids}."), lazy("Retried {done} of {total} instances: {ids}.")),
+    "terminate": (lazy("Terminated {done} of {total} instance: {ids}."),
+                  lazy("Terminated {done} of {total} instances: {ids}.")),
 }
-NOT_JSON = ("The value for “{key}” is not JSON: write text in quotes (\"ERP-2\"), or a number, true, false, null, a "
-            "list or an object.")
-DATA_NOT_CHANGED = "The data was not changed: {reason}"
-DATA_CHANGED = "Changed “{key}”; the edit and its reason are in the audit trail."
-NOT_FIRED = "“{name}” was not fired: {reason}"
-FIRED = "Fired “{name}” now; the instance is {status}."
+NOT_JSON = lazy("The value for “{key}” is not JSON: write text in quotes (\"ERP-2\"), or a number, true, false, "
+                "null, a list or an object.")
+DATA_NOT_CHANGED = lazy("The data was not changed: {reason}")
+DATA_CHANGED = lazy("Changed “{key}”; the edit and its reason are in the audit trail.")
+NOT_FIRED = lazy("“{name}” was not fired: {reason}")
+FIRED = lazy("Fired “{name}” now; the instance is {status}.")
+ELEMENT_KIND_TEXT = {"userTask": lazy("user task"), "serviceTask": lazy("service task"),
+                     "scriptTask": lazy("script task"), "startEvent": lazy("start event"),
+                     "endEvent": lazy("end event"),
+                     "exclusiveGateway": lazy("exclusive gateway"), "parallelGateway": lazy("parallel gateway"),
+                     "eventBasedGateway": lazy("event-based gateway"), "callActivity": lazy("call activity"),
+                     "intermediateCatchEvent": lazy("intermediate catch event"),
+                     "intermediateThrowEvent": lazy("intermediate throw event"),
+                     "boundaryEvent": lazy("boundary event"),
+                     "subProcess": lazy("sub-process"), "receiveTask": lazy("receive task"),
+                     "sendTask": lazy("send task"), "manualTask": lazy("manual task")}
 
 
 def refusal_text(err: Exception) -> str:
     if isinstance(err, InvalidInput):
         return error_text(err) or str(err)
     if isinstance(err, StepFailed):
-        return f"The step failed again, so the instance stays in error: {err}"
+        return _("The step failed again, so the instance stays in error: {problem}").format(problem=err)
     return str(err)
 
 
@@ -72,20 +85,22 @@ def duration_text(seconds: float | None) -> str:
         return "—"
     seconds = round(seconds)
     if seconds < 60:
-        return f"{seconds} s"
+        return _("{seconds} s").format(seconds=seconds)
     minutes = seconds // 60
     if minutes < 60:
-        return f"{minutes} min"
+        return _("{minutes} min").format(minutes=minutes)
     hours, minutes = divmod(minutes, 60)
     if hours < 48:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+        return (_("{hours} h {minutes} min").format(hours=hours, minutes=minutes) if minutes
+                else _("{hours} h").format(hours=hours))
     days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"
+    return (_("{days} d {hours} h").format(days=days, hours=hours) if hours
+            else _("{days} d").format(days=days))
 
 
 def kind_text(kind: str) -> str:
-    """userTask -> user task."""
-    return re.sub(r"(?<!^)([A-Z])", r" \1", kind).lower()
+    """userTask -> user task (in the reader's words, where the vocabulary has them)."""
+    return str(ELEMENT_KIND_TEXT.get(kind) or re.sub(r"(?<!^)([A-Z])", r" \1", kind).lower())
 
 
 def _back(default: str) -> str:
@@ -108,7 +123,8 @@ def _list_filters() -> tuple[dict, dict, list[str]]:
         try:
             day = date.fromisoformat(shown[field])
         except ValueError:
-            problems.append(f"“{shown[field]}” is not a date (YYYY-MM-DD); that filter was left out.")
+            problems.append(_("“{value}” is not a date (YYYY-MM-DD); that filter was left out.").format(
+                value=shown[field]))
             continue
         # "to" includes its whole day
         asked[service_key] = (day + timedelta(days=1) if field.endswith("_to") else day).isoformat()
@@ -143,7 +159,7 @@ def bulk():
     ticked = request.form.getlist("ids")
     ids = [bounded_number(value, MAX_ID) for value in ticked]
     if not ids:
-        flash(TICK_ONE, "error")
+        flash(str(TICK_ONE), "error")
         return redirect(back)
     unknown = [value for value, number in zip(ticked, ids, strict=True) if number is None]
     if unknown:
@@ -194,15 +210,16 @@ def _retry_text(view: dict) -> str | None:
     if view["status"] != "error" or not retry:
         return None
     if retry["action"] == "complete":
-        task = next((t["name"] for t in view["ready_tasks"] if t["id"] == retry["task_id"]), "the task")
-        return (f"Retry completes “{task}” again with the data that was submitted then, on the process "
-                "version the instance runs on now.")
+        task = next((t["name"] for t in view["ready_tasks"] if t["id"] == retry["task_id"]), _("the task"))
+        return _("Retry completes “{task}” again with the data that was submitted then, on the process "
+                 "version the instance runs on now.").format(task=task)
     if retry["action"] == "message":
-        return (f"Retry delivers the message “{retry['name']}” again with the same content, on the process "
-                "version the instance runs on now.")
+        return _("Retry delivers the message “{message}” again with the same content, on the process "
+                 "version the instance runs on now.").format(message=retry["name"])
     if retry["action"] == "start":
-        return "Retry starts the process again from its beginning, on the process version the instance runs on now."
-    return "Retry fires the timer that failed again, on the process version the instance runs on now."
+        return _("Retry starts the process again from its beginning, on the process version the instance runs on "
+                 "now.")
+    return _("Retry fires the timer that failed again, on the process version the instance runs on now.")
 
 
 def _task_history(view: dict) -> list[dict]:
@@ -242,7 +259,7 @@ def act(instance_id: int, action: str):
     except REFUSALS as err:
         flash(NOT_DONE_ONE[action].format(id=instance_id, reason=refusal_text(err)), "error")
     else:
-        flash(DONE_ONE[action].format(id=instance_id, status=view["status"]), "success")
+        flash(DONE_ONE[action].format(id=instance_id, status=word(INSTANCE_STATUS_TEXT, view["status"])), "success")
     return redirect(_back(url_for("ops.instance", instance_id=instance_id)))
 
 
@@ -269,13 +286,13 @@ def edit_data(instance_id: int):
 @bp.post("/instances/<id:instance_id>/timers/<task_id>/fire")
 @signed_in
 def fire_timer(instance_id: int, task_id: str):
-    name = request.form.get("name") or "the timer"
+    name = request.form.get("name") or _("the timer")
     try:
         view = instances.fire_timer(supportflow(), g.actor, instance_id, task_id)
     except REFUSALS as err:
         flash(NOT_FIRED.format(name=name, reason=refusal_text(err)), "error")
     else:
-        flash(FIRED.format(name=name, status=view["status"]), "success")
+        flash(FIRED.format(name=name, status=word(INSTANCE_STATUS_TEXT, view["status"])), "success")
     return redirect(url_for("ops.instance", instance_id=instance_id))
 
 

@@ -5,23 +5,25 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 
 from engine.domain import STATUSES
 from engine.errors import Forbidden, InvalidInput
+from engine.i18n import lazy
 from engine.services import conversation, organisations, tasks, tickets
 from webapp.pages import signed_in
 from webapp.pages.tickets import NOT_ATTACHED, UPLOAD_LIMITS, error_text
 from webapp.wiring import supportflow
 
-SUBMITTED = "{key} submitted."
-CAPTURED = "{key} captured for {organisation}."
-PORTAL_IS_FOR_CUSTOMERS = "Customers submit tickets in the portal; support masters capture calls."
+SUBMITTED = lazy("{key} submitted.")
+CAPTURED = lazy("{key} captured for {organisation}.")
+PORTAL_IS_FOR_CUSTOMERS = lazy("Customers submit tickets in the portal; support masters capture calls.")
 
 bp = Blueprint("portal", __name__)  # endpoints: portal.index, portal.new, portal.capture
 
 TICKET_FIELDS = ("title", "description", "category", "priority", "system")
-CATEGORY_CHOICES = (("bug", "Bug — something does not work"), ("feature", "Feature — something new"),
-                    ("change", "Change — make something work differently"), ("question", "Question"))
-PRIORITY_CHOICES = (("low", "Low"), ("normal", "Normal"), ("high", "High"), ("critical", "Critical — work stops"))
+CATEGORY_CHOICES = (("bug", lazy("Bug — something does not work")), ("feature", lazy("Feature — something new")),
+                    ("change", lazy("Change — make something work differently")), ("question", lazy("Question")))
+PRIORITY_CHOICES = (("low", lazy("Low")), ("normal", lazy("Normal")), ("high", lazy("High")),
+                    ("critical", lazy("Critical — work stops")))
 # marshmallow's words for an empty required field, said the way a form does.
-_FRIENDLIER = {"Missing data for required field.": "Please fill this in."}
+_FRIENDLIER = {"Missing data for required field.": lazy("Please fill this in.")}
 
 
 @bp.get("/portal")

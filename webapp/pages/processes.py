@@ -9,16 +9,17 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 
 from engine.domain import MAX_ID, MAX_VERSION
 from engine.errors import InvalidInput
+from engine.i18n import _, lazy
 from engine.services import migrations, processes
 from webapp.converters import bounded_number
 from webapp.downloads import bpmn_download
 from webapp.pages import signed_in
 from webapp.wiring import supportflow
 
-NO_SUCH_INSTANCE = "There is no instance “{value}”; nothing was moved."
-CHOOSE_INSTANCES = "Choose at least one instance that can move."
-MOVED = "Moved {moved} instance(s) from version {old} to {new}."
-MOVED_SOME = "Moved {moved} instance(s) from version {old} to {new}; {refused} could not move (see below)."
+NO_SUCH_INSTANCE = lazy("There is no instance “{value}”; nothing was moved.")
+CHOOSE_INSTANCES = lazy("Choose at least one instance that can move.")
+MOVED = lazy("Moved {moved} instance(s) from version {old} to {new}.")
+MOVED_SOME = lazy("Moved {moved} instance(s) from version {old} to {new}; {refused} could not move (see below).")
 
 bp = Blueprint("processes", __name__)  # endpoints: processes.index, .edit, .download, .diff, .migrate
 
@@ -57,7 +58,8 @@ def _version(values, field: str, default: int | None, process_id: str, numbers: 
     raw = values.get(field)
     number = default if raw is None else bounded_number(raw, MAX_VERSION)
     if number is None:
-        message = f"“{raw or ''}” is not a version of {process_id}: its versions are numbered 1 to {numbers[-1]}."
+        message = _("“{value}” is not a version of {process}: its versions are numbered 1 to {newest}.").format(
+            value=raw or "", process=process_id, newest=numbers[-1])
         raise InvalidInput({field: [message]}, message)
     return number
 
@@ -92,7 +94,7 @@ def migrate(process_id: str):
         chosen = [bounded_number(value, MAX_ID) for value in posted]
         unknown = [value for value, number in zip(posted, chosen, strict=True) if number is None]
         if unknown or not chosen:
-            flash(NO_SUCH_INSTANCE.format(value=unknown[0]) if unknown else CHOOSE_INSTANCES, "error")
+            flash(NO_SUCH_INSTANCE.format(value=unknown[0]) if unknown else str(CHOOSE_INSTANCES), "error")
             versions: dict[str, Any] = {"from": old, "to": new}  # "from" is a keyword: passed as a dict
             return redirect(url_for(".migrate", process_id=process_id, **versions))
         result = migrations.migrate_instances(sf, g.actor, process_id, {

@@ -4,12 +4,14 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 
+from engine import i18n
 from engine.errors import TooManyAttempts, Unauthorized
+from engine.i18n import lazy
 from engine.services import accounts
 from webapp.wiring import supportflow
 
-WELCOME = "Welcome, {name}."
-SIGNED_OUT = "You are signed out."
+WELCOME = lazy("Welcome, {name}.")
+SIGNED_OUT = lazy("You are signed out.")
 
 bp = Blueprint("session", __name__)  # endpoints: session.sign_in, session.sign_out, session.home
 
@@ -49,11 +51,15 @@ def sign_in():
     except (Unauthorized, TooManyAttempts) as err:
         status = 429 if isinstance(err, TooManyAttempts) else 401
         return render_template("session/sign_in.html", next=next_page, username=username, error=str(err)), status
+    language = session.get("language")  # asked for on the sign-in page (?lang=)
     session.clear()  # a fresh session (and CSRF token) for the new user: no fixation
+    if language:
+        session["language"] = language
     session["token"] = token
     session.permanent = True
     actor = accounts.actor_for_token(supportflow(), token)
-    flash(WELCOME.format(name=actor.display_name), "success")
+    with i18n.speaking(i18n.known_language(actor.language) or i18n.current_language()):  # their own language
+        flash(WELCOME.format(name=actor.display_name), "success")
     return redirect(next_page or home_for(actor))
 
 
@@ -63,5 +69,5 @@ def sign_out():
     if token:
         accounts.sign_out(supportflow(), token)
     session.clear()
-    flash(SIGNED_OUT, "info")
+    flash(str(SIGNED_OUT), "info")
     return redirect(url_for("session.sign_in"))

@@ -6,6 +6,7 @@ from werkzeug.datastructures import MultiDict
 
 from engine.domain import TICKET_FIELDS_FROM_TASKS, ticket_number
 from engine.errors import Conflict, InvalidInput, StepFailed, TaskHeld
+from engine.i18n import lazy
 from engine.services import offers, organisations, tasks, tickets
 from engine.services.wording import COMPLETED_MEANWHILE
 from webapp.errors import STEP_FAILED
@@ -17,12 +18,12 @@ from webapp.wiring import supportflow
 bp = Blueprint("tasks", __name__)  # endpoints: tasks.show (GET), tasks.complete (POST), tasks.assign (POST)
 
 LATEST_EVENTS = 8
-NO_LONGER_OPEN = "This task is no longer open: it was completed meanwhile, or its ticket moved on."
-GONE_HEADING, NOT_SAVED_HEADING = "No longer open", "Not saved"
-DONE = "Done: {task} on {key}."
-NOT_ASSIGNED = "The task was not assigned: {reason}"
-NOW_HELD_BY = "“{task}” is now held by {name}."
-NOW_HELD_BY_NOBODY = "“{task}” is now held by nobody."
+NO_LONGER_OPEN = lazy("This task is no longer open: it was completed meanwhile, or its ticket moved on.")
+GONE_HEADING, NOT_SAVED_HEADING = lazy("No longer open"), lazy("Not saved")
+DONE = lazy("Done: {task} on {key}.")
+NOT_ASSIGNED = lazy("The task was not assigned: {reason}")
+NOW_HELD_BY = lazy("“{task}” is now held by {name}.")
+NOW_HELD_BY_NOBODY = lazy("“{task}” is now held by nobody.")
 
 
 def _task(task_id: str) -> dict:

@@ -6,6 +6,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 
 from engine.errors import Conflict, InvalidInput
 from engine.filetypes import ALLOWED_DESCRIPTION, INLINE_TYPES, MAX_ATTACHMENT_BYTES, TEXT_SUFFIXES
+from engine.i18n import lazy
 from engine.services import conversation, organisations, reopen, tasks, tickets
 from webapp.downloads import attachment_response
 from webapp.pages import signed_in
@@ -13,17 +14,17 @@ from webapp.wiring import supportflow
 
 bp = Blueprint("tickets", __name__)  # endpoints: show, comment, reopen_ticket, follow_up, attach, attachment
 TIMELINE_SHOWN = 200  # the newest entries of a long trail; ?all=1 shows it whole
-NOT_COMMENTED = "The comment was not added: {reason}"
-COMMENTED = "Comment added."
-COMMENTED_REOPENED = "Comment added; the ticket is reopened."
-COMMENTED_FOLLOW_UP = "Comment added. {key} was closed for good, so {follow_up} was opened as its follow-up."
-NOT_REOPENED = "The ticket was not reopened: {reason}"
-REOPENED = "{key} is reopened and back with the support team."
-NO_FOLLOW_UP = "No follow-up ticket was opened: {reason}"
-FOLLOW_UP = "{follow_up} was opened as a follow-up to {key}."
-CHOOSE_A_FILE = "Choose a file to attach."
-NOT_ATTACHED = "{filename} was not attached: {reason}"
-ATTACHED = "{filename} attached."
+NOT_COMMENTED = lazy("The comment was not added: {reason}")
+COMMENTED = lazy("Comment added.")
+COMMENTED_REOPENED = lazy("Comment added; the ticket is reopened.")
+COMMENTED_FOLLOW_UP = lazy("Comment added. {key} was closed for good, so {follow_up} was opened as its follow-up.")
+NOT_REOPENED = lazy("The ticket was not reopened: {reason}")
+REOPENED = lazy("{key} is reopened and back with the support team.")
+NO_FOLLOW_UP = lazy("No follow-up ticket was opened: {reason}")
+FOLLOW_UP = lazy("{follow_up} was opened as a follow-up to {key}.")
+CHOOSE_A_FILE = lazy("Choose a file to attach.")
+NOT_ATTACHED = lazy("{filename} was not attached: {reason}")
+ATTACHED = lazy("{filename} attached.")
 
 # What the file pickers offer; the engine judges the bytes whatever the browser sends.
 UPLOAD_LIMITS = {
@@ -80,7 +81,7 @@ def comment(key: str):
         if added.get("follow_up"):
             flash(COMMENTED_FOLLOW_UP.format(key=key, follow_up=added["follow_up"]), "success")
             return redirect(url_for("tickets.show", key=added["follow_up"]))
-        flash(COMMENTED_REOPENED if added.get("reopened") else COMMENTED, "success")
+        flash(str(COMMENTED_REOPENED if added.get("reopened") else COMMENTED), "success")
     return redirect(url_for("tickets.show", key=key, _anchor="comments"))
 
 
@@ -121,7 +122,7 @@ def follow_up(key: str):
 def attach(key: str):
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        flash(CHOOSE_A_FILE, "error")
+        flash(str(CHOOSE_A_FILE), "error")
         return redirect(url_for("tickets.show", key=key, _anchor="attachments"))
     try:
         view = conversation.add_attachment(supportflow(), g.actor, key, upload.filename, upload.read(),

@@ -62,7 +62,9 @@ async function show(container) {
   } catch (err) {
     const message = document.createElement('p');
     message.className = 'flash flash-error';
-    message.textContent = `The diagram could not be drawn: ${err.message}`;
+    // the page says it in the reader's language (data-failed-text, {problem} marks the reason)
+    const words = container.dataset.failedText || 'The diagram could not be drawn: {problem}';
+    message.textContent = words.replace('{problem}', err.message);
     container.prepend(message);
     container.dataset.ready = 'error';
   }

@@ -11,7 +11,7 @@ import supportflowProperties from './properties/provider';
 import { getForm, setForm } from './properties/model';
 import lintConfig from './lint';
 import { api, ApiError } from './api';
-import { pageLanguage, translate, translateModule } from './i18n/translate';
+import { pageLanguage, translateModule } from './i18n/translate';
 import { speakGerman } from './i18n/formEditorGerman';
 import { FormTexts } from './formTexts';
 
@@ -25,6 +25,16 @@ import '@bpmn-io/form-js/dist/assets/form-js-editor.css';
 import './editor.css';
 
 const EMPTY_FORM = { type: 'default', components: [] };
+
+// The page's sentences come from its template, in the reader's language ({name} marks a value); English here
+// only when a page gives none.
+const WORDS = (() => {
+  const node = document.querySelector('[data-editor-words]');
+  return node ? JSON.parse(node.textContent) : {};
+})();
+function say(key, english, values = {}) {
+  return (WORDS[key] || english).replace(/\{(\w+)\}/g, (mark, name) => (name in values ? String(values[name]) : mark));
+}
 
 class ProcessEditor {
   constructor(root) {
@@ -84,8 +94,8 @@ class ProcessEditor {
     const xml = await api(`/api/v1/processes/${this.processId}/versions/${this.version}/bpmn`, { raw: true });
     const { warnings } = await this.modeler.importXML(xml);
     this.modeler.get('canvas').zoom('fit-viewport');
-    this.say(warnings.length ? translate('Opened with {count} import warning(s).', { count: warnings.length })
-      : translate('Opened.'), 'info');
+    this.say(warnings.length ? say('openedWithWarnings', 'Opened with {count} import warning(s).',
+      { count: warnings.length }) : say('opened', 'Opened.'), 'info');
     this.render();
   }
 
@@ -101,7 +111,7 @@ class ProcessEditor {
   }
 
   async validate() {
-    this.say(translate('Validating…'), 'info');
+    this.say(say('validating', 'Validating…'), 'info');
     const body = await api('/api/v1/processes/validate', { method: 'POST', body: await this.xml(),
       contentType: 'application/xml' });
     this.clearServerProblems();
@@ -110,13 +120,14 @@ class ProcessEditor {
     this.markServerProblems();
     const lint = this.lintErrors();
     if (!this.problems.length && !lint.length && this.warnings.length) {
-      this.say(translate('Valid and ready to deploy, with {count} warning(s) listed: they would fail when the '
-        + 'process runs there.', { count: this.warnings.length }), 'warning');
+      this.say(say('validWithWarnings', 'Valid and ready to deploy, with {count} warning(s) listed: they would fail '
+        + 'when the process runs there.', { count: this.warnings.length }), 'warning');
     } else if (!this.problems.length && !lint.length) {
-      this.say(translate('Valid: SpiffWorkflow parses it and every supportflow check passes. Ready to deploy.'), 'ok');
+      this.say(say('valid', 'Valid: SpiffWorkflow parses it and every supportflow check passes. Ready to deploy.'),
+        'ok');
     } else {
       const count = this.problems.length + lint.length;
-      this.say(translate('{count} problem(s) must be fixed before this can be deployed; each is marked on its '
+      this.say(say('problems', '{count} problem(s) must be fixed before this can be deployed; each is marked on its '
         + 'element.', { count }), 'error');
     }
     this.render();
@@ -145,11 +156,11 @@ class ProcessEditor {
     this.render();
     window.history.replaceState(null, '', `/processes/${this.processId}/versions/${body.version}/edit`);
     this.say(body.created
-      ? translate('Deployed as version {version}. New tickets start on it; running ones stay on theirs.',
+      ? say('deployed', 'Deployed as version {version}. New tickets start on it; running ones stay on theirs.',
         { version: body.version })
-      : translate('Nothing changed: this is version {version} already.', { version: body.version }), 'ok');
+      : say('unchanged', 'Nothing changed: this is version {version} already.', { version: body.version }), 'ok');
     const label = this.root.querySelector('[data-version-label]');
-    if (label) label.textContent = translate('version {version}', { version: body.version });
+    if (label) label.textContent = say('version', 'version {version}', { version: body.version });
   }
 
   async download() {
@@ -211,13 +222,13 @@ class ProcessEditor {
       item.className = `problem problem-${problem.source}`;
       if (problem.element) item.dataset.element = problem.element;
       const where = document.createElement('strong');
-      where.textContent = problem.element ? this.elementLabel(problem.element) : translate('Diagram');
+      where.textContent = problem.element ? this.elementLabel(problem.element) : say('diagram', 'Diagram');
       item.append(where, ` ${problem.message}`);
       return item;
     }));
     this.deployButton.disabled = items.length > 0;
-    this.deployButton.title = translate(items.length ? 'Fix the problems listed first.'
-      : 'Validate, then deploy a new version.');
+    this.deployButton.title = items.length ? say('fixFirst', 'Fix the problems listed first.')
+      : say('validateThenDeploy', 'Validate, then deploy a new version.');
   }
 
   say(text, kind) {
@@ -240,14 +251,14 @@ class ProcessEditor {
     let schema = EMPTY_FORM;
     this.formElement = element;
     panel.hidden = false;
-    panel.querySelector('[data-form-title]').textContent = translate('Form of {element}',
+    panel.querySelector('[data-form-title]').textContent = say('formOf', 'Form of {element}',
       { element: this.elementLabel(element.id) });
     this.sayAboutForm('', 'info');
     try {
       schema = text ? JSON.parse(text) : EMPTY_FORM;
     } catch (err) {
-      this.sayAboutForm(translate('The form of {element} is not valid JSON ({message}); it starts empty.',
-        { element: this.elementLabel(element.id), message: err.message }), 'error');
+      this.sayAboutForm(say('formNotJson', 'The form of {element} is not valid JSON ({problem}); it starts empty.',
+        { element: this.elementLabel(element.id), problem: err.message }), 'error');
     }
     if (!this.formEditor) {
       const container = panel.querySelector('[data-form-editor]');
@@ -281,7 +292,7 @@ class ProcessEditor {
     if (!this.formElement) return;
     const schema = this.formTexts.merge(this.formEditor.saveSchema());
     setForm(this.formElement, JSON.stringify(schema), this.modeler.get('injector'));
-    this.sayAboutForm(translate('Form of {element} updated; validate to check it.',
+    this.sayAboutForm(say('formUpdated', 'Form of {element} updated; validate to check it.',
       { element: this.elementLabel(this.formElement.id) }), 'info');
   }
 
@@ -306,7 +317,7 @@ async function start() {
   try {
     await editor.load();
   } catch (err) {
-    editor.say(translate('The diagram could not be opened: {message}', { message: err.message }), 'error');
+    editor.say(say('notOpened', 'The diagram could not be opened: {problem}', { problem: err.message }), 'error');
   }
 }
 
