@@ -150,7 +150,8 @@ def test_people_change_as_an_admin_says(desk):
     assert person["username"] not in [u["username"] for u in listed]
     assert person["username"] in [u["username"] for u in admin.get("/users?role=support_master")["items"]]
     assert all(u["active"] for u in admin.get("/users?active=true")["items"])
-    assert [u["username"] for u in admin.get("/users?organisation=Acme")["items"]] == ["customer"]
+    acme = admin.get("/users?organisation=Acme")["items"]  # other tests' people outlive them on PostgreSQL
+    assert "customer" in [u["username"] for u in acme] and {u["organisation"] for u in acme} == {"Acme"}
     admin.get("/users/nobody-of-that-name", expect=404)
     admin.call("PATCH", "/users/nobody-of-that-name", expect=404, json={"active": False})
     admin.get("/organisations/999999", expect=404)

@@ -9,6 +9,7 @@ from marshmallow import Schema, fields, validate
 
 from engine.domain import (
     FINISHED_STATUSES,
+    INSTANCE_STATUS_TEXT,
     INSTANCE_STATUSES,
     MAX_ID,
     MAX_VERSION,
@@ -17,6 +18,7 @@ from engine.domain import (
     audit_event,
     ticket_key,
     ticket_number,
+    word,
 )
 from engine.errors import Conflict, InvalidInput, NotFound, SupportflowError
 from engine.i18n import current_language, lazy
@@ -315,7 +317,7 @@ def _set_status(sf: Supportflow, actor: Actor, instance_id: int, repair: str, st
     with sf.db.write() as conn:
         head = _head(conn, instance_id)
         if head["status"] not in REPAIRS_FROM[repair]:
-            raise Conflict(CANNOT_NOW[repair].format(status=head["status"]))
+            raise Conflict(CANNOT_NOW[repair].format(status=word(INSTANCE_STATUS_TEXT, head["status"])))
         status = status_for(head)
         instance_store.force_instance_status(conn, instance_id, status, now)
         if status == "terminated":

@@ -10,7 +10,14 @@ from datetime import datetime
 from typing import Any, TypedDict, cast
 
 from engine.bpmn.runtime import StepOutcome
-from engine.domain import FINISHED_STATUSES, TICKET_FIELDS_FROM_TASKS, audit_event, role_for_lane
+from engine.domain import (
+    FINISHED_STATUSES,
+    INSTANCE_STATUS_TEXT,
+    TICKET_FIELDS_FROM_TASKS,
+    audit_event,
+    role_for_lane,
+    word,
+)
 from engine.errors import Conflict, NotFound, StepFailed, SupportflowError
 from engine.i18n import _, lazy
 from engine.services import staff_notifications
@@ -149,7 +156,7 @@ def _check_can_step(head: InstanceHead | None, step: Step) -> InstanceHead:
     if head["status"] == "suspended":
         raise Conflict(SUSPENDED)
     if head["status"] in FINISHED_STATUSES:
-        raise Conflict(FINISHED.format(status=head["status"]))
+        raise Conflict(FINISHED.format(status=word(INSTANCE_STATUS_TEXT, head["status"])))
     if step.task is not None and step.task["state"] != "open":
         raise Conflict(COMPLETED_MEANWHILE)
     return head

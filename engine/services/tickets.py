@@ -150,7 +150,8 @@ def render_ticket(conn, sf: Supportflow, actor: Actor, key: str, *, latest_event
 def _named(conn, sf: Supportflow, rows: list[dict], events: list[dict]) -> list[dict]:
     """Each event of a diagram's element (a task's, a timer's) with `element_name`: the element's name in the
     reader's language, read from the versions its instance runs (None where the element is not found); a completed
-    task's with `markdown_fields`, the keys of its form's text areas (written in Markdown)."""
+    task's with `markdown_fields`, the keys of its form's text areas (written in Markdown), and `field_labels`
+    ({key: label}) and `value_labels` ({key: {value: label}}) as its form says them in the reader's language."""
     pinned_of: dict[int, dict] = {}
     for row, event in zip(rows, events, strict=True):
         instance_id = row.get("instance_id")
@@ -167,6 +168,10 @@ def _named(conn, sf: Supportflow, rows: list[dict], events: list[dict]) -> list[
         event["element_name"] = element.name_in(current_language()) if element is not None else None
         if row["kind"] == "task_completed" and element is not None and element.form is not None:
             event["markdown_fields"] = [field.key for field in element.form.fields if field.type == "textarea"]
+            form = element.form.in_language(current_language())
+            event["field_labels"] = {field.key: field.label for field in form.fields if field.label}
+            event["value_labels"] = {field.key: {str(value): label for value, label in field.values}
+                                     for field in form.fields if field.values}
     return events
 
 

@@ -3,7 +3,7 @@ text each page shows (after its scripts ran) holds no sentence of the English ca
 
 import pytest
 
-from tests.browser.conftest import Api, api_ticket
+from tests.browser.conftest import Api, api_ticket, shot
 from tests.pages.helpers import GERMAN, english_left
 
 pytestmark = pytest.mark.browser
@@ -57,6 +57,7 @@ def test_each_role_reads_its_pages_in_german(live_server, browser, german_page):
 
     customer = german_page("customer", base)
     read(customer, f"{base}/portal", "Meine Tickets", "Die Tickets Ihrer Organisation")
+    shot(customer, "portal_de")
     read(customer, f"{base}/portal/new", "Neues Ticket", "Ticket einreichen")
     read(customer, f"{base}/tickets/{key}", "Verlauf", "Kommentare")
     read(customer, f"{base}/account/password", "Passwort ändern", "Sprache")
@@ -64,6 +65,7 @@ def test_each_role_reads_its_pages_in_german(live_server, browser, german_page):
     support = german_page("support", base)
     read(support, f"{base}/inbox", "Eingang", "Sortieren nach")
     read(support, f"{base}/tickets/{key}", "Details", "Priorität")
+    shot(support, "ticket_de")
     read(support, f"{base}/capture", "Anruf erfassen")
 
     developer = german_page("developer", base)

@@ -8,17 +8,18 @@ from tests.pages.helpers import csrf, flashes, signed_in, text_of
 
 
 def bell_of(html: str) -> str | None:
+    """The unread count the bell shows (its icon is an SVG), or None without a bell."""
     found = re.search(r'<a class="bell[^"]*" href="/notifications"[^>]*>(.*?)</a>', html, re.S)
-    return found.group(1).strip() if found else None
+    return re.sub(r"<svg.*?</svg>", "", found.group(1), flags=re.S).strip() if found else None
 
 
 def test_the_bell_counts_the_unread_notifications_on_every_staff_page(app, desk):
     client = signed_in(app, "support")
-    assert bell_of(client.get("/inbox").get_data(as_text=True)) == "🔔 0"
+    assert bell_of(client.get("/inbox").get_data(as_text=True)) == "0"
     key = desk.submit()["key"]
     desk.submit(title="Scanner is slow")
     for page in ("/inbox", f"/tickets/{key}", "/account/password", "/notifications"):
-        assert bell_of(client.get(page).get_data(as_text=True)) == "🔔 2", page
+        assert bell_of(client.get(page).get_data(as_text=True)) == "2", page
     assert bell_of(signed_in(app, "customer").get("/portal").get_data(as_text=True)) is None  # staff only
     assert signed_in(app, "customer").get("/notifications").headers["Location"] == "/portal"
 
@@ -34,11 +35,11 @@ def test_the_notifications_page_lists_newest_first_and_marks_what_is_opened(app,
     opened = client.get(newest)
     task = desk.task(second, "triage", "support")
     assert opened.status_code == 302 and opened.headers["Location"] == f"/tasks/{task['id']}"
-    assert bell_of(client.get("/inbox").get_data(as_text=True)) == "🔔 1"
+    assert bell_of(client.get("/inbox").get_data(as_text=True)) == "1"
     assert signed_in(app, "developer").get(newest).status_code == 404  # someone else's
     done = client.post("/notifications/read", data={"csrf_token": csrf(client)}, follow_redirects=True)
     assert ("success", "All notifications are marked read.") in flashes(done)
-    assert bell_of(done.get_data(as_text=True)) == "🔔 0" and "Mark all read" not in text_of(done)
+    assert bell_of(done.get_data(as_text=True)) == "0" and "Mark all read" not in text_of(done)
 
 
 def test_the_empty_page_says_what_will_show_up(app):
@@ -75,7 +76,7 @@ def test_the_inbox_shows_assigned_to_me_and_puts_suggested_tasks_first(app, desk
     desk.as_("support").post(f"/tasks/{task['id']}/assign", {"username": "support2"})
     mine = client.get("/inbox?show=mine").get_data(as_text=True)
     assert re.findall(r'<tr data-ticket="(SUP-\d+)"', mine) == [acme]
-    assert bell_of(mine) == "🔔 3"  # two ready tasks and the assignment
+    assert bell_of(mine) == "3"  # two ready tasks and the assignment
 
 
 def test_a_product_owner_assigns_from_the_ticket_page_and_the_timeline_says_so(app, desk, sf):
@@ -94,7 +95,7 @@ def test_a_product_owner_assigns_from_the_ticket_page_and_the_timeline_says_so(a
     trail = signed_in(app, "support").get(f"/tickets/{key}").get_data(as_text=True)
     assert "<strong>Otto Owner</strong> assigned <em>Triage the ticket</em> to Sue Second." in trail
     assert "<strong>Otto Owner</strong> took <em>Triage the ticket</em> back from Sue Second." in trail
-    assert bell_of(signed_in(app, "support2").get("/inbox").get_data(as_text=True)) == "🔔 2"  # ready, assigned
+    assert bell_of(signed_in(app, "support2").get("/inbox").get_data(as_text=True)) == "2"  # ready, assigned
 
 
 def test_the_notifications_page_speaks_german(app, desk):
