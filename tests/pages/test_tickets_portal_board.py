@@ -134,7 +134,8 @@ def test_the_timeline_tells_what_happened(app, desk):
 
     staff_page = signed_in(app, "developer").get(f"/tickets/{key}")
     analysed = [item for item in timeline_items(staff_page, "task_completed") if "Analyse the bug" in item]
-    assert analysed and "Analysis Null font in PDF export" in analysed[0] and "Is this a bug? Yes" in analysed[0]  # the form's own label
+    # the data under its form's own labels
+    assert analysed and "Analysis Null font in PDF export" in analysed[0] and "Is this a bug? Yes" in analysed[0]
     assert "priority normal → high" in " ".join(timeline_items(staff_page, "ticket_changed"))
 
 
