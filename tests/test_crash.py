@@ -27,8 +27,8 @@ def test_workers_killed_mid_job_lose_nothing_and_double_nothing(postgres_only_ur
     def spawn():
         nonlocal started
         started += 1
-        return processes.start_worker(postgres_only_url, tmp_path, f"w{started}", slow_send_s=0.08,
-                                      slow_timer_s=0.08)
+        return processes.start_worker(postgres_only_url, tmp_path, f"w{started}", slow_send_s=0.4,
+                                      slow_timer_s=0.4)
 
     workers = [spawn() for _ in range(3)]
     kills = 0

@@ -47,7 +47,7 @@ def test_offer_and_invoice_in_the_reader_s_locale_with_the_desk_s_currency(app, 
     page = client.get(f"/tickets/{key}", headers=GERMAN).get_data(as_text=True)
     assert "<dd>1.440,00\xa0CHF</dd>" in page
     trail = signed_in(app, "support").get(f"/tickets/{key}", headers=GERMAN).get_data(as_text=True)
-    assert "12 hours, 1.440,00\xa0CHF." in trail, "the trail's invoice entry (staff's) says its currency too"
+    assert "12 Stunden, 1.440,00\xa0CHF." in trail, "the trail's invoice entry (staff's) says its currency too"
 
     monkeypatch.setattr(sf, "settings", Settings(currency="USD"))
     assert desk.ticket(key)["invoice"]["currency"] == "CHF", "an invoice keeps the currency it was made in"
