@@ -51,3 +51,29 @@ def test_the_shipped_templates_and_catalogue_pass():
     assert "Inbox" in messages and ("%(num)d step", "%(num)d steps") in messages
     for _path, catalog in i18n_check.catalogues():
         assert list(i18n_check.catalogue_problems(messages, catalog, "po")) == []
+
+
+def test_a_sentence_in_page_or_service_code_must_be_marked():
+    source = '''"""A module docstring with Words."""
+from flask import flash
+DONE = lazy("Your ticket is saved.")
+GONE = "This task is no longer open."
+FRIENDLIER = {"Missing data for required field.": lazy("Please fill this in.")}
+
+
+def page():
+    """A docstring, read by developers."""
+    log.warning("Step failed: %s", "x")
+    flash("Comment added.", "success")
+    flash(_("Comment added."), "success")
+    raise ValueError("Name either the instance or the ticket.")
+    name = fields.String(metadata={"description": "Who holds the task"})
+    return "inbox.index", "Not saved"
+'''
+    problems = i18n_check.untranslated_code(source, "p.py")
+    assert [(p.line, p.text) for p in problems] == [(4, "This task is no longer open."), (11, "Comment added."),
+                                                    (15, "Not saved")]
+
+
+def test_the_code_people_read_holds_no_unmarked_sentence():
+    assert list(i18n_check.code_problems()) == []

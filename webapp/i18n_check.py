@@ -4,8 +4,12 @@ catalogue holds a current translation of every marked sentence, nothing more.
 Templates are read with Jinja's lexer: what is left once the `{{ }}`/`{% %}`/comments and `{% trans %}` blocks
 are taken out is HTML, whose text and readable attributes (title, placeholder, aria-label, alt, a button's
 value) must hold no letters beyond a few names (ALLOWED). The sentences are extracted from the code as
-`make i18n` does (babel, babel.cfg) and compared with each catalogue."""
+`make i18n` does (babel, babel.cfg) and compared with each catalogue. In the code that answers people (the
+pages, the API's routes, the services) a string literal that reads as a sentence must be inside a translation
+call (`_`, `lazy`, `N_`, `ngettext`); docstrings, log lines, programming errors and API documentation are not
+read by the desk's people and pass."""
 
+import ast
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -27,6 +31,14 @@ KEYWORDS = {**DEFAULT_KEYWORDS, "lazy": None, "N_": None}
 # Words that are the same in every language: the product's name, the ticket keys' prefix, units and marks.
 ALLOWED = {"supportflow", "SUP-12", "v", "n", "●", "JSON"}
 READABLE_ATTRIBUTES = {"title", "placeholder", "aria-label", "alt"}
+# The code whose sentences people read, and what in it is not for them: the API's own documentation.
+SPOKEN_CODE = ("webapp/pages/*.py", "webapp/api/*.py", "webapp/errors.py", "webapp/hardening.py",
+               "engine/services/*.py")
+UNSPOKEN_CODE = {"webapp/api/openapi.py", "webapp/api/schemas.py"}
+MARKS = {"_", "lazy", "N_", "ngettext", "gettext"}
+PROGRAMMING_ERRORS = {"ValueError", "TypeError", "AssertionError", "RuntimeError", "KeyError"}
+# A sentence: a capital, then words, ending as sentences end; or two or more words of a heading ("Not saved").
+_SENTENCE = re.compile(r"^[A-ZÄÖÜ][^\n]*\s[^\n]*[.!?:…]$|^[A-ZÄÖÜ][a-zäöüß]+( [a-zäöüß]+)+$")
 SKIPPED_ELEMENTS = {"script", "style"}
 _LETTERS = re.compile(r"[^\W\d_]")
 _WORDS = re.compile(r"[\w-]+|●")
@@ -116,6 +128,47 @@ def template_problems(templates: Path = TEMPLATES) -> Iterator[Problem]:
         yield from untranslated_text(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))
 
 
+def _called(node: ast.Call) -> str | None:
+    func = node.func
+    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+
+
+def untranslated_code(source: str, where: str = "<code>") -> list[Problem]:
+    """The sentence-like string literals of Python code that no translation call holds."""
+    tree = ast.parse(source, where)
+    passed: set[int] = set()
+    for node in ast.walk(tree):
+        inside = None
+        if isinstance(node, ast.Call):
+            name = _called(node)
+            logged = isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) and \
+                node.func.value.id in ("log", "logger", "logging")
+            if name in MARKS or name in PROGRAMMING_ERRORS or logged:
+                inside = node
+            for keyword in node.keywords:
+                if keyword.arg in ("metadata", "description"):  # what a schema says of itself: documentation
+                    passed.update(id(sub) for sub in ast.walk(keyword.value))
+        elif isinstance(node, ast.Dict):
+            passed.update(id(key) for key in node.keys if key is not None)  # keys look things up
+        elif isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            first = node.body[0] if node.body else None
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                passed.add(id(first.value))
+        if inside is not None:
+            passed.update(id(sub) for sub in ast.walk(inside))
+    return [Problem(where, node.lineno, node.value) for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in passed
+            and _SENTENCE.match(node.value.strip())]
+
+
+def code_problems(root: Path = ROOT) -> Iterator[Problem]:
+    for pattern in SPOKEN_CODE:
+        for path in sorted(root.glob(pattern)):
+            where = str(path.relative_to(root))
+            if where not in UNSPOKEN_CODE:
+                yield from untranslated_code(path.read_text(encoding="utf-8"), where)
+
+
 def extracted_messages(root: Path = ROOT) -> dict[str | tuple[str, ...], str]:
     """Every marked sentence of the code and templates, as `make i18n` finds them: {msgid: where}."""
     with open(root / "babel.cfg", encoding="utf-8") as config:
@@ -154,6 +207,9 @@ def main() -> int:
     problems = list(template_problems())
     for problem in problems:
         print(f"{problem}: text outside a translation call ({{{{ _('...') }}}})", file=sys.stderr)
+    for problem in code_problems():
+        problems.append(problem)
+        print(f"{problem!s:.160}: a sentence outside a translation call (_(), lazy())", file=sys.stderr)
     messages = extracted_messages()
     for path, catalog in catalogues():
         for problem in catalogue_problems(messages, catalog, str(path.relative_to(ROOT))):
