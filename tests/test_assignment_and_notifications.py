@@ -32,8 +32,10 @@ def desk(desk):
     for username, roles, name, email in STAFF:
         if not accounts.user_exists(desk.sf, username):
             accounts.create_user(desk.sf, username, "demo", roles, display_name=name, email=email)
-    with desk.sf.db.write() as conn:  # Herta reads German
-        conn.execute(update(users).where(users.c.username == "herta").values(language="de"))
+    with desk.sf.db.write() as conn:  # made by another module on PostgreSQL, perhaps without an address
+        for username, _roles, _name, email in STAFF:
+            conn.execute(update(users).where(users.c.username == username).values(email=email, active=True))
+        conn.execute(update(users).where(users.c.username == "herta").values(language="de"))  # Herta reads German
     return desk
 
 

@@ -66,7 +66,7 @@ def test_the_editor_speaks_german_and_edits_the_german_names_and_texts(live_serv
     category.locator("input").fill("Art des Tickets")
     texts.locator('tr[data-text="Low"] input').fill("")  # shown as written, in English, from now on
     forms.locator('[data-action="form-apply"]').click()
-    forms.locator("[data-form-status]").filter(has_text="übernommen").wait_for()
+    forms.locator("[data-form-status]").filter(has_text="aktualisiert").wait_for()
 
     form = form_of(page.evaluate("() => window.supportflowEditor.xml()"), "triage")
     german = form["translations"]["de"]

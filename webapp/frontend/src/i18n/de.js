@@ -107,29 +107,7 @@ export const EDITOR_DE = {
   'Call a deployed process.': 'Rufen Sie einen bereitgestellten Prozess auf.',
   Operation: 'Operation',
   'Parameters (one per line: name = expression)': 'Parameter (einer pro Zeile: Name = Ausdruck)',
-  // editor.js
-  'Opened.': 'Geöffnet.',
-  'Opened with {count} import warning(s).': 'Geöffnet, mit {count} Warnung(en) beim Import.',
-  'Validating…': 'Wird geprüft …',
-  'Valid and ready to deploy, with {count} warning(s) listed: they would fail when the process runs there.':
-    'Gültig und bereit zur Bereitstellung, mit {count} aufgeführten Warnung(en): Dort schlüge der Prozess fehl, '
-    + 'wenn er läuft.',
-  'Valid: SpiffWorkflow parses it and every supportflow check passes. Ready to deploy.':
-    'Gültig: SpiffWorkflow liest es, und alle Prüfungen von supportflow sind bestanden. Bereit zur Bereitstellung.',
-  '{count} problem(s) must be fixed before this can be deployed; each is marked on its element.':
-    '{count} Problem(e) müssen vor der Bereitstellung behoben werden; jedes ist an seinem Element markiert.',
-  'Deployed as version {version}. New tickets start on it; running ones stay on theirs.':
-    'Als Version {version} bereitgestellt. Neue Tickets starten darauf; laufende bleiben auf ihrer.',
-  'Nothing changed: this is version {version} already.': 'Nichts geändert: Das ist bereits Version {version}.',
-  'version {version}': 'Version {version}',
-  Diagram: 'Diagramm',
-  'Fix the problems listed first.': 'Beheben Sie zuerst die aufgeführten Probleme.',
-  'Validate, then deploy a new version.': 'Prüfen, dann eine neue Version bereitstellen.',
-  'Form of {element}': 'Formular von {element}',
-  'The form of {element} is not valid JSON ({message}); it starts empty.':
-    'Das Formular von {element} ist kein gültiges JSON ({message}); es beginnt leer.',
-  'Form of {element} updated; validate to check it.': 'Formular von {element} übernommen; prüfen Sie es mit „Prüfen“.',
-  'The diagram could not be opened: {message}': 'Das Diagramm konnte nicht geöffnet werden: {message}',
+  // editor.js: its own sentences come from its page, in the catalogue (processes/edit.html)
   // formTexts.js
   'German texts': 'Deutsche Texte',
   'Each text of the form as written, with its German. A text left empty is shown to German readers as written.':
