@@ -17,7 +17,7 @@ from tests.desk import Desk
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 RUNTIME_TABLES = ("instance_processes", "sign_in_failures", "attachment_contents", "attachments", "comments",
                   "ticket_links", "invoices", "outbox", "timers", "audit_events", "tasks", "instances", "tickets",
-                  "api_tokens", "worker_heartbeats", "user_tokens", "admin_events")
+                  "api_tokens", "worker_heartbeats", "user_tokens", "admin_events", "canned_replies")
 BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 

@@ -14,14 +14,16 @@ from tests.pages.helpers import signed_in, text_of
 # The whole rule, written out once more by hand: a change to the table must change this too.
 EXPECTED = {
     "customer": {"ticket:submit", "ticket:reopen"},
-    "support_master": {"ticket:capture", "ticket:internal", "ticket:reopen", "task:assign"},
-    "developer": {"ticket:internal", "ticket:reopen", "board:read"},
-    "product_owner": {"ticket:internal", "ticket:reopen", "task:assign"},
+    "support_master": {"ticket:capture", "ticket:internal", "ticket:reopen", "task:assign", "reply:use",
+                       "reply:share"},
+    "developer": {"ticket:internal", "ticket:reopen", "board:read", "reply:use"},
+    "product_owner": {"ticket:internal", "ticket:reopen", "task:assign", "reply:use"},
     "process_owner": {"ticket:internal", "ticket:reopen", "process:read", "process:edit", "process:migrate",
-                      "step:diagnose"},
+                      "step:diagnose", "reply:use"},
     "ops": {"ticket:internal", "ticket:reopen", "process:read", "process:migrate", "instance:inspect",
-            "instance:repair", "step:diagnose"},
-    "admin": {"ticket:internal", "ticket:reopen", "admin:organisations", "admin:users", "admin:audit"},
+            "instance:repair", "step:diagnose", "reply:use"},
+    "admin": {"ticket:internal", "ticket:reopen", "admin:organisations", "admin:users", "admin:audit", "reply:use",
+              "reply:share"},
 }
 
 

@@ -1,4 +1,5 @@
-"""The `supportflow` command: serve, worker, db upgrade, deploy, demo-data, timers run-due, admin create."""
+"""The `supportflow` command: serve, worker, db upgrade, deploy, demo-data, timers run-due, replies load-defaults,
+admin create."""
 
 import argparse
 import os
@@ -12,7 +13,7 @@ from pathlib import Path
 from engine.clock import FixedClock
 from engine.errors import Conflict, SupportflowError
 from engine.senders import sender_for
-from engine.services import setup, timers, users, worker
+from engine.services import canned_replies, setup, timers, users, worker
 from engine.services.context import open_supportflow
 from engine.store import schema
 
@@ -119,6 +120,19 @@ def cmd_demo_data(args) -> int:
     _prepare(sf)
     created = setup.load_demo_users(sf)
     print(f"demo users: {', '.join(created) if created else 'already there'} (password {setup.DEMO_PASSWORD!r})")
+    _print_default_replies(canned_replies.load_defaults(sf))
+    return 0
+
+
+def _print_default_replies(added: list[str]) -> None:
+    print(f"shared canned replies: {', '.join(added) if added else 'already there'}")
+
+
+def cmd_replies_load_defaults(args) -> int:
+    """The shipped shared canned replies (seed 002's someday/maybe answer in German and English), once."""
+    sf = open_supportflow()
+    schema.upgrade(sf.db)
+    _print_default_replies(canned_replies.load_defaults(sf))
     return 0
 
 
@@ -177,6 +191,10 @@ def build_parser() -> argparse.ArgumentParser:
     run_due = timer_cmd.add_parser("run-due", help="fire what is due at a moment")
     run_due.add_argument("--at", type=moment, help="ISO-8601 moment (default: now)")
     run_due.set_defaults(func=cmd_timers_run_due)
+    replies = commands.add_parser("replies", help="canned replies").add_subparsers(dest="replies_command",
+                                                                                  required=True)
+    replies.add_parser("load-defaults", help="add the shipped shared replies that are missing (idempotent)"
+                       ).set_defaults(func=cmd_replies_load_defaults)
     admin = commands.add_parser("admin", help="administrators").add_subparsers(dest="admin_command", required=True)
     create = admin.add_parser("create", help="create an admin (prints a one-time link to choose the password)")
     create.add_argument("username")

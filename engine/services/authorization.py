@@ -41,6 +41,10 @@ CAPABILITIES: dict[str, Capability] = {
     # Tasks
     "task:assign": Capability(_held_by("support_master", "product_owner"),
                               lazy("Only support masters and product owners assign tasks.")),
+    # Canned replies: every staff member uses the shared ones and keeps their own
+    "reply:use": Capability(STAFF_ROLES, lazy("Only staff use canned replies.")),
+    "reply:share": Capability(_held_by("support_master", "admin"),
+                              lazy("Only support masters and admins create and change shared canned replies.")),
     "board:read": Capability(_held_by("developer"),
                              lazy("The board shows the developers' work; it is for developers.")),
     # Process definitions

@@ -113,3 +113,17 @@ class TicketRow(TypedDict):
     created_at: datetime
     updated_at: datetime
     organisation: str  # the organisation's name
+
+
+class CannedReplyRow(TypedDict):
+    """A canned reply: a template text in one language, shared (owner_id None) or its owner's."""
+
+    id: int
+    key: str | None  # the language versions of one reply share it
+    title: str
+    body: str
+    language: str
+    owner_id: int | None
+    created_by: int | None
+    created_at: datetime
+    updated_at: datetime

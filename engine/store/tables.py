@@ -353,3 +353,23 @@ instance_processes = Table(
     Index("ix_instance_processes_process", "process_id", "version_id", "instance_id"),
     Index("ix_instance_processes_version", "version_id"),
 )
+
+
+# Canned replies (text modules) staff insert into answers, comments and offer texts: a Jinja template in one
+# language. Shared ones (owner_id NULL) every staff member sees; personal ones only their owner. The language
+# versions of one reply are rows of their own sharing a `key` (unique per language among the shared ones, and
+# among each owner's).
+canned_replies = Table(
+    "canned_replies", metadata,
+    Column("id", Id, primary_key=True),
+    Column("key", String(100)),
+    Column("title", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("language", String(5), nullable=False),
+    Column("owner_id", Id, ForeignKey("users.id", ondelete="CASCADE")),  # none: shared
+    Column("created_by", Id, ForeignKey("users.id")),  # none: the command line (the shipped defaults)
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Index("ix_canned_replies_owner", "owner_id", "title"),
+    Index("ix_canned_replies_key", "key", "language"),
+)

@@ -6,6 +6,7 @@ from flask import current_app
 
 from engine.domain import INSTANCE_STATUSES, REPAIRS_FROM
 from engine.services.accounts import PasswordChangeSchema
+from engine.services.canned_replies import NewReplySchema, RenderRequest, ReplyChangeSchema, ReplyFilterSchema
 from engine.services.admin_trail import AdminEventFilterSchema
 from engine.services.instances import InstanceFilterSchema
 from engine.services.links import NewPasswordSchema, ResetRequestSchema
@@ -228,6 +229,7 @@ def build_spec() -> dict:
         "requestBody": _json_body("TerminateRequest"),
         "responses": _responses("200", "InstanceDetail", "401", "403", "404", "409", "422")}}
     paths.update(_administration(secured))
+    paths.update(_replies(spec, secured))
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     document = spec.to_dict()
@@ -283,6 +285,37 @@ def _administration(secured: list) -> dict:
             "summary": "Set the password with a mailed link (reset or invitation): once; every token of the "
                        "person stops working", "parameters": [_path_param("token")],
             "requestBody": _json_body("NewPassword"), "responses": _no_content("404", "410", "422")}},
+    }
+
+
+def _replies(spec: APISpec, secured: list) -> dict:
+    """Canned replies (staff; shared ones are changed by support masters and admins only)."""
+    for name in ("Reply", "ReplyList", "RenderedReply"):
+        spec.components.schema(name, schema=getattr(s, name))
+    for name, schema in (("NewReply", NewReplySchema), ("ReplyChange", ReplyChangeSchema),
+                         ("RenderRequest", RenderRequest)):
+        spec.components.schema(name, schema=schema)
+    reply_id = _path_param("reply_id", "integer")
+    return {
+        "/replies": {
+            "get": {"summary": "The shared canned replies and the caller's own, by title (staff)", "security": secured,
+                    "parameters": [{"in": "query", "schema": ReplyFilterSchema}],
+                    "responses": _responses("200", "ReplyList", "401", "403", "422")},
+            "post": {"summary": "Create a canned reply; the text's placeholders are checked (shared: support masters "
+                                "and admins)", "security": secured, "requestBody": _json_body("NewReply"),
+                     "responses": _responses("201", "Reply", "401", "403", "422")}},
+        "/replies/{reply_id}": {
+            "get": {"summary": "One canned reply (someone else's personal one is 404)", "security": secured,
+                    "parameters": [reply_id], "responses": _responses("200", "Reply", "401", "403", "404")},
+            "patch": {"summary": "Change a canned reply (shared: support masters and admins)", "security": secured,
+                      "parameters": [reply_id], "requestBody": _json_body("ReplyChange"),
+                      "responses": _responses("200", "Reply", "401", "403", "404", "422")},
+            "delete": {"summary": "Delete a canned reply (shared: support masters and admins)", "security": secured,
+                       "parameters": [reply_id], "responses": _no_content("401", "403", "404")}},
+        "/replies/{reply_id}/render": {"post": {
+            "summary": "The reply filled in for a ticket, in the reply's language", "security": secured,
+            "parameters": [reply_id], "requestBody": _json_body("RenderRequest"),
+            "responses": _responses("200", "RenderedReply", "401", "403", "404", "422")}},
     }
 
 

@@ -231,3 +231,25 @@ class AdminEvent(Schema):
 class AdminEventPage(Schema):
     items = fields.List(fields.Nested(AdminEvent))
     next = fields.Integer(metadata={"description": "Pass as `before` for the older events; absent at the end"})
+
+
+class Reply(Schema):
+    id = fields.Integer()
+    key = fields.String(allow_none=True, metadata={"description": "The language versions of one reply share it"})
+    title = fields.String()
+    text = fields.String(metadata={"description": "The template, placeholders unfilled"})
+    language = fields.String(metadata={"description": "de or en"})
+    shared = fields.Boolean(metadata={"description": "Every staff member sees it; else only its owner"})
+    owner = fields.String(allow_none=True, metadata={"description": "A personal reply's owner (the caller)"})
+    created_at = fields.String()
+    updated_at = fields.String()
+
+
+class ReplyList(Schema):
+    items = fields.List(fields.Nested(Reply))
+
+
+class RenderedReply(Schema):
+    id = fields.Integer()
+    language = fields.String()
+    text = fields.String(metadata={"description": "The reply with the ticket's and the caller's values filled in"})
