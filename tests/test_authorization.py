@@ -72,7 +72,8 @@ def test_a_customer_sees_their_own_organisation_only():
 
 # Each navigation entry, and the capability that offers it.
 NAVIGATION = {"Board": "board:read", "Capture a call": "ticket:capture", "Processes": "process:read",
-              "Instances": "instance:inspect", "Errors": "instance:inspect", "Administration": "admin:users"}
+              "Instances": "instance:inspect", "Errors": "instance:inspect", "Administration": "admin:users",
+              "Replies": "reply:use"}
 
 
 @pytest.mark.parametrize("username,role", [("customer", "customer"), ("support", "support_master"),
@@ -110,6 +111,9 @@ def test_each_capability_is_refused_through_the_api_in_its_words(desk):
     _refused(developer, "POST", "/processes/support_ticket/migrate", "process:migrate", json={"from": 1, "to": 1})
     _refused(support, "GET", "/instances", "instance:inspect")
     _refused(support, "POST", f"/instances/{instance_id}/suspend", "instance:repair")
+    _refused(customer, "GET", "/replies", "reply:use")
+    _refused(developer, "POST", "/replies", "reply:share", json={"title": "Hi", "text": "Hi", "language": "en",
+                                                                 "shared": True})
     answer = developer.call("POST", f"/tasks/{triage['id']}/complete", expect=403, json={"data": {}})
     assert answer["error"] == f"The task {triage['name']!r} is for the role support_master; you do not hold it."
     assert desk.status(key) == ("new", None) and desk.open_tasks(key) == ["triage"]  # nothing changed

@@ -16,6 +16,8 @@ Routes and endpoints (the contract between the blueprints, the templates and the
            /tickets/<key>/attachments (attach, POST), /tickets/<key>/attachments/<id:attachment_id> (attachment)
   portal:  /portal (index), /portal/new (new: GET, POST), /capture (capture: GET, POST; support masters)
   board:   /board (index; developers)
+  replies: /replies (index), /replies/new (new: GET, POST), /replies/<id:reply_id> (edit: GET, POST),
+           /replies/<id:reply_id>/delete (delete, POST); staff
   processes: /processes (index), /processes/<process_id>/versions/<version:number>/edit (edit: the modeler),
            /processes/<process_id>/diff (diff), /processes/<process_id>/migrate (migrate: GET, POST)
   ops:     /ops/instances (instances; bulk: POST), /ops/instances/<id:instance_id> (instance) and its actions,
@@ -145,6 +147,7 @@ def register_pages(app: Flask) -> None:
         password_links,
         portal,
         processes,
+        replies,
         signin,
         tasks,
         tickets,
@@ -159,5 +162,5 @@ def register_pages(app: Flask) -> None:
     app.context_processor(notifications.bell)
     app.add_url_rule("/favicon.ico", "favicon", favicon)
     for module in (signin, account, password_links, inbox, notifications, tasks, tickets, portal, board, processes,
-                   ops, admin):
+                   ops, admin, replies):
         app.register_blueprint(module.bp)

@@ -7,7 +7,7 @@ from werkzeug.datastructures import MultiDict
 from engine.domain import TICKET_FIELDS_FROM_TASKS, ticket_number
 from engine.errors import Conflict, InvalidInput, StepFailed, TaskHeld
 from engine.i18n import lazy
-from engine.services import offers, organisations, tasks, tickets
+from engine.services import canned_replies, offers, organisations, tasks, tickets
 from engine.services.wording import COMPLETED_MEANWHILE
 from webapp.errors import STEP_FAILED
 from webapp.pages import signed_in, taskforms
@@ -56,7 +56,8 @@ def _page(task: dict, *, posted: MultiDict | None = None, errors: dict | None = 
         "tasks/show.html", task=task, ticket=ticket, offer=offer, events=events, comments=comments, names=names,
         older_events=ticket["event_count"] - len(events) if ticket else 0,
         widgets=taskforms.widgets(task["form_definition"], posted, prefill, task["shown_data"]), errors=errors or {},
-        notice=notice, assignable=tasks.assignable_users(sf, g.actor, task["id"]))
+        notice=notice, assignable=tasks.assignable_users(sf, g.actor, task["id"]),
+        replies=canned_replies.picker_list(sf, g.actor) if ticket else None)
 
 
 @bp.get("/tasks/<task_id>")

@@ -7,7 +7,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from engine.errors import Conflict, InvalidInput
 from engine.filetypes import ALLOWED_DESCRIPTION, INLINE_TYPES, MAX_ATTACHMENT_BYTES, TEXT_SUFFIXES
 from engine.i18n import lazy
-from engine.services import conversation, organisations, reopen, tasks, tickets
+from engine.services import canned_replies, conversation, organisations, reopen, tasks, tickets
 from webapp.downloads import attachment_response
 from webapp.pages import signed_in
 from webapp.wiring import supportflow
@@ -66,7 +66,7 @@ def show(key: str):
     assignable = {task["id"]: tasks.assignable_users(sf, g.actor, task["id"]) for task in ticket["open_tasks"]
                   if g.actor.can("task:assign")}
     return render_template("tickets/show.html", ticket=ticket, names=people_in(ticket), upload=UPLOAD_LIMITS,
-                           contact=contact, assignable=assignable)
+                           contact=contact, assignable=assignable, replies=canned_replies.picker_list(sf, g.actor))
 
 
 @bp.post("/tickets/<key>/comments")
