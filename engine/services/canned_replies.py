@@ -25,8 +25,8 @@ from engine.store import replies as reply_store
 from engine.store.records import CannedReplyRow
 
 NO_SUCH_REPLY = lazy("There is no canned reply {id}.")
-KEY_TAKEN = lazy("There is a {scope} reply with the key {key!r} in this language already: change that one.")
-SHARED_SCOPE, PERSONAL_SCOPE = lazy("shared"), lazy("personal")
+KEY_TAKEN_SHARED = lazy("There is a shared reply with the key {key!r} in this language already: change that one.")
+KEY_TAKEN_PERSONAL = lazy("You have a reply with the key {key!r} in this language already: change that one.")
 BAD_KEY = lazy("A key is lower-case letters, digits and hyphens, such as someday-maybe.")
 EMPTY = lazy("This must not be empty.")
 TOO_MANY = lazy("There are {limit} such replies already; delete one you no longer need first.")
@@ -134,8 +134,8 @@ def _check_room(conn, key: str | None, language: str, owner_id: int | None, repl
     if key is not None:
         other = reply_store.with_key(conn, key, language, owner_id)
         if other is not None and other["id"] != reply_id:
-            scope = SHARED_SCOPE if owner_id is None else PERSONAL_SCOPE
-            raise InvalidInput({"key": [KEY_TAKEN.format(scope=scope, key=key)]})
+            taken = KEY_TAKEN_SHARED if owner_id is None else KEY_TAKEN_PERSONAL
+            raise InvalidInput({"key": [taken.format(key=key)]})
     if reply_id is None:
         limit = MAX_SHARED if owner_id is None else MAX_PERSONAL
         if reply_store.count_of(conn, owner_id) >= limit:
