@@ -133,7 +133,7 @@ def test_the_sandbox_itself_refuses_attributes_beyond_the_placeholders():
     environment = reply_templates._ENVIRONMENT
     assert environment.from_string("{{ ticket.title.__class__ }}|{{ nobody.name }}").render(
         ticket={"title": "x"}) == "|"
-    with pytest.raises(Exception, match="not safely callable|unsafe"):
+    with pytest.raises(Exception, match=r"not safely callable|unsafe"):
         environment.from_string("{{ ticket.title.format.__self__.__class__.__subclasses__() }}").render(
             ticket={"title": "x"})
 

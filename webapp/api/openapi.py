@@ -6,8 +6,8 @@ from flask import current_app
 
 from engine.domain import INSTANCE_STATUSES, REPAIRS_FROM
 from engine.services.accounts import PasswordChangeSchema
-from engine.services.canned_replies import NewReplySchema, RenderRequest, ReplyChangeSchema, ReplyFilterSchema
 from engine.services.admin_trail import AdminEventFilterSchema
+from engine.services.canned_replies import NewReplySchema, RenderRequest, ReplyChangeSchema, ReplyFilterSchema
 from engine.services.instances import InstanceFilterSchema
 from engine.services.links import NewPasswordSchema, ResetRequestSchema
 from engine.services.organisations import NewOrganisationSchema, OrganisationChangeSchema
