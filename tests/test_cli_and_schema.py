@@ -16,6 +16,7 @@ def test_demo_data_deploys_and_creates_users_once(tmp_path, monkeypatch, capsys)
     assert main(["demo-data"]) == 0
     out = capsys.readouterr().out
     assert "deployed support_ticket version 1" in out and "customer, customer2, support" in out
+    assert "shared canned replies: someday-maybe/de, someday-maybe/en" in out
     assert main(["demo-data"]) == 0
     assert "already there" in capsys.readouterr().out
     assert main(["deploy"]) == 0
