@@ -156,12 +156,14 @@ def test_german_and_english_versions_share_a_key(desk):
     assert support.post("/replies", {**GREETING, "key": "Not A Key"}, expect=422)["errors"]["key"]
 
 
-def test_search_folds_case_and_sharp_s(desk):
+def test_search_folds_case_sharp_s_and_umlauts(desk):
     support = desk.as_("support")
     support.post("/replies", {"title": "Straße gesperrt", "text": "Die Zufahrt ist gesperrt.", "language": "de"},
                  expect=201)
     assert len(support.get("/replies?q=STRASSE")["items"]) == 1
     assert len(support.get("/replies?q=zufahrt gesperrt")["items"]) == 1
+    support.post("/replies", {"title": "Änderung notiert", "text": "Danke.", "language": "de"}, expect=201)
+    assert [r["title"] for r in support.get("/replies?q=anderung")["items"]] == ["Änderung notiert"]
     assert support.get("/replies?q=Umleitung")["items"] == []
 
 

@@ -8,6 +8,7 @@ does not exist (404). The text is a template of placeholders (engine.services.re
 saved, filled in for one ticket by `render`."""
 
 import re
+import unicodedata
 
 from marshmallow import Schema, fields, validate
 
@@ -78,7 +79,9 @@ def view(row: CannedReplyRow, owners: dict | None = None) -> dict:
 
 
 def _folded(text: str) -> str:
-    return " ".join(text.casefold().split())
+    """Case, ß/ss and accents folded, as the pages' picker folds them (Straße, STRASSE; Änderung, anderung)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
 
 
 def list_replies(sf: Supportflow, actor: Actor, filters=None) -> list[dict]:
