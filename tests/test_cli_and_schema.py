@@ -51,3 +51,9 @@ def test_schema_revisions_build_exactly_the_tables(tmp_path):
             type_ in ("table", "index") and is_search_object(name))}
         diff = compare_metadata(MigrationContext.configure(conn, opts=skip_search), metadata)
     assert diff == []
+
+
+def test_search_reindex_rebuilds_the_index(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    assert main(["search", "reindex"]) == 0
+    assert "search index rebuilt: 0 ticket(s)" in capsys.readouterr().out

@@ -12,7 +12,7 @@ from pathlib import Path
 from engine.clock import FixedClock
 from engine.errors import Conflict, SupportflowError
 from engine.senders import sender_for
-from engine.services import setup, timers, users, worker
+from engine.services import search, setup, timers, users, worker
 from engine.services.context import open_supportflow
 from engine.store import schema
 
@@ -122,6 +122,13 @@ def cmd_demo_data(args) -> int:
     return 0
 
 
+def cmd_search_reindex(args) -> int:
+    sf = open_supportflow()
+    schema.upgrade(sf.db)
+    print(f"search index rebuilt: {search.reindex(sf)} ticket(s)")
+    return 0
+
+
 def cmd_admin_create(args) -> int:
     """The first admin of a real installation: a one-time link to choose the password, or the password read
     from standard input (--password-stdin)."""
@@ -177,6 +184,10 @@ def build_parser() -> argparse.ArgumentParser:
     run_due = timer_cmd.add_parser("run-due", help="fire what is due at a moment")
     run_due.add_argument("--at", type=moment, help="ISO-8601 moment (default: now)")
     run_due.set_defaults(func=cmd_timers_run_due)
+    search_cmd = commands.add_parser("search", help="full-text search").add_subparsers(dest="search_command",
+                                                                                         required=True)
+    search_cmd.add_parser("reindex", help="rebuild the search index from the tickets").set_defaults(
+        func=cmd_search_reindex)
     admin = commands.add_parser("admin", help="administrators").add_subparsers(dest="admin_command", required=True)
     create = admin.add_parser("create", help="create an admin (prints a one-time link to choose the password)")
     create.add_argument("username")

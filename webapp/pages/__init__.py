@@ -16,6 +16,7 @@ Routes and endpoints (the contract between the blueprints, the templates and the
            /tickets/<key>/attachments (attach, POST), /tickets/<key>/attachments/<id:attachment_id> (attachment)
   portal:  /portal (index), /portal/new (new: GET, POST), /capture (capture: GET, POST; support masters)
   board:   /board (index; developers)
+  search:  /search (index: ranked results of ?q=; a query that is one visible ticket's key goes to it)
   processes: /processes (index), /processes/<process_id>/versions/<version:number>/edit (edit: the modeler),
            /processes/<process_id>/diff (diff), /processes/<process_id>/migrate (migrate: GET, POST)
   ops:     /ops/instances (instances; bulk: POST), /ops/instances/<id:instance_id> (instance) and its actions,
@@ -145,6 +146,7 @@ def register_pages(app: Flask) -> None:
         password_links,
         portal,
         processes,
+        search,
         signin,
         tasks,
         tickets,
@@ -159,5 +161,5 @@ def register_pages(app: Flask) -> None:
     app.context_processor(notifications.bell)
     app.add_url_rule("/favicon.ico", "favicon", favicon)
     for module in (signin, account, password_links, inbox, notifications, tasks, tickets, portal, board, processes,
-                   ops, admin):
+                   ops, admin, search):
         app.register_blueprint(module.bp)
