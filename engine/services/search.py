@@ -103,12 +103,13 @@ def _snippet(query: Query, texts: dict | None, staff: bool) -> tuple[str | None,
             best = (count, where, text, [(start, end) for start, end, _ in hits])
     if best is None:
         return None, "", []
-    _, where, text, hits = best
-    begin = max(0, hits[0][0] - SNIPPET_CHARS // 3)
-    while begin > 0 and not text[begin - 1].isspace():  # start at a word
+    _, where, text, found = best
+    begin = max(0, found[0][0] - SNIPPET_CHARS // 3)
+    floor = max(0, begin - 20)
+    while begin > floor and not text[begin - 1].isspace():  # start at a word, if one starts near
         begin -= 1
     end = min(len(text), begin + SNIPPET_CHARS)
     piece = ("…" if begin else "") + text[begin:end] + ("…" if end < len(text) else "")
     shift = 1 if begin else 0
-    marks = sorted({(s - begin + shift, e - begin + shift) for s, e in hits if s >= begin and e <= end})
+    marks = sorted({(s - begin + shift, e - begin + shift) for s, e in found if s >= begin and e <= end})
     return where, piece, [list(mark) for mark in marks]

@@ -56,8 +56,8 @@ def texts_of_tickets(conn: Connection, ticket_ids: Iterable[int]) -> dict[int, d
     rows = conn.execute(select(tickets.c.id, tickets.c.title, tickets.c.description,
                                organisations.c.name.label("organisation")).join(organisations)
                         .where(tickets.c.id.in_(ids))).mappings()
-    for row in rows:
-        found[row["id"]] = {**row, "comments": [], "attachments": []}
+    for ticket in rows:
+        found[ticket["id"]] = {**ticket, "comments": [], "attachments": []}
     by_ticket: dict[int, list] = defaultdict(list)
     for row in conn.execute(select(comments.c.ticket_id, comments.c.body, comments.c.internal)
                             .where(comments.c.ticket_id.in_(ids)).order_by(comments.c.id)):

@@ -34,7 +34,7 @@ def test_a_ticket_key_goes_to_the_ticket_when_the_user_may_see_it(app, desk):
 
 def test_a_search_in_german(app, desk):
     desk.submit(title="Drucker streikt")
-    client = signed_in(app, "support")
-    client.set_cookie("lang", "de")  # harmless where the language comes from the person
-    response = client.get("/search?q=druckern", headers={"Accept-Language": "de"})
-    assert "Drucker streikt" in text_of(response)
+    response = signed_in(app, "support").get("/search?q=druckern", headers={"Accept-Language": "de"})
+    text = text_of(response)
+    assert "Drucker streikt" in text and "1 Ticket zu „druckern“ gefunden." in text
+    assert "Tickets durchsuchen (/)" in response.get_data(as_text=True)
