@@ -3,7 +3,7 @@ that jumps to its ticket, and keeping the index up to date in the transactions t
 
 from engine.domain import ticket_key
 from engine.i18n import lazy
-from engine.search_text import Query, parse_query, shown, spans
+from engine.search_text import Query, Term, parse_query, shown, spans
 from engine.services import views
 from engine.services.authorization import Actor
 from engine.services.context import Supportflow
@@ -95,12 +95,19 @@ def _snippet(query: Query, texts: dict | None, staff: bool) -> tuple[str | None,
     if texts is None or not query.terms:
         return None, "", []
     best: tuple[int, str, str, list[tuple[int, int]]] | None = None
+    matching: dict[str, tuple[Term, ...]] = {}  # word -> the terms that find it, worked out once per word
     for where, raw in _places(texts, staff):
         text = shown(raw or "")
-        hits = [(start, end, term) for start, end, word in spans(text) for term in query.terms if term.matches(word)]
+        hits = []
+        for start, end, word in spans(text):
+            if word not in matching:
+                matching[word] = tuple(term for term in query.terms if term.matches(word))
+            hits += [(start, end, term) for term in matching[word]]
         count = len({term for _, _, term in hits})
         if count and (best is None or count > best[0]):
             best = (count, where, text, [(start, end) for start, end, _ in hits])
+            if count == len(set(query.terms)):
+                break  # every term matched here: no later place can match more
     if best is None:
         return None, "", []
     _, where, text, found = best
