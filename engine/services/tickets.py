@@ -42,7 +42,11 @@ class NewTicketSchema(Schema):
 class TicketFilterSchema(Schema):
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
     category = fields.String(load_default=None, validate=validate.OneOf(CATEGORIES))
-    q = fields.String(load_default=None, validate=validate.Length(max=200))
+    q = fields.String(load_default=None, validate=validate.Length(max=200), metadata={
+        "description": "Full text over title, description, comments, attachment names and organisation (words "
+                       "ANDed, the last one also as a prefix; umlauts, ß and case folded, German and English stems); "
+                       "a ticket key (SUP-12, sup 12, #12) puts that ticket first. Results are ranked and carry "
+                       "snippet, snippet_marks and matched_in"})
     organisation = fields.String(load_default=None, validate=validate.Length(min=1, max=200),
                                  metadata={"description": "Staff: one organisation's tickets, by id or exact name"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
