@@ -23,6 +23,7 @@ _FTS_WEIGHTS = (10.0, 4.0, 1.0, 1.0)  # bm25 per column: a title match ranks abo
 _PG_WEIGHTS = ("A", "B", "C", "D")  # ts_rank's default weights: A 1.0, B 0.4, C 0.2, D 0.1
 _CUSTOMER_WEIGHTS = "ABC"  # D is internal
 _BATCH = 500
+RANKED_CANDIDATES = 2000  # PostgreSQL ranks the newest this many matches (see search)
 
 _pg_search = table(SEARCH_TABLE, column("ticket_id"), column("document"))
 _fts = table(SEARCH_TABLE, column("rowid"))
@@ -122,9 +123,13 @@ def _pg_term(term: Term, weights: str) -> str:
 def search(conn: Connection, query: Query, *, organisation_id: int | None, staff: bool, status: str | None = None,
            category: str | None = None, limit: int = 50, offset: int = 0) -> list[TicketRow]:
     """The tickets matching every term of the query, best first (then newest); `staff` also searches what only
-    staff see; `organisation_id` limits them to one organisation's."""
+    staff see; `organisation_id` limits them to one organisation's. On PostgreSQL the ranking looks at the newest
+    RANKED_CANDIDATES matches only: ranking every ticket a common word finds costs more than anyone waits."""
     if not query.terms:
         return []
+    filters = [tickets.c.organisation_id == organisation_id] if organisation_id is not None else []
+    filters += [tickets.c.status == status] if status else []
+    filters += [tickets.c.category == category] if category else []
     if _sqlite(conn):
         match = " AND ".join(_fts_term(term) for term in query.terms)
         if not staff:
@@ -132,21 +137,26 @@ def search(conn: Connection, query: Query, *, organisation_id: int | None, staff
         rank = func.bm25(literal_column(SEARCH_TABLE), *_FTS_WEIGHTS)
         statement = (select(*_TICKET, rank.label("rank")).select_from(_fts)
                      .join(tickets, tickets.c.id == _fts.c.rowid).join(organisations)
-                     .where(literal_column(SEARCH_TABLE).op("MATCH")(match))
+                     .where(literal_column(SEARCH_TABLE).op("MATCH")(match), *filters)
                      .order_by(rank, tickets.c.id.desc()))
     else:
         weights = "" if staff else _CUSTOMER_WEIGHTS
         tsquery = func.to_tsquery("simple", " & ".join(_pg_term(term, weights) for term in query.terms))
-        rank = func.ts_rank(_pg_search.c.document, tsquery)
-        statement = (select(*_TICKET, rank.label("rank")).select_from(_pg_search)
-                     .join(tickets, tickets.c.id == _pg_search.c.ticket_id).join(organisations)
-                     .where(_pg_search.c.document.op("@@")(tsquery))
-                     .order_by(rank.desc(), tickets.c.id.desc()))
-    if organisation_id is not None:
-        statement = statement.where(tickets.c.organisation_id == organisation_id)
-    if status:
-        statement = statement.where(tickets.c.status == status)
-    if category:
-        statement = statement.where(tickets.c.category == category)
+        candidates = select(_pg_search.c.ticket_id).where(_pg_search.c.document.op("@@")(tsquery))
+        if filters:
+            candidates = candidates.join(tickets, tickets.c.id == _pg_search.c.ticket_id).where(*filters)
+        found = (candidates.order_by(_pg_search.c.ticket_id.desc()).limit(RANKED_CANDIDATES)
+                 .subquery("candidates"))
+        documents = _pg_search.alias("documents")
+        rank = func.ts_rank(documents.c.document, tsquery)
+        # Rank the candidates alone, then read the page's tickets only.
+        best = (select(found.c.ticket_id, rank.label("rank")).select_from(found)
+                .join(documents, documents.c.ticket_id == found.c.ticket_id)
+                .order_by(rank.desc(), found.c.ticket_id.desc()).limit(limit).offset(offset).subquery("best"))
+        statement = (select(*_TICKET, best.c.rank).select_from(best)
+                     .join(tickets, tickets.c.id == best.c.ticket_id).join(organisations)
+                     .order_by(best.c.rank.desc(), tickets.c.id.desc()))
+        rows = conn.execute(statement).mappings()
+        return cast(list[TicketRow], [{k: v for k, v in row.items() if k != "rank"} for row in rows])
     rows = conn.execute(statement.limit(limit).offset(offset)).mappings()
     return cast(list[TicketRow], [{k: v for k, v in row.items() if k != "rank"} for row in rows])
