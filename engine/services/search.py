@@ -50,9 +50,10 @@ def find(sf: Supportflow, actor: Actor, q: str, *, organisation_id: int | None, 
         rows = rows[:limit]
         texts = search_store.texts_of_tickets(conn, [row["id"] for row in rows])
     found = []
+    matching: dict[str, tuple[Term, ...]] = {}  # word -> the terms that find it, worked out once per word
     for row in rows:
         summary = views.ticket_summary(row, customer=not actor.is_staff)
-        where, snippet, marks = _snippet(query, texts.get(row["id"]), staff)
+        where, snippet, marks = _snippet(query, texts.get(row["id"]), staff, matching)
         summary.update(matched_in=where, matched_in_text=str(WHERE_TEXT[where]) if where else None,
                        snippet=snippet, snippet_marks=marks)
         found.append(summary)
@@ -89,13 +90,13 @@ def _places(texts: dict, staff: bool) -> list[tuple[str, str]]:
     return places
 
 
-def _snippet(query: Query, texts: dict | None, staff: bool) -> tuple[str | None, str, list[list[int]]]:
+def _snippet(query: Query, texts: dict | None, staff: bool,
+             matching: dict[str, tuple[Term, ...]]) -> tuple[str | None, str, list[list[int]]]:
     """Where the query matched best (most of its terms; the first such place in _places' order), a piece of that
     text around the first match, and the [start, end] of the matched words in the piece."""
     if texts is None or not query.terms:
         return None, "", []
     best: tuple[int, str, str, list[tuple[int, int]]] | None = None
-    matching: dict[str, tuple[Term, ...]] = {}  # word -> the terms that find it, worked out once per word
     for where, raw in _places(texts, staff):
         text = shown(raw or "")
         hits = []

@@ -156,6 +156,8 @@ def search(conn: Connection, query: Query, *, organisation_id: int | None, staff
         statement = (select(*_TICKET, best.c.rank).select_from(best)
                      .join(tickets, tickets.c.id == best.c.ticket_id).join(organisations)
                      .order_by(best.c.rank.desc(), tickets.c.id.desc()))
+        # A generic plan (psycopg prepares a statement run often) cannot tell a common word from a rare one.
+        conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
         rows = conn.execute(statement).mappings()
         return cast(list[TicketRow], [{k: v for k, v in row.items() if k != "rank"} for row in rows])
     rows = conn.execute(statement.limit(limit).offset(offset)).mappings()
