@@ -34,11 +34,13 @@ from webapp import create_app  # noqa: E402
 
 ORGANISATIONS = 100
 # Words of tickets, most frequent first (drawn Zipf-like), and endings that make forms of them.
-WORDS = ("drucker fehler rechnung export login passwort ändern server update kunde straße datei seite bericht "
-         "printing invoice report customer error page slow crash timeout upload mail adresse benutzer konto "
-         "lizenz webshop monitor scanner netzwerk zugriff termin vertrag angebot buchung lager artikel preis "
-         "rabatt steuer zahlung mahnung katalog import schnittstelle datenbank sicherung backup restore cache "
-         "zertifikat firewall proxy browser tablet handy app dashboard filter sortierung suche").split()
+_WORDS = (
+    "drucker fehler rechnung export login passwort ändern server update kunde straße datei seite bericht "
+    "printing invoice report customer error page slow crash timeout upload mail adresse benutzer konto "
+    "lizenz webshop monitor scanner netzwerk zugriff termin vertrag angebot buchung lager artikel preis "
+    "rabatt steuer zahlung mahnung katalog import schnittstelle datenbank sicherung backup restore cache "
+    "zertifikat firewall proxy browser tablet handy app dashboard filter sortierung suche")
+WORDS = _WORDS.split()
 ENDINGS = ("", "", "", "s", "n", "en", "ing", "er")
 OPEN_ROLES = [("Support Master", "support_master", "triage", "Triage"),
               ("Developer", "developer", "fix_bug", "Fix the bug"),
