@@ -13,7 +13,7 @@ from pathlib import Path
 from engine.clock import FixedClock
 from engine.errors import Conflict, SupportflowError
 from engine.senders import sender_for
-from engine.services import canned_replies, setup, timers, users, worker
+from engine.services import canned_replies, search, setup, timers, users, worker
 from engine.services.context import open_supportflow
 from engine.store import schema
 
@@ -136,6 +136,13 @@ def cmd_replies_load_defaults(args) -> int:
     return 0
 
 
+def cmd_search_reindex(args) -> int:
+    sf = open_supportflow()
+    schema.upgrade(sf.db)
+    print(f"search index rebuilt: {search.reindex(sf)} ticket(s)")
+    return 0
+
+
 def cmd_admin_create(args) -> int:
     """The first admin of a real installation: a one-time link to choose the password, or the password read
     from standard input (--password-stdin)."""
@@ -195,6 +202,10 @@ def build_parser() -> argparse.ArgumentParser:
                                                                                   required=True)
     replies.add_parser("load-defaults", help="add the shipped shared replies that are missing (idempotent)"
                        ).set_defaults(func=cmd_replies_load_defaults)
+    search_cmd = commands.add_parser("search", help="full-text search").add_subparsers(dest="search_command",
+                                                                                         required=True)
+    search_cmd.add_parser("reindex", help="rebuild the search index from the tickets").set_defaults(
+        func=cmd_search_reindex)
     admin = commands.add_parser("admin", help="administrators").add_subparsers(dest="admin_command", required=True)
     create = admin.add_parser("create", help="create an admin (prints a one-time link to choose the password)")
     create.add_argument("username")

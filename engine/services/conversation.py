@@ -10,7 +10,7 @@ from engine.domain import audit_event
 from engine.errors import InvalidInput, NotFound
 from engine.filetypes import ALLOWED_DESCRIPTION, MAX_ATTACHMENT_BYTES, detect_type, safe_filename
 from engine.i18n import lazy
-from engine.services import staff_notifications
+from engine.services import search, staff_notifications
 from engine.services.authorization import Actor
 from engine.services.context import Supportflow
 from engine.services.inputs import load_input
@@ -66,6 +66,7 @@ def _insert_comment(sf: Supportflow, conn, ticket: TicketRow, actor: Actor, body
         "comment_added", now, ticket_id=ticket["id"], actor_id=actor.id,
         detail={"comment_id": comment_id, "internal": internal, "excerpt": body[:140]})])
     staff_notifications.comment_added(sf, conn, ticket, actor, body, internal, now)
+    search.refresh(conn, ticket["id"])
     return comment_id
 
 
@@ -97,6 +98,7 @@ def add_attachment(sf: Supportflow, actor: Actor, key: str, filename: str | None
         history.append_events(conn, [audit_event(
             "attachment_added", now, ticket_id=ticket["id"], actor_id=actor.id,
             detail={"attachment_id": attachment_id, "filename": name, "size": len(content), "internal": internal})])
+        search.refresh(conn, ticket["id"])
         row = conversation_store.attachment_row(conn, ticket["id"], attachment_id)
     assert row is not None  # inserted just now
     return attachment_view(row)

@@ -9,7 +9,7 @@ from marshmallow import Schema, fields, validate
 from engine.domain import MAX_ID
 from engine.errors import InvalidInput, NotFound
 from engine.i18n import lazy
-from engine.services import admin_trail
+from engine.services import admin_trail, search
 from engine.services.authorization import Actor
 from engine.services.context import Supportflow
 from engine.services.inputs import load_input
@@ -154,6 +154,8 @@ def update_organisation(sf: Supportflow, actor: Actor, organisation_id: int, dat
                                                                             "active")})
         if changed:
             admin_trail.record(conn, sf.clock.now(), actor, "organisation_changed", after["name"], changed)
+        if after["name"] != before["name"]:
+            search.refresh_organisation(conn, organisation_id)  # its tickets are found by its name
     return after
 
 

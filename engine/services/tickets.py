@@ -7,7 +7,7 @@ from engine.domain import CATEGORIES, FINISHED_STATUSES, MAX_VERSION, PRIORITIES
 from engine.errors import Forbidden, InvalidInput, NotFound
 from engine.forms.fields import REQUIRED
 from engine.i18n import current_language, lazy
-from engine.services import views
+from engine.services import search, views
 from engine.services.authorization import CAPABILITIES, Actor
 from engine.services.context import Supportflow
 from engine.services.inputs import load_input
@@ -42,7 +42,11 @@ class NewTicketSchema(Schema):
 class TicketFilterSchema(Schema):
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
     category = fields.String(load_default=None, validate=validate.OneOf(CATEGORIES))
-    q = fields.String(load_default=None, validate=validate.Length(max=200))
+    q = fields.String(load_default=None, validate=validate.Length(max=200), metadata={
+        "description": "Full text over title, description, comments, attachment names and organisation (words "
+                       "ANDed, the last one also as a prefix; umlauts, ß and case folded, German and English stems); "
+                       "a ticket key (SUP-12, sup 12, #12) puts that ticket first. Results are ranked and carry "
+                       "snippet, snippet_marks and matched_in"})
     organisation = fields.String(load_default=None, validate=validate.Length(min=1, max=200),
                                  metadata={"description": "Staff: one organisation's tickets, by id or exact name"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
@@ -72,6 +76,7 @@ def open_ticket(sf: Supportflow, conn, actor: Actor, values: dict, *, organisati
         conn, title=values["title"], description=values["description"], category=values["category"],
         priority=values["priority"], system=values["system"], status="new", resolution=None, labels=[],
         organisation_id=organisation_id, created_by=actor.id, channel=channel, created_at=now, updated_at=now)
+    search.refresh(conn, number)
     start_instance(sf, conn, process_id=MAIN_PROCESS, ticket_id=number,
                    data={**values, "ticket_key": ticket_key(number)}, actor_id=actor.id, now=now,
                    detail={"channel": channel, **values})
@@ -195,8 +200,9 @@ def _iso(value):
 
 
 def list_tickets(sf: Supportflow, actor: Actor, filters) -> list[dict]:
+    """The tickets the actor may see, newest first; with `q`, those the full-text search finds, best first."""
     options = load_input(TicketFilterSchema(), filters)
-    reference = options.pop("organisation")
+    reference, q = options.pop("organisation"), (options.pop("q") or "").strip()
     with sf.db.read() as conn:
         organisation_id = None if actor.is_staff else actor.organisation_id
         if reference is not None and actor.is_staff:
@@ -204,5 +210,8 @@ def list_tickets(sf: Supportflow, actor: Actor, filters) -> list[dict]:
             if found is None:
                 return []
             organisation_id = found["id"]
-        rows = ticket_store.list_tickets(conn, organisation_id=organisation_id, **options)
+        if not q:
+            rows = ticket_store.list_tickets(conn, organisation_id=organisation_id, **options)
+    if q:
+        return search.find(sf, actor, q, organisation_id=organisation_id, **options)
     return [views.ticket_summary(row, customer=not actor.is_staff) for row in rows]

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from engine.store.records import TicketRow
 from engine.store.tables import invoices, organisations, ticket_links, tickets
@@ -31,7 +31,7 @@ def update_ticket(conn: Connection, number: int, **values) -> None:
 
 
 def list_tickets(conn: Connection, *, organisation_id: int | None, status: str | None = None,
-                 category: str | None = None, q: str | None = None, limit: int = 50,
+                 category: str | None = None, limit: int = 50,
                  offset: int = 0) -> list[TicketRow]:
     query = select(*_TICKET).join(organisations)
     if organisation_id is not None:
@@ -40,10 +40,6 @@ def list_tickets(conn: Connection, *, organisation_id: int | None, status: str |
         query = query.where(tickets.c.status == status)
     if category:
         query = query.where(tickets.c.category == category)
-    if q:
-        pattern = f"%{q.lower()}%"
-        query = query.where(or_(func.lower(tickets.c.title).like(pattern),
-                                func.lower(tickets.c.description).like(pattern)))
     query = query.order_by(tickets.c.id.desc()).limit(limit).offset(offset)
     return cast(list[TicketRow], [dict(row) for row in conn.execute(query).mappings()])
 

@@ -18,6 +18,7 @@ Routes and endpoints (the contract between the blueprints, the templates and the
   board:   /board (index; developers)
   replies: /replies (index), /replies/new (new: GET, POST), /replies/<id:reply_id> (edit: GET, POST),
            /replies/<id:reply_id>/delete (delete, POST); staff
+  search:  /search (index: ranked results of ?q=; a query that is one visible ticket's key goes to it)
   processes: /processes (index), /processes/<process_id>/versions/<version:number>/edit (edit: the modeler),
            /processes/<process_id>/diff (diff), /processes/<process_id>/migrate (migrate: GET, POST)
   ops:     /ops/instances (instances; bulk: POST), /ops/instances/<id:instance_id> (instance) and its actions,
@@ -148,6 +149,7 @@ def register_pages(app: Flask) -> None:
         portal,
         processes,
         replies,
+        search,
         signin,
         tasks,
         tickets,
@@ -162,5 +164,5 @@ def register_pages(app: Flask) -> None:
     app.context_processor(notifications.bell)
     app.add_url_rule("/favicon.ico", "favicon", favicon)
     for module in (signin, account, password_links, inbox, notifications, tasks, tickets, portal, board, processes,
-                   ops, admin, replies):
+                   ops, admin, replies, search):
         app.register_blueprint(module.bp)

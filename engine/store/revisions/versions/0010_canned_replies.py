@@ -1,7 +1,7 @@
 """canned replies
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-02 16:40:00.000000
 
 Canned replies (text modules): a title and a template text in one language, shared (owner_id NULL) or one
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

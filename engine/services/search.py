@@ -1,0 +1,123 @@
+"""Full-text search over tickets: what a query finds (ranked, with a snippet of where it matched), a ticket key
+that jumps to its ticket, and keeping the index up to date in the transactions that change what it covers."""
+
+from engine.domain import ticket_key
+from engine.i18n import lazy
+from engine.search_text import Query, Term, parse_query, shown, spans
+from engine.services import views
+from engine.services.authorization import Actor
+from engine.services.context import Supportflow
+from engine.store import search as search_store
+from engine.store import tickets as ticket_store
+from engine.store.records import TicketRow
+
+SNIPPET_CHARS = 160
+# Where a snippet comes from, in the order a match there counts.
+WHERE_TEXT = {"title": lazy("title"), "description": lazy("description"), "comment": lazy("comment"),
+              "internal": lazy("internal comment"), "attachment": lazy("attachment"),
+              "organisation": lazy("organisation")}
+
+
+def refresh(conn, ticket_id: int) -> None:
+    """The ticket's entry in the index as it now stands, in the caller's transaction."""
+    search_store.index_tickets(conn, [ticket_id])
+
+
+def refresh_organisation(conn, organisation_id: int) -> None:
+    search_store.index_organisation(conn, organisation_id)
+
+
+def reindex(sf: Supportflow) -> int:
+    """The whole index anew (for `supportflow search reindex`); returns how many tickets it holds."""
+    with sf.db.write() as conn:
+        return search_store.rebuild(conn)
+
+
+def find(sf: Supportflow, actor: Actor, q: str, *, organisation_id: int | None, status: str | None = None,
+         category: str | None = None, limit: int = 50, offset: int = 0) -> list[dict]:
+    """The tickets `q` finds for the actor, best first, each with `snippet` and `matched_in`; a ticket named by
+    its key (SUP-12, sup 12, #12) comes first. Customers find only their organisation's tickets, never by what
+    is internal; `organisation_id` (None: every one the actor may see) narrows further."""
+    query = parse_query(q)
+    staff = actor.can("ticket:internal")
+    if not actor.is_staff and (organisation_id is None or not actor.may_see_organisation(organisation_id)):
+        return []  # a customer of no organisation has no tickets to find
+    with sf.db.read() as conn:
+        named = [row for row in _named_tickets(conn, actor, query, organisation_id) if offset == 0]
+        rows = search_store.search(conn, query, organisation_id=organisation_id, staff=staff, status=status,
+                                   category=category, limit=limit, offset=offset)
+        rows = named + [row for row in rows if row["id"] not in {n["id"] for n in named}]
+        rows = rows[:limit]
+        texts = search_store.texts_of_tickets(conn, [row["id"] for row in rows])
+    found = []
+    matching: dict[str, tuple[Term, ...]] = {}  # word -> the terms that find it, worked out once per word
+    for row in rows:
+        summary = views.ticket_summary(row, customer=not actor.is_staff)
+        where, snippet, marks = _snippet(query, texts.get(row["id"]), staff, matching)
+        summary.update(matched_in=where, matched_in_text=str(WHERE_TEXT[where]) if where else None,
+                       snippet=snippet, snippet_marks=marks)
+        found.append(summary)
+    return found
+
+
+def jump_target(sf: Supportflow, actor: Actor, q: str) -> str | None:
+    """The key of the ticket a query that is nothing but one ticket's key names, if the actor may see it."""
+    query = parse_query(q)
+    if query.terms or len(query.keys) != 1:
+        return None
+    with sf.db.read() as conn:
+        named = _named_tickets(conn, actor, query, None)
+    return ticket_key(named[0]["id"]) if named else None
+
+
+def _named_tickets(conn, actor: Actor, query: Query, organisation_id: int | None) -> list[TicketRow]:
+    found = []
+    for number in query.keys:
+        row = ticket_store.ticket_row(conn, number)
+        if row is not None and actor.may_see_organisation(row["organisation_id"]) and (
+                organisation_id is None or row["organisation_id"] == organisation_id):
+            found.append(row)
+    return found
+
+
+def _places(texts: dict, staff: bool) -> list[tuple[str, str]]:
+    places = [("title", texts["title"]), ("description", texts["description"])]
+    for body, internal in reversed(texts["comments"]):  # the newest comment first
+        if staff or not internal:
+            places.append(("internal" if internal else "comment", body))
+    places += [("attachment", name) for name, internal in texts["attachments"] if staff or not internal]
+    places.append(("organisation", texts["organisation"]))
+    return places
+
+
+def _snippet(query: Query, texts: dict | None, staff: bool,
+             matching: dict[str, tuple[Term, ...]]) -> tuple[str | None, str, list[list[int]]]:
+    """Where the query matched best (most of its terms; the first such place in _places' order), a piece of that
+    text around the first match, and the [start, end] of the matched words in the piece."""
+    if texts is None or not query.terms:
+        return None, "", []
+    best: tuple[int, str, str, list[tuple[int, int]]] | None = None
+    for where, raw in _places(texts, staff):
+        text = shown(raw or "")
+        hits = []
+        for start, end, word in spans(text):
+            if word not in matching:
+                matching[word] = tuple(term for term in query.terms if term.matches(word))
+            hits += [(start, end, term) for term in matching[word]]
+        count = len({term for _, _, term in hits})
+        if count and (best is None or count > best[0]):
+            best = (count, where, text, [(start, end) for start, end, _ in hits])
+            if count == len(set(query.terms)):
+                break  # every term matched here: no later place can match more
+    if best is None:
+        return None, "", []
+    _, where, text, found = best
+    begin = max(0, found[0][0] - SNIPPET_CHARS // 3)
+    floor = max(0, begin - 20)
+    while begin > floor and not text[begin - 1].isspace():  # start at a word, if one starts near
+        begin -= 1
+    end = min(len(text), begin + SNIPPET_CHARS)
+    piece = ("…" if begin else "") + text[begin:end] + ("…" if end < len(text) else "")
+    shift = 1 if begin else 0
+    marks = sorted({(s - begin + shift, e - begin + shift) for s, e in found if s >= begin and e <= end})
+    return where, piece, [list(mark) for mark in marks]
