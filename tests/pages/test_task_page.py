@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.helpers import accept_through
-from tests.pages.helpers import PNG, csrf, flashes, sign_in, signed_in, text_of
+from tests.pages.helpers import GERMAN, PNG, csrf, flashes, sign_in, signed_in, text_of
 
 FORWARD_BUG = {"category": "bug", "priority": "high", "outcome": "forward"}
 
@@ -161,7 +161,7 @@ def test_a_long_description_folds_and_a_short_one_does_not(app, desk):
     folded = client.get(f"/tasks/{desk.task(long_key, 'triage', 'support')['id']}").get_data(as_text=True)
     block = folded[folded.index("data-fold>"):folded.index("</button>", folded.index("data-fold>"))]
     assert '<div class="description markdown fold-body">' in block
-    assert 'data-fold-toggle data-less="Show less" hidden>Show all' in block  # shown by fold.js
+    assert 'data-fold-toggle data-less="Show less" hidden>Show the whole description' in block  # shown by fold.js
     assert 'src="/static/fold.js"' in folded
     plain = client.get(f"/tasks/{desk.task(short_key, 'triage', 'support')['id']}").get_data(as_text=True)
     assert "data-fold" not in plain and "The printer stops." in plain
@@ -184,3 +184,28 @@ def test_each_role_lands_where_its_work_is(app, username, home):
 @pytest.mark.parametrize("username", ["process", "ops", "support"])
 def test_an_explicit_next_still_wins(app, username):
     assert sign_in(app.test_client(), username, next="/account/password").headers["Location"] == "/account/password"
+
+
+# --- the keyboard's markup ----------------------------------------------------------------------------------
+
+
+def test_every_signed_in_page_lists_its_keys_in_the_readers_language(app, desk):
+    desk.submit()
+    client = signed_in(app, "support")
+    inbox = client.get("/inbox").get_data(as_text=True)
+    overlay = re.search(r"<div class=\"keys-overlay\" data-keys-overlay[^>]*hidden>.*?</dl>", inbox, re.S).group(0)
+    assert "<kbd>j</kbd> <kbd>k</kbd>" in overlay and "Claim the selected task" in overlay
+    assert 'src="/static/keys.js"' in inbox
+    assert re.search(r"<tr data-ticket=[^>]*data-row class", inbox)
+    assert '<form method="post" class="inline" data-row-claim' in inbox
+    german = client.get("/inbox", headers=GERMAN).get_data(as_text=True)
+    assert "Tastenkürzel" in german and "<kbd>Eingabe</kbd>" in german
+    assert "data-keys-overlay" not in app.test_client().get("/sign-in").get_data(as_text=True)  # nobody signed in
+
+
+def test_the_rows_of_the_portal_and_the_instances_can_be_walked(app, desk):
+    key = desk.submit()["key"]
+    portal = signed_in(app, "customer").get("/portal").get_data(as_text=True)
+    assert f'<tr data-ticket="{key}" data-row>' in portal and 'name="q" data-filter' in portal
+    instances = signed_in(app, "ops").get("/ops/instances").get_data(as_text=True)
+    assert f'data-ticket="{key}" data-row>' in instances and "<a data-row-open href=\"/ops/instances/" in instances

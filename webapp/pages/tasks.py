@@ -49,16 +49,17 @@ def _page(task: dict, *, posted: MultiDict | None = None, errors: dict | None = 
     offer = offers.current_offer(sf, g.actor, key) if key and task["offer"] in offers.SHOWN_ON else None
     events = ticket["events"] if ticket else []
     comments = ticket["comments"] if ticket else []
+    attachments = ticket["attachments"] if ticket else []
     answers = tickets.task_answers(sf, g.actor, key) if key else []
     # Fields that reclassify the ticket (triage) start from what the ticket says now.
     prefill = {field: ticket[field] for field in TICKET_FIELDS_FROM_TASKS if ticket and ticket.get(field)}
     names = organisations.display_names(sf, {e["actor"] for e in events + answers}
                                         | {c["author"] for c in comments}
-                                        | {a["uploaded_by"] for a in (ticket["attachments"] if ticket else [])}
+                                        | {a["uploaded_by"] for a in attachments}
                                         | {task["assignee"], task["suggested_assignee"]})
     return render_template(
         "tasks/show.html", task=task, ticket=ticket, offer=offer, events=events, comments=comments, names=names,
-        answers=answers, fold=bool(ticket) and len(ticket["description"] or "") > FOLDED_FROM,
+        answers=answers, fold=len(ticket["description"] or "") > FOLDED_FROM if ticket else False,
         inline_types=UPLOAD_LIMITS["inline_types"],
         older_events=ticket["event_count"] - len(events) if ticket else 0,
         widgets=taskforms.widgets(task["form_definition"], posted, prefill, task["shown_data"]), errors=errors or {},
