@@ -1,9 +1,10 @@
 """The keyboard in the browser (j/k move in the inbox, Enter opens, c claims, ? lists the keys, / focuses the
-search or filter, nothing while typing) and a long description that folds on the task page."""
+search or filter, nothing while typing); on the task page a long description that folds, and what was typed into
+the task's form kept across a comment posted from there."""
 
 import pytest
 
-from tests.browser.conftest import api_ticket, sign_in
+from tests.browser.conftest import api_ticket, fill_form, open_task, sign_in, submit
 
 pytestmark = pytest.mark.browser
 
@@ -102,3 +103,20 @@ def test_a_long_description_folds_and_unfolds(new_page, live_server):
     assert toggle.get_attribute("aria-expanded") == "true"
     toggle.click()
     assert "folded" in fold.get_attribute("class") and toggle.inner_text() == "Show the whole description"
+
+
+def test_a_comment_from_the_task_page_keeps_what_was_typed_in_the_task(new_page, live_server):
+    page = new_page()
+    key = api_ticket(page.request, live_server, "customer", title="Draft kept")
+    sign_in(page, live_server, "support")
+    open_task(page, live_server, key, "triage")
+    task_url = page.url
+    fill_form(page, {"outcome": "need_info", "question": "Which printer model?"})
+    page.locator("#task-comment-body").fill("Asked the printer team first")
+    submit(page, "Add comment")
+    assert page.url == task_url and "Comment added." in page.locator(".flash-success").inner_text()
+    assert "Asked the printer team first" in page.locator("[data-comment]").last.inner_text()
+    assert page.locator('[name="outcome"]:not([type="hidden"])').first.input_value() == "need_info"
+    assert page.locator('[name="question"]').input_value() == "Which printer model?"
+    page.reload()  # handed back once: nothing is left behind
+    assert page.locator('[name="question"]').input_value() == ""
