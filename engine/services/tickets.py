@@ -180,6 +180,17 @@ def _named(conn, sf: Supportflow, rows: list[dict], events: list[dict]) -> list[
     return events
 
 
+def task_answers(sf: Supportflow, actor: Actor, key: str) -> list[dict]:
+    """The answers the ticket's tasks were completed with, newest first, as its trail shows them to the actor
+    (a customer: their organisation's answers), each named and with its form's labels; those without data left
+    out. What a task page shows of the work before it."""
+    with sf.db.read() as conn:
+        row = visible_ticket(conn, actor, key)
+        rows = history.task_completions_of_ticket(conn, row["id"], for_customer=not actor.is_staff)
+        events = [views.event(e) if actor.is_staff else views.customer_event(e, row["organisation_id"]) for e in rows]
+        return [event for event in _named(conn, sf, rows, events) if event["detail"].get("data")]
+
+
 def message_window_end(conn, sf: Supportflow, ticket_id: int, message: str):
     """When the window closes in which the ticket's process waits for `message` (the due time of the timer
     that carries the message_window property for it), or None when it does not wait for it now."""

@@ -53,6 +53,12 @@ def count_events_of_ticket(conn: Connection, ticket_id: int, *, for_customer: bo
     return conn.execute(_COUNT_CUSTOMER_EVENTS if for_customer else _COUNT_EVENTS, {"tid": ticket_id}).scalar_one()
 
 
+def task_completions_of_ticket(conn: Connection, ticket_id: int, *, for_customer: bool = False) -> list[dict]:
+    """The ticket's task_completed events, newest first (of what a customer sees, for_customer)."""
+    query = (_CUSTOMER_TICKET_EVENTS if for_customer else _TICKET_EVENTS).where(audit_events.c.kind == "task_completed")
+    return [dict(row) for row in conn.execute(query, {"tid": ticket_id}).mappings()]
+
+
 def events_of_instance(conn: Connection, instance_id: int) -> list[dict]:
     query = (select(audit_events, users.c.username.label("actor"))
              .outerjoin(users, users.c.id == audit_events.c.actor_id)

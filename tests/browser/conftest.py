@@ -115,7 +115,7 @@ def page(new_page):
 
 
 def sign_in(page, base: str, username: str, password: str = PASSWORD):
-    """Sign in through the sign-in form; the page is then on the user's home (portal or inbox)."""
+    """Sign in through the sign-in form; the page is then on the user's home (portal, processes, instances or inbox)."""
     page.goto(f"{base}/sign-in")
     page.fill('input[name="username"]', username)
     page.fill('input[name="password"]', password)

@@ -2,7 +2,7 @@
 user's token; every form carries a CSRF token; the JSON API keeps its bearer tokens.
 
 Routes and endpoints (the contract between the blueprints, the templates and the browser tests):
-  session (signin.py): /sign-in (sign_in), /sign-out (sign_out, POST), / (home: portal or inbox)
+  session (signin.py): /sign-in (sign_in), /sign-out (sign_out, POST), / (home: portal, processes, instances or inbox)
   account: /account/password (password: GET, POST), /account/notifications (notifications: GET, POST)
   password_links: /password/reset (forgot: GET, POST), /password/reset/<token> (choose: GET, POST; invitations too)
   admin:   /admin (index), /admin/organisations (organisations_list), /admin/organisations/new (new_organisation),

@@ -28,7 +28,15 @@ def safe_next(target: str | None) -> str | None:
 
 
 def home_for(actor) -> str:
-    return url_for("portal.index") if actor.is_customer else url_for("inbox.index")
+    """Where someone's work is: customers their portal, process owners the processes, ops the instances, other
+    staff the inbox (who holds what: the capability table)."""
+    if actor.is_customer:
+        return url_for("portal.index")
+    if actor.can("process:edit"):
+        return url_for("processes.index")
+    if actor.can("instance:inspect"):
+        return url_for("ops.instances")
+    return url_for("inbox.index")
 
 
 @bp.get("/")

@@ -12,12 +12,13 @@ from engine.services.wording import COMPLETED_MEANWHILE
 from webapp.errors import STEP_FAILED
 from webapp.pages import signed_in, taskforms
 from webapp.pages.signin import home_for
-from webapp.pages.tickets import error_text
+from webapp.pages.tickets import UPLOAD_LIMITS, error_text
 from webapp.wiring import supportflow
 
 bp = Blueprint("tasks", __name__)  # endpoints: tasks.show (GET), tasks.complete (POST), tasks.assign (POST)
 
 LATEST_EVENTS = 8
+FOLDED_FROM = 800  # characters: a longer description starts folded (webapp/static/fold.js)
 NO_LONGER_OPEN = lazy("This task is no longer open: it was completed meanwhile, or its ticket moved on.")
 GONE_HEADING, NOT_SAVED_HEADING = lazy("No longer open"), lazy("Not saved")
 DONE = lazy("Done: {task} on {key}.")
@@ -48,12 +49,18 @@ def _page(task: dict, *, posted: MultiDict | None = None, errors: dict | None = 
     offer = offers.current_offer(sf, g.actor, key) if key and task["offer"] in offers.SHOWN_ON else None
     events = ticket["events"] if ticket else []
     comments = ticket["comments"] if ticket else []
+    attachments = ticket["attachments"] if ticket else []
+    answers = tickets.task_answers(sf, g.actor, key) if key else []
     # Fields that reclassify the ticket (triage) start from what the ticket says now.
     prefill = {field: ticket[field] for field in TICKET_FIELDS_FROM_TASKS if ticket and ticket.get(field)}
-    names = organisations.display_names(sf, {e["actor"] for e in events} | {c["author"] for c in comments}
+    names = organisations.display_names(sf, {e["actor"] for e in events + answers}
+                                        | {c["author"] for c in comments}
+                                        | {a["uploaded_by"] for a in attachments}
                                         | {task["assignee"], task["suggested_assignee"]})
     return render_template(
         "tasks/show.html", task=task, ticket=ticket, offer=offer, events=events, comments=comments, names=names,
+        answers=answers, fold=len(ticket["description"] or "") > FOLDED_FROM if ticket else False,
+        inline_types=UPLOAD_LIMITS["inline_types"],
         older_events=ticket["event_count"] - len(events) if ticket else 0,
         widgets=taskforms.widgets(task["form_definition"], posted, prefill, task["shown_data"]), errors=errors or {},
         notice=notice, assignable=tasks.assignable_users(sf, g.actor, task["id"]),

@@ -10,6 +10,7 @@ from engine.i18n import lazy
 from engine.services import canned_replies, conversation, organisations, reopen, tasks, tickets
 from webapp.downloads import attachment_response
 from webapp.pages import signed_in
+from webapp.pages.signin import safe_next
 from webapp.wiring import supportflow
 
 bp = Blueprint("tickets", __name__)  # endpoints: show, comment, reopen_ticket, follow_up, attach, attachment
@@ -72,6 +73,9 @@ def show(key: str):
 @bp.post("/tickets/<key>/comments")
 @signed_in
 def comment(key: str):
+    """Add a comment; back to the ticket's comments, or to the page the form names in `back` (the task page's
+    comment box): a path on this site only."""
+    back = safe_next(request.form.get("back"))
     try:
         added = conversation.add_comment(supportflow(), g.actor, key,
                                          {"body": request.form.get("body", ""), "internal": _checked("internal")})
@@ -82,7 +86,7 @@ def comment(key: str):
             flash(COMMENTED_FOLLOW_UP.format(key=key, follow_up=added["follow_up"]), "success")
             return redirect(url_for("tickets.show", key=added["follow_up"]))
         flash(str(COMMENTED_REOPENED if added.get("reopened") else COMMENTED), "success")
-    return redirect(url_for("tickets.show", key=key, _anchor="comments"))
+    return redirect(back or url_for("tickets.show", key=key, _anchor="comments"))
 
 
 @bp.post("/tickets/<key>/reopen")
