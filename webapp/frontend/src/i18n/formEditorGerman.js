@@ -3,7 +3,10 @@
 // as they are drawn (a MutationObserver on the editor's own texts and tooltips). The form's own texts — the
 // labels a process owner typed, shown on the canvas and in the panel's headers — are never touched.
 
+import { PROPERTIES_PANEL_DE } from './de';
+
 export const FORM_EDITOR_DE = {
+  ...PROPERTIES_PANEL_DE,  // the properties panel is the one bpmn-js's editor uses: its German once
   // the palette
   Components: 'Komponenten',
   'Search components': 'Komponenten suchen',
@@ -45,8 +48,6 @@ export const FORM_EDITOR_DE = {
   'Powered by bpmn.io': 'Powered by bpmn.io',
   // the properties panel
   'Select a form field to edit its properties.': 'Wählen Sie ein Formularfeld, um seine Eigenschaften zu bearbeiten.',
-  General: 'Allgemein',
-  Condition: 'Bedingung',
   Validation: 'Validierung',
   Constraints: 'Einschränkungen',
   Layout: 'Layout',
@@ -64,19 +65,15 @@ export const FORM_EDITOR_DE = {
   'Table label': 'Beschriftung der Tabelle',
   'Field description': 'Beschreibung des Feldes',
   Title: 'Titel',
-  Label: 'Beschriftung',
   Key: 'Schlüssel',
   'Binds to a form variable': 'Bindet an eine Variable des Formulars',
-  ID: 'ID',
   Path: 'Pfad',
   'Default value': 'Vorgabewert',
   Checked: 'Angekreuzt',
   'Not checked': 'Nicht angekreuzt',
   Text: 'Text',
   Content: 'Inhalt',
-  Value: 'Wert',
   Subtype: 'Untertyp',
-  Date: 'Datum',
   Time: 'Uhrzeit',
   'Date label': 'Beschriftung des Datums',
   'Time label': 'Beschriftung der Uhrzeit',
@@ -119,20 +116,8 @@ export const FORM_EDITOR_DE = {
   Bottom: 'Unten',
   'Alternative text': 'Alternativtext',
   'Image source': 'Bildquelle',
-  'Version tag': 'Versionskennung',
   'Version tag by which this form can be referenced.': 'Versionskennung, unter der dieses Formular verwiesen wird.',
   'Learn more': 'Mehr erfahren',
-  Create: 'Anlegen',
-  'Create new list item': 'Neuen Listeneintrag anlegen',
-  'Delete item': 'Eintrag löschen',
-  'Toggle list item': 'Listeneintrag auf- oder zuklappen',
-  'Toggle section': 'Abschnitt auf- oder zuklappen',
-  'Section contains an error': 'Der Abschnitt enthält einen Fehler',
-  'Section contains edits': 'Der Abschnitt enthält Änderungen',
-  'Open documentation': 'Dokumentation öffnen',
-  'Open pop-up editor': 'Editor im eigenen Fenster öffnen',
-  'Opened in editor': 'Im Editor geöffnet',
-  '<empty>': '<leer>',
   'Must not be empty.': 'Darf nicht leer sein.',
   'Must not be empty': 'Darf nicht leer sein',
   'Must be unique.': 'Muss eindeutig sein.',
