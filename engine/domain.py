@@ -74,9 +74,11 @@ CUSTOMER_EVENTS = ("ticket_created", "ticket_changed", "notify_customer", "link_
 
 
 # What admins do, on the admin trail (admin_events; engine.services.admin_trail): organisations and people
-# created and changed, invitations sent, people deactivated and reactivated.
+# created and changed, invitations sent, people deactivated and reactivated; and the shared canned replies every
+# staff member answers with, created, changed and deleted (by support masters too).
 ADMIN_EVENT_KINDS = ("organisation_created", "organisation_changed", "user_created", "user_invited",
-                     "user_changed", "user_deactivated", "user_reactivated", "invitation_resent")
+                     "user_changed", "user_deactivated", "user_reactivated", "invitation_resent",
+                     "reply_created", "reply_changed", "reply_deleted")
 # What a single-use link (user_tokens) is for: the first password of an invited person, or a new one.
 LINK_PURPOSES = ("invite", "reset")
 

@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel import Locale, dates, numbers
+from babel import Locale, dates, numbers, units
 from babel.support import LazyProxy, NullTranslations, Translations
 
 LANGUAGES = ("en", "de")
@@ -166,6 +166,17 @@ def format_number(value: int | float | Decimal | None) -> str:
     if value is None:
         return ""
     return numbers.format_decimal(value, locale=locale())
+
+
+_SIZE_UNITS = (("digital-gigabyte", 10**9), ("digital-megabyte", 10**6), ("digital-kilobyte", 10**3))
+
+
+def format_file_size(size: int | None) -> str:
+    """1,5 MB / 1.5 MB; 512 Byte / 512 byte (decimal units, as file managers and browsers count)."""
+    if size is None:
+        return ""
+    unit, scale = next(((unit, scale) for unit, scale in _SIZE_UNITS if size >= scale), ("digital-byte", 1))
+    return units.format_unit(size / scale, unit, length="short", format="#,##0.#", locale=locale())
 
 
 def format_money(amount: int | float | Decimal | None, currency: str = "EUR") -> str:

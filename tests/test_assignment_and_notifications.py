@@ -166,7 +166,7 @@ def test_an_assignment_tells_the_new_holder_but_not_who_took_it_themselves(desk)
     assert "task_assigned" not in kinds(desk, "support")
     desk.as_("owner").post(f"/tasks/{triage['id']}/assign", {"username": "herta"})
     [item] = [i for i in desk.as_("herta").get("/notifications")["items"] if i["kind"] == "task_assigned"]
-    assert item["text"] == f"Otto Owner hat Ihnen „Triage the ticket“ zu {key} zugewiesen."  # in her language
+    assert item["text"] == f"Otto Owner hat Ihnen „Ticket sichten“ zu {key} zugewiesen."  # in her language
 
 
 def test_notifications_are_marked_read_by_id_or_all_at_once(desk):
@@ -193,7 +193,7 @@ def test_mail_at_once_goes_to_the_outbox_with_the_notification_and_is_sent_once(
     [mail] = staff_mails(desk)
     assert mail["template"] == "staff_notification" and mail["recipients"] == ["herta@agency.example"]
     assert mail["organisation_id"] is None
-    assert mail["subject"] == f"Otto Owner hat Ihnen „Triage the ticket“ zu {key} zugewiesen."  # her language
+    assert mail["subject"] == f"Otto Owner hat Ihnen „Ticket sichten“ zu {key} zugewiesen."  # her language
     assert mail["body"].startswith("Hallo Herta Hübner,") and f"/tasks/{triage['id']}" in mail["body"]
     sender, me = RecordingSender(), worker.WorkerIdentity("w1", "host", 1, desk.clock.now())
     worker.run_round(desk.sf, sender, me)

@@ -30,6 +30,12 @@ def test_a_support_master_shares_a_reply_a_developer_may_not(desk):
     assert changed["title"] == "Greeting (long)"
     support.call("DELETE", f"/replies/{created['id']}", expect=204)
     assert developer.get("/replies")["items"] == []
+    # Who changed what everyone answers with is on the admin trail, newest first.
+    trail = desk.as_("admin").get("/admin/events")["items"]
+    assert [(e["kind"], e["actor"], e["target"]) for e in trail] == [
+        ("reply_deleted", "support", "Greeting (long)"), ("reply_changed", "support", "Greeting (long)"),
+        ("reply_created", "support", "Greeting")]
+    assert trail[1]["detail"] == {"reply": created["id"], "title": {"from": "Greeting", "to": "Greeting (long)"}}
 
 
 def test_a_personal_reply_is_its_owner_s_alone(desk):
@@ -51,6 +57,7 @@ def test_a_personal_reply_is_its_owner_s_alone(desk):
     developer.call("PATCH", f"/replies/{mine['id']}", expect=403, json={"shared": True})
     developer.call("DELETE", f"/replies/{mine['id']}", expect=204)
     developer.get(f"/replies/{mine['id']}", expect=404)
+    assert desk.as_("admin").get("/admin/events")["items"] == []  # a personal reply is its owner's business
 
 
 def test_render_fills_the_ticket_its_customer_the_contact_and_the_agent(desk):

@@ -24,9 +24,11 @@ def test_dates_numbers_and_money_follow_the_reader():
         assert i18n.format_datetime(moment) == "15.01.2027, 14:30"  # Berlin is an hour ahead in January
         assert i18n.format_money(1920, "EUR") == "1.920,00\xa0€"
         assert i18n.format_number(1920.5) == "1.920,5"
+        assert (i18n.format_file_size(1_520_000), i18n.format_file_size(512)) == ("1,5 MB", "512 Byte")
     with i18n.speaking("en"):
         assert i18n.format_date(moment) == "15 Jan 2027"
         assert i18n.format_money(1920, "EUR") == "€1,920.00"
+        assert (i18n.format_file_size(1_520_000), i18n.format_file_size(12_000)) == ("1.5 MB", "12 kB")
     assert i18n.current_language() == "en"  # the block's language ends with it
 
 

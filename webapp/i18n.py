@@ -51,4 +51,5 @@ def install(app: Flask) -> None:
     app.teardown_request(_forget_language)
     app.jinja_env.globals.update(current_language=i18n.current_language, languages=i18n.LANGUAGE_NAMES)
     app.jinja_env.filters.update(date=i18n.format_date, datetime=i18n.format_datetime,
-                                 number=i18n.format_number, money=i18n.format_money)
+                                 number=i18n.format_number, money=i18n.format_money,
+                                 filesize=i18n.format_file_size)

@@ -1,5 +1,5 @@
-"""The admin trail: every change an admin (or the command line) makes to organisations and people, with what
-changed, for admins to read."""
+"""The admin trail: every change an admin (or the command line) makes to organisations and people, and every
+change to the shared canned replies, with what changed, for admins to read."""
 
 from datetime import datetime
 

@@ -15,7 +15,7 @@ from marshmallow import Schema, fields, validate
 from engine.domain import MAX_ID, ticket_key
 from engine.errors import InvalidInput, NotFound
 from engine.i18n import LANGUAGES, lazy
-from engine.services import reply_templates
+from engine.services import admin_trail, reply_templates
 from engine.services.authorization import Actor
 from engine.services.context import Supportflow
 from engine.services.inputs import load_input
@@ -156,6 +156,9 @@ def create_reply(sf: Supportflow, actor: Actor, data) -> dict:
         reply_id = reply_store.insert_reply(conn, key=values["key"], title=values["title"], body=values["text"],
                                             language=values["language"], owner_id=owner_id, created_by=actor.id,
                                             at=sf.clock.now())
+        if owner_id is None:
+            _record(conn, sf, actor, "reply_created", values["title"], reply_id,
+                    {name: values[name] for name in ("key", "language", "title", "text")})
         return view(_visible(conn, actor, reply_id), {actor.id: actor.username})
 
 
@@ -176,6 +179,13 @@ def update_reply(sf: Supportflow, actor: Actor, reply_id: int, data) -> dict:
                                                              ("language", "language"), ("key", "key"))
                    if name in values}
         reply_store.update_reply(conn, reply_id, {**columns, "owner_id": owner_id, "updated_at": sf.clock.now()})
+        if row["owner_id"] is None or shared:
+            before = {"key": row["key"], "language": row["language"], "title": row["title"], "text": row["body"],
+                      "shared": row["owner_id"] is None}
+            after = {**{name: values[name] for name in ("key", "language", "title", "text") if name in values},
+                     "shared": shared}
+            _record(conn, sf, actor, "reply_changed", values.get("title", row["title"]), reply_id,
+                    admin_trail.changes(before, after))
         return view(_visible(conn, actor, reply_id), {actor.id: actor.username})
 
 
@@ -185,7 +195,15 @@ def delete_reply(sf: Supportflow, actor: Actor, reply_id: int) -> None:
         row = _visible(conn, actor, reply_id)
         if row["owner_id"] is None:
             actor.require("reply:share")
+            _record(conn, sf, actor, "reply_deleted", row["title"], reply_id,
+                    {"key": row["key"], "language": row["language"]})
         reply_store.delete_reply(conn, reply_id)
+
+
+def _record(conn, sf: Supportflow, actor: Actor, kind: str, title: str, reply_id: int, detail: dict) -> None:
+    """A change to a shared reply on the admin trail: what every staff member answers with is worth knowing who
+    changed (a personal reply is its owner's business)."""
+    admin_trail.record(conn, sf.clock.now(), actor, kind, title, {"reply": reply_id, **detail})
 
 
 def placeholder_values(conn, actor: Actor, key: str) -> dict[str, dict[str, str]]:

@@ -19,7 +19,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from engine.domain import MAX_ID, ticket_key
 from engine.errors import NotFound
 from engine.i18n import lazy
-from engine.services import staff_mail
+from engine.services import staff_mail, views
 from engine.services.authorization import Actor
 from engine.services.context import Supportflow
 from engine.services.inputs import load_input
@@ -73,14 +73,21 @@ def tasks_ready(sf: Supportflow, conn, new_tasks: list[dict], *, ticket: TicketR
         if role not in holders:
             holders[role] = store.staff_with_role(conn, role)
         notify(sf, conn, "task_ready", holders[role], at=at, actor_id=actor_id, ticket_id=task["ticket_id"],
-               task_id=task["id"], detail={"task": task["name"], "role": role,
+               task_id=task["id"], detail={"task": task["name"], "names": _names(sf, task), "role": role,
                                            "title": ticket["title"] if ticket else ""})
+
+
+def _names(sf: Supportflow, task) -> dict[str, str]:
+    """The task's name in each language, kept with the notification: each reader reads it in their own."""
+    return views.element_names(sf.definitions.deployed(task["process_version_id"]).element(task["element"]),
+                               task["name"])
 
 
 def task_assigned(sf: Supportflow, conn, task: TaskRow, assignee_id: int, actor: Actor, at: datetime) -> None:
     """Someone was handed a task (by someone else: taking a task oneself is news to nobody)."""
     notify(sf, conn, "task_assigned", store.staff_by_ids(conn, {assignee_id}), at=at, actor_id=actor.id,
-           ticket_id=task["ticket_id"], task_id=task["id"], detail={"task": task["name"], "by": actor.display_name})
+           ticket_id=task["ticket_id"], task_id=task["id"],
+           detail={"task": task["name"], "names": _names(sf, task), "by": actor.display_name})
 
 
 def customer_answered(sf: Supportflow, conn, task: TaskRow, actor_id: int | None, at: datetime, title: str) -> None:
@@ -90,7 +97,8 @@ def customer_answered(sf: Supportflow, conn, task: TaskRow, actor_id: int | None
     customer = account_store.user_by_id(conn, actor_id) if actor_id is not None else None
     notify(sf, conn, "customer_answered", _staff_of_ticket(conn, task["ticket_id"]), at=at, actor_id=actor_id,
            ticket_id=task["ticket_id"], task_id=task["id"],
-           detail={"task": task["name"], "by": customer["display_name"] if customer else "", "title": title})
+           detail={"task": task["name"], "names": _names(sf, task),
+                   "by": customer["display_name"] if customer else "", "title": title})
 
 
 def comment_added(sf: Supportflow, conn, ticket: TicketRow, actor: Actor, body: str, internal: bool,

@@ -30,7 +30,9 @@ EVENT_KINDS = {"organisation_created": lazy("Organisation created"),
                "organisation_changed": lazy("Organisation changed"), "user_created": lazy("Person created"),
                "user_invited": lazy("Person invited"), "user_changed": lazy("Person changed"),
                "user_deactivated": lazy("Person deactivated"), "user_reactivated": lazy("Person reactivated"),
-               "invitation_resent": lazy("Invitation sent again")}
+               "invitation_resent": lazy("Invitation sent again"),
+               "reply_created": lazy("Shared reply created"), "reply_changed": lazy("Shared reply changed"),
+               "reply_deleted": lazy("Shared reply deleted")}
 
 
 def _page(template: str, status: int = 200, **values):
