@@ -40,7 +40,7 @@ def test_a_customer_withdraws_a_ticket_in_the_portal(live_server, page):
     assert submit(page, "Withdraw the ticket").ok
     assert page.get_by_text(f"{key} is withdrawn and closed.").count() == 1
     assert page.locator('.ticket-head [data-field="status"]').get_attribute("data-value") == "closed"
-    resolution = page.locator('[data-field="resolution"]')
+    resolution = page.locator('.ticket-facts [data-field="resolution"]').first
     assert resolution.get_attribute("data-value") == "withdrawn" and resolution.inner_text() == "Withdrawn"
     assert page.locator("[data-withdraw-form]").count() == 0
     assert page.locator("#timeline").get_by_text("withdrew the ticket").count() == 1
