@@ -11,7 +11,7 @@ ROLES = ("customer", "support_master", "developer", "product_owner", "process_ow
 STAFF_ROLES = frozenset(ROLES) - {"customer"}
 
 STATUSES = ("new", "captured", "in_progress", "waiting_for_customer", "review", "reopened", "closed")
-RESOLUTIONS = ("answered", "fixed", "delivered", "declined", "wont_fix", "duplicate", "abandoned")
+RESOLUTIONS = ("answered", "fixed", "delivered", "declined", "wont_fix", "duplicate", "abandoned", "withdrawn")
 CATEGORIES = ("bug", "feature", "change", "question")
 PRIORITIES = ("low", "normal", "high", "critical")
 
@@ -63,14 +63,14 @@ RUN_EVENTS = ("ticket_created", "task_completed", "timer_fired", "message_delive
 STEP_EVENTS = (*RUN_EVENTS, "data_edited")
 # What a step did besides (a failure, the ticket's columns, the effects of service tasks: engine.bpmn.scripting's
 # SERVICE_OPERATIONS), what people do beside the process, and ops' repairs.
-EFFECT_EVENTS = ("notify_customer", "add_label", "link_ticket", "create_invoice")
+EFFECT_EVENTS = ("notify_customer", "add_label", "link_ticket", "merge_ticket", "create_invoice")
 EVENT_KINDS = (*STEP_EVENTS, "step_failed", "ticket_changed", *EFFECT_EVENTS, "task_assigned", "comment_added",
                "attachment_added", "follow_up_opened", "instance_migrated", "instance_suspended",
                "instance_resumed", "instance_terminated")
 # What a customer sees of a ticket's trail, besides their organisation's task answers and public comments and
 # files (engine.store.history decides, in SQL).
-CUSTOMER_EVENTS = ("ticket_created", "ticket_changed", "notify_customer", "link_ticket", "message_delivered",
-                   "follow_up_opened")
+CUSTOMER_EVENTS = ("ticket_created", "ticket_changed", "notify_customer", "link_ticket", "merge_ticket",
+                   "message_delivered", "follow_up_opened")
 
 
 # What admins do, on the admin trail (admin_events; engine.services.admin_trail): organisations and people

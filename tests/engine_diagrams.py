@@ -109,3 +109,43 @@ CONDITION_LEAVING_A_TASK = diagram(
     '<bpmn:sequenceFlow id="f2" sourceRef="look" targetRef="e">'
     '<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">note == "x"</bpmn:conditionExpression>'
     "</bpmn:sequenceFlow>", lane_nodes=("look",))
+
+
+def event_subprocess(element: str, message_ref: str, body: str, interrupting: bool = True) -> str:
+    """An event sub-process of the main process, started by the message `message_ref`; `body` follows its start."""
+    flag = "" if interrupting else ' isInterrupting="false"'
+    return (f'<bpmn:subProcess id="{element}" triggeredByEvent="true">'
+            f'<bpmn:startEvent id="{element}_start"{flag}><bpmn:messageEventDefinition messageRef="{message_ref}"/>'
+            f"</bpmn:startEvent>{body}</bpmn:subProcess>")
+
+
+_WITHDRAW = event_subprocess(
+    "withdraw_sp", "withdraw_message", notify("tell_withdrawn", "abandoned")
+    + f'<bpmn:endEvent id="closed_withdrawn">{properties(resolution="withdrawn")}</bpmn:endEvent>'
+    + '<bpmn:sequenceFlow id="w1" sourceRef="withdraw_sp_start" targetRef="tell_withdrawn"/>'
+    '<bpmn:sequenceFlow id="w2" sourceRef="tell_withdrawn" targetRef="closed_withdrawn"/>')
+_NOTE = event_subprocess(
+    "note_sp", "note_message", notify("tell_noted", "reminder") + '<bpmn:endEvent id="noted"/>'
+    '<bpmn:sequenceFlow id="n1" sourceRef="note_sp_start" targetRef="tell_noted"/>'
+    '<bpmn:sequenceFlow id="n2" sourceRef="tell_noted" targetRef="noted"/>', interrupting=False)
+_ESP_MESSAGES = '<bpmn:message id="withdraw_message" name="withdraw"/><bpmn:message id="note_message" name="note"/>'
+
+# A user task to wait in, a withdraw that interrupts it and a note that does not.
+WITHDRAWABLE_TASK = diagram(
+    '<bpmn:startEvent id="s"/>' + user_task("look") + f'<bpmn:endEvent id="e">{properties(resolution="fixed")}'
+    "</bpmn:endEvent>" + flows(("s", "look"), ("look", "e")) + _WITHDRAW + _NOTE,
+    extra=_ESP_MESSAGES, lane_nodes=("look",))
+
+# The same withdraw while a called process (bug_fix) runs.
+WITHDRAWABLE_CALL = diagram(
+    '<bpmn:startEvent id="s"/><bpmn:callActivity id="fix" name="Fix it" calledElement="bug_fix"/>'
+    '<bpmn:endEvent id="e"/>' + flows(("s", "fix"), ("fix", "e")) + _WITHDRAW,
+    extra=_ESP_MESSAGES)
+
+# Refused: an event sub-process started by a timer.
+TIMER_EVENT_SUBPROCESS = diagram(
+    '<bpmn:startEvent id="s"/>' + user_task("look") + '<bpmn:endEvent id="e"/>' + flows(("s", "look"), ("look", "e"))
+    + '<bpmn:subProcess id="late" name="Too late" triggeredByEvent="true"><bpmn:startEvent id="late_start">'
+    + timer("timeDuration", '"P1D"') + '</bpmn:startEvent><bpmn:endEvent id="late_end"/>'
+    '<bpmn:sequenceFlow id="l1" sourceRef="late_start" targetRef="late_end"/></bpmn:subProcess>',
+    lane_nodes=("look",))

@@ -13,9 +13,9 @@ from tests.pages.helpers import signed_in, text_of
 
 # The whole rule, written out once more by hand: a change to the table must change this too.
 EXPECTED = {
-    "customer": {"ticket:submit", "ticket:reopen"},
-    "support_master": {"ticket:capture", "ticket:internal", "ticket:reopen", "task:assign", "reply:use",
-                       "reply:share"},
+    "customer": {"ticket:submit", "ticket:reopen", "ticket:withdraw"},
+    "support_master": {"ticket:capture", "ticket:internal", "ticket:reopen", "ticket:merge", "ticket:withdraw",
+                       "task:assign", "reply:use", "reply:share"},
     "developer": {"ticket:internal", "ticket:reopen", "board:read", "reply:use"},
     "product_owner": {"ticket:internal", "ticket:reopen", "task:assign", "reply:use"},
     "process_owner": {"ticket:internal", "ticket:reopen", "process:read", "process:edit", "process:migrate",

@@ -27,15 +27,16 @@ NS = {
 }
 ROLES = {"Customer", "Support Master", "Developer", "Product Owner"}
 STATUSES = {"new", "captured", "in_progress", "waiting_for_customer", "review", "reopened"}
-RESOLUTIONS = {"answered", "fixed", "delivered", "declined", "wont_fix", "duplicate", "abandoned"}
+RESOLUTIONS = {"answered", "fixed", "delivered", "declined", "wont_fix", "duplicate", "abandoned", "withdrawn"}
 TEMPLATES = {
     "info_requested", "answer", "reminder", "someday", "duplicate", "offer", "offer_expired",
-    "declined", "ready_for_test", "fixed", "delivered", "abandoned",
+    "declined", "ready_for_test", "fixed", "delivered", "abandoned", "merged", "withdrawn",
 }
 OPERATORS = {
     "notify_customer": {"template"},
     "add_label": {"label"},
     "link_ticket": {"kind", "target"},
+    "merge_ticket": {"into"},
     "create_invoice": set(),
 }
 FLOW_NODE_TAGS = {

@@ -56,7 +56,7 @@ def test_save_and_restore_part_way_through_the_bug_path(bundle):
     notifications = [e.params["template"] for e in outcome.effects if e.operation == "notify_customer"]
     assert notifications == ["fixed"] and ("bug_fix", "bug_fixed") in outcome.entered
     # closed, the ticket may still be reopened: the instance waits for the message or the window's end
-    assert not outcome.finished and runtime.waiting_messages(restored) == {"reopen"}
+    assert not outcome.finished and runtime.waiting_messages(restored) == {"reopen", "withdraw", "merge"}
     [window] = outcome.timers
     assert window.due_at == datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
     restored = runtime.load(bundle, runtime.dump(restored))

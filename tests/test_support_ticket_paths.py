@@ -78,13 +78,13 @@ def test_someday_closes_as_wont_fix_with_a_friendly_reply(desk):
     assert "long-term development options" in reply["body"] and reply["recipients"] == ["customer@acme.example"]
 
 
-def test_duplicate_is_linked_and_closed(desk):
+def test_duplicate_is_merged_and_closed(desk):
     original = desk.submit(title="Login broken")["key"]
     key = desk.submit(title="Cannot log in")["key"]
     ticket = desk.complete(key, "triage", "support", category="bug", priority="normal", outcome="duplicate",
                            duplicate_of=original)
     assert (ticket["status"], ticket["resolution"]) == ("closed", "duplicate")
-    assert ticket["links"] == [{"kind": "duplicate_of", "target": original}]
+    assert ticket["links"] == [{"kind": "merged_into", "target": original}]
     assert desk.outbox(key) == ["duplicate"]
 
 
@@ -116,5 +116,5 @@ def test_a_duplicate_key_reads_in_any_case_and_a_wrong_one_is_explained(desk):
     errors = desk.complete(key, "triage", "support", expect=422, **triage, duplicate_of="ticket one")
     assert errors["errors"] == {"duplicate_of": ["Enter a ticket key like SUP-12."]}
     ticket = desk.complete(key, "triage", "support", **triage, duplicate_of=original.lower())
-    assert ticket["links"] == [{"kind": "duplicate_of", "target": original}]
+    assert ticket["links"] == [{"kind": "merged_into", "target": original}]
     assert f"already being handled as {original};" in desk.messages(key)[0]["body"]

@@ -9,10 +9,11 @@ from uuid import UUID
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from engine.bpmn import events
+from engine.bpmn import event_subprocesses, events
 from engine.bpmn.compaction import compact
 from engine.bpmn.sandbox import Sandbox
 from engine.bpmn.scripting import Effect, SupportflowScriptEngine, collecting_effects
@@ -129,21 +130,24 @@ class Runtime:
         return self._step(workflow, run, now)
 
     def waiting_messages(self, workflow: BpmnWorkflow) -> set[str]:
-        """The names of the messages the instance waits for now."""
-        return {name for task in workflow.event_manager.tasks.values() for name in events.message_names(task)}
+        """The names of the messages the instance waits for now (also those that start an event sub-process)."""
+        return ({name for task in workflow.event_manager.tasks.values() for name in events.message_names(task)}
+                | {name for _spec, name in event_subprocesses.message_starts(workflow)})
 
     def deliver_message(self, workflow: BpmnWorkflow, name: str, payload: dict, now: datetime) -> StepOutcome:
-        """Deliver the message `name` to every element waiting for it; its payload's keys land in the data of
-        the path it takes. A Conflict when nothing waits for that message."""
+        """Deliver the message `name` to every element waiting for it, or to the event sub-processes it starts;
+        its payload's keys land in the data of the path it takes. A Conflict when nothing waits for it."""
         catchers = [t for t in list(workflow.event_manager.tasks.values()) if name in events.message_names(t)]
-        if not catchers:
+        starts = not catchers and any(message == name for _spec, message in event_subprocesses.message_starts(workflow))
+        if not catchers and not starts:
             raise Conflict(_("This ticket's process is not waiting for the message {name!r}; nothing was "
                              "changed.").format(name=name))
-        event = BpmnEvent(events.message_definition(catchers[0], name), payload=dict(payload))
 
         def run():
-            for task in catchers:
+            found = catchers or event_subprocesses.start_for_message(workflow, name)
+            for task in found:
                 task.data.update(payload)  # top-level keys only; the catching path inherits them
+            event = BpmnEvent(events.message_definition(found[0], name), payload=dict(payload))
             workflow.event_manager.catch(event, internal=False)
 
         return self._step(workflow, run, now)
@@ -161,7 +165,7 @@ class Runtime:
     def ready_tasks(self, workflow: BpmnWorkflow, deadlines: dict | None = None) -> list[ReadyTask]:
         deadlines = deadlines or {}
         return [
-            ReadyTask(str(t.id), t.workflow.spec.name, t.task_spec.bpmn_id,
+            ReadyTask(str(t.id), _process_of(t), t.task_spec.bpmn_id,
                       t.task_spec.bpmn_name or t.task_spec.bpmn_id, t.task_spec.lane, deadlines.get(t._parent))
             for t in workflow.get_tasks(state=TaskState.READY, manual=True)
         ]
@@ -230,7 +234,7 @@ class Runtime:
                 task.internal_data[events.DUE_KEY] = due
             events.hold_cycle(task)
             due_at = datetime.fromisoformat(due)
-            timers.append(PendingTimer(str(task.id), task.workflow.spec.name, element, due_at))
+            timers.append(PendingTimer(str(task.id), _process_of(task), element, due_at))
             if getattr(task.task_spec, "cancel_activity", False):
                 deadlines[task._parent] = min(due_at, deadlines.get(task._parent, due_at))
         return timers, deadlines
@@ -298,6 +302,17 @@ def _find_task(workflow: BpmnWorkflow, task_id: str):
     return None
 
 
+def _process_of(task) -> str:
+    """The process whose diagram holds the task: a called one's, but an embedded sub-process's parent's."""
+    workflow = task.workflow
+    while workflow.parent_workflow is not None:
+        started_by = workflow.parent_workflow.tasks.get(workflow.parent_task_id)
+        if started_by is None or isinstance(started_by.task_spec, CallActivity):
+            break
+        workflow = workflow.parent_workflow
+    return workflow.spec.name
+
+
 def _all_tasks(workflow: BpmnWorkflow):
     for wf in (workflow, *workflow.subprocesses.values()):
         yield from wf.tasks.values()
@@ -314,7 +329,7 @@ def _changes(workflow: BpmnWorkflow, before: dict) -> tuple[list, list]:
         if element is None:
             continue
         old = before.get(task.id, TaskState.FUTURE)
-        key = (task.last_state_change, task.workflow.spec.name, element)
+        key = (task.last_state_change, _process_of(task), element)
         if task.has_state(_ENTERED_STATES) and old & _NOT_YET_REACHED:
             entered.append(key)
         if task.has_state(TaskState.COMPLETED) and old != TaskState.COMPLETED:

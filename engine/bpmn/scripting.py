@@ -22,6 +22,7 @@ SERVICE_OPERATIONS: dict[str, frozenset[str]] = {
     "notify_customer": frozenset({"template"}),
     "add_label": frozenset({"label"}),
     "link_ticket": frozenset({"kind", "target"}),
+    "merge_ticket": frozenset({"into"}),
     "create_invoice": frozenset(),
 }
 

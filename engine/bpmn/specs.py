@@ -12,9 +12,10 @@ import re
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
 from engine.bpmn.documents import FLOW_NODE_TAGS, ProcessDocument
+from engine.bpmn.event_subprocesses import SupportflowBpmnParser
 from engine.bpmn.runtime import Bundle
 from engine.bpmn.xml import BPMN_NS
 from engine.errors import InvalidDefinition
@@ -27,7 +28,7 @@ _REFERENCE_ELEMENTS = frozenset({"flowNodeRef", "incoming", "outgoing"})
 
 def build_bundle(main: ProcessDocument, documents: dict[str, ProcessDocument], key: tuple) -> Bundle:
     """Specs for `main` and every process it calls (found in `documents`); raises InvalidDefinition."""
-    parser = SpiffBpmnParser()
+    parser = SupportflowBpmnParser()
     renamed = {}
     for document in {main.process_id: main, **documents}.values():
         root, renamed[document.process_id] = parser_safe(document.root)
@@ -46,7 +47,7 @@ def spiff_problems(main: ProcessDocument, others: dict[str, ProcessDocument]) ->
     problems = _unsupported(main)
     if problems:
         return problems
-    parser = SpiffBpmnParser(validator=VALIDATOR)
+    parser = SupportflowBpmnParser(validator=VALIDATOR)
     renamed = {}
     try:
         for document in [main, *(d for d in others.values() if d.process_id != main.process_id)]:

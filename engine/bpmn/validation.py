@@ -34,6 +34,26 @@ def check_document(doc: ProcessDocument, known_processes: set[str], sandbox: San
     problems += _check_timers(doc, sandbox)
     problems += _check_services(doc)
     problems += _check_named_definitions(doc)
+    problems += _check_event_subprocesses(doc)
+    return problems
+
+
+ESP_NOT_BY_MESSAGE = lazy("The event sub-process {name!r} starts with something other than a message; supportflow "
+                          "runs event sub-processes that a message starts.")
+ESP_NESTED = lazy("The event sub-process {name!r} lies inside another sub-process; supportflow runs event "
+                  "sub-processes of the process itself only.")
+
+
+def _check_event_subprocesses(doc: ProcessDocument) -> list[dict]:
+    """Event sub-processes run here when they belong to the process and one message starts them."""
+    problems = []
+    for node in doc.root.xpath("//bpmn:subProcess[@triggeredByEvent='true']", namespaces=NSMAP):
+        name = node.get("name") or node.get("id")
+        if etree.QName(node.getparent()).localname != "process":
+            problems.append(_problem(node.get("id"), ESP_NESTED.format(name=name)))
+        starts = node.xpath("./bpmn:startEvent", namespaces=NSMAP)
+        if len(starts) != 1 or not starts[0].xpath("./bpmn:messageEventDefinition", namespaces=NSMAP):
+            problems.append(_problem(node.get("id"), ESP_NOT_BY_MESSAGE.format(name=name)))
     return problems
 
 

@@ -38,6 +38,10 @@ CAPABILITIES: dict[str, Capability] = {
                                   lazy("Only staff write internal comments and attachments.")),
     "ticket:reopen": Capability(_held_by(*ROLES),
                                 lazy("Only the ticket's customer or staff reopen a ticket.")),
+    "ticket:merge": Capability(_held_by("support_master"),
+                               lazy("Only support masters merge tickets.")),
+    "ticket:withdraw": Capability(_held_by("customer", "support_master"),
+                                  lazy("Only the ticket's customer or a support master withdraws a ticket.")),
     # Tasks
     "task:assign": Capability(_held_by("support_master", "product_owner"),
                               lazy("Only support masters and product owners assign tasks.")),

@@ -1,5 +1,5 @@
 """Applying what service tasks asked for, inside the step's transaction: outbox messages, labels,
-links, invoices. A bad value that came from a form field is that field's validation error."""
+links, merges, invoices. A bad value that came from a form field is that field's validation error."""
 
 from collections.abc import Callable
 from dataclasses import replace
@@ -9,11 +9,12 @@ from typing import Any
 from engine.bpmn.scripting import Effect
 from engine.domain import AuditEvent, audit_event, ticket_key, ticket_number
 from engine.errors import InvalidInput, StepFailed
-from engine.i18n import _, lazy
+from engine.i18n import lazy
 from engine.markdown import mail_html
+from engine.services import search
 from engine.services.context import Supportflow
 from engine.services.notifications import TEMPLATES, messages
-from engine.store import accounts, history
+from engine.store import accounts, conversation, history
 from engine.store import organisations as organisation_store
 from engine.store import tickets as ticket_store
 from engine.store.records import TicketRow
@@ -21,6 +22,10 @@ from engine.store.records import TicketRow
 UNKNOWN_TEMPLATE = lazy("Unknown notification template {template!r}.")
 NO_TICKET_OF = lazy("There is no ticket {key} of {organisation}.")
 NO_OFFER = lazy("No accepted offer to invoice: {missing} missing.")
+NOT_A_KEY = lazy("{value} is not a ticket key like SUP-12.")
+EMPTY_KEY = lazy("An empty value is not a ticket key like SUP-12.")
+NOT_ITSELF = lazy("A ticket cannot be linked to itself.")
+MERGE_INTO_CLOSED = lazy("{key} is closed; merge into a ticket that is still open.")
 
 
 def apply_effects(sf: Supportflow, conn, ticket: TicketRow, instance_id: int, effects: list[Effect], now: datetime,
@@ -35,10 +40,15 @@ def apply_effects(sf: Supportflow, conn, ticket: TicketRow, instance_id: int, ef
         handler = _HANDLERS[effect.operation]
         money = {"currency": sf.settings.currency} if effect.operation in _IN_MONEY else {}  # the desk's, now
         detail = handler(conn, ticket, effect, now, changes, **money)
-        if effect.operation == "link_ticket" and effect.sources.get("target", "").isidentifier():
-            canonical[effect.sources["target"]] = detail["target"]
+        source = effect.sources.get(_TARGET_PARAMETER.get(effect.operation, ""), "")
+        if source.isidentifier():
+            canonical[source] = detail["target"]
         events.append(audit_event(effect.operation, now, ticket_id=ticket["id"], instance_id=instance_id,
                                   element=effect.element, detail=detail))
+        if effect.operation == "merge_ticket":  # on the target's trail too, which the merge changed as much
+            events.append(audit_event(effect.operation, now, ticket_id=ticket_number(detail["target"]),
+                                      instance_id=instance_id, element=effect.element,
+                                      detail={**detail, "source": ticket_key(ticket["id"])}))
     return events
 
 
@@ -71,26 +81,51 @@ def _add_label(_conn, ticket, effect: Effect, _now, changes) -> dict:
 
 
 def _link(conn, ticket, effect: Effect, now, _changes) -> dict:
-    target_key = str(effect.params["target"] or "").strip().upper()
-    number = ticket_number(target_key)
-    target = ticket_store.ticket_row(conn, number) if number is not None else None
-    problem = None
-    if number is None:
-        problem = (_("{value} is not a ticket key like SUP-12.").format(value=target_key) if target_key
-                   else _("An empty value is not a ticket key like SUP-12."))
-    elif number == ticket["id"]:
-        problem = _("A ticket cannot be linked to itself.")
-    elif target is None or target["organisation_id"] != ticket["organisation_id"]:
-        # Another organisation's ticket reads as no ticket at all: its key must not reach this customer.
-        problem = NO_TICKET_OF.format(key=target_key, organisation=ticket["organisation"])
-    if problem:
-        source = effect.sources.get("target", "")
-        field = source if source.isidentifier() else "target"
-        raise InvalidInput({field: [problem]})
-    assert number is not None  # else there was a problem
+    number = _other_ticket(conn, ticket, effect, "target")
     kind = str(effect.params["kind"])
     ticket_store.add_link(conn, ticket["id"], kind, number, now)
     return {"kind": kind, "target": ticket_key(number)}
+
+
+def _merge(conn, ticket, effect: Effect, now, _changes) -> dict:
+    """Merge this ticket into another of its organisation: its comments and files move there (authors and dates
+    kept), the two are linked both ways, and both are found by search as they now read."""
+    number = _other_ticket(conn, ticket, effect, "into")
+    target = ticket_store.ticket_row(conn, number)
+    assert target is not None  # else _other_ticket refused it
+    if target["status"] == "closed":
+        raise _field_error(effect, "into", MERGE_INTO_CLOSED.format(key=ticket_key(number)))
+    moved = conversation.move_conversation(conn, ticket["id"], number)
+    ticket_store.add_link(conn, ticket["id"], "merged_into", number, now)
+    ticket_store.add_link(conn, number, "merged_from", ticket["id"], now)
+    search.refresh(conn, ticket["id"])
+    search.refresh(conn, number)
+    return {"target": ticket_key(number), **moved}
+
+
+def _other_ticket(conn, ticket, effect: Effect, parameter: str) -> int:
+    """The number of the ticket a parameter names: another ticket of the same organisation, else the field's
+    error (another organisation's ticket reads as no ticket at all: its key must not reach this customer)."""
+    key = str(effect.params[parameter] or "").strip().upper()
+    number = ticket_number(key)
+    target = ticket_store.ticket_row(conn, number) if number is not None else None
+    problem = None
+    if number is None:
+        problem = NOT_A_KEY.format(value=key) if key else EMPTY_KEY
+    elif number == ticket["id"]:
+        problem = NOT_ITSELF
+    elif target is None or target["organisation_id"] != ticket["organisation_id"]:
+        problem = NO_TICKET_OF.format(key=key, organisation=ticket["organisation"])
+    if problem:
+        raise _field_error(effect, parameter, problem)
+    assert number is not None  # else there was a problem
+    return number
+
+
+def _field_error(effect: Effect, parameter: str, problem) -> InvalidInput:
+    """A bad ticket key is the error of the form field it came from, else of the parameter."""
+    source = effect.sources.get(parameter, "")
+    return InvalidInput({source if source.isidentifier() else parameter: [str(problem)]})
 
 
 def _invoice(conn, ticket, effect: Effect, now, _changes, currency: str) -> dict:
@@ -105,5 +140,7 @@ def _invoice(conn, ticket, effect: Effect, now, _changes, currency: str) -> dict
 
 
 _HANDLERS: dict[str, Callable[..., dict]] = {
-    "notify_customer": _notify, "add_label": _add_label, "link_ticket": _link, "create_invoice": _invoice}
+    "notify_customer": _notify, "add_label": _add_label, "link_ticket": _link, "merge_ticket": _merge,
+    "create_invoice": _invoice}
+_TARGET_PARAMETER = {"link_ticket": "target", "merge_ticket": "into"}  # the parameter naming the other ticket
 _IN_MONEY = {"notify_customer", "create_invoice"}  # handlers that write amounts: they get the desk's currency

@@ -47,6 +47,16 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         lazy("Hello,\n\nthe request \"{title}\" is already being handled as {duplicate_of}; we have linked the "
              "two and closed this one.\n\n{signature}"),
     ),
+    "merged": (
+        lazy("{key}: merged into {into}"),
+        lazy("Hello,\n\nthe request \"{title}\" is now handled together with {into}: we have moved its comments "
+             "and files there and closed this one. Please follow {into} in the portal.\n\n{signature}"),
+    ),
+    "withdrawn": (
+        lazy("{key}: withdrawn"),
+        lazy("Hello,\n\nas you asked, the ticket \"{title}\" is withdrawn and closed. Open a new one whenever "
+             "you like.\n\n{signature}"),
+    ),
     "offer": (
         lazy("{key}: our offer"),
         lazy("Hello,\n\nfor \"{title}\" we offer:\n\n{offer_text}\n\nEffort: {hours} hours\nCost: {cost}\n"

@@ -106,6 +106,21 @@ def build_spec() -> dict:
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}}}}},
             "responses": _responses("200", "Ticket", "401", "403", "404", "409", "422")}},
+        "/tickets/{key}/merge": {"post": {
+            "summary": "Merge a duplicate into another open ticket of the same organisation (support masters): its "
+                       "comments and files move there, the customer is told, it closes as duplicate (409 when it "
+                       "is closed)", "security": secured,
+            "parameters": [_path_param("key")],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["into"], "properties": {"into": {"type": "string"}}}}}},
+            "responses": _responses("200", "Ticket", "401", "403", "404", "409", "422")}},
+        "/tickets/{key}/withdraw": {"post": {
+            "summary": "Withdraw a ticket (its customer, or a support master): it closes as withdrawn (409 when it "
+                       "is closed)", "security": secured,
+            "parameters": [_path_param("key")],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}}}}},
+            "responses": _responses("200", "Ticket", "401", "403", "404", "409", "422")}},
         "/tickets/{key}/attachments": {"post": {
             "summary": "Attach a file: PNG, JPEG, GIF, WebP, PDF or UTF-8 text, at most 10 MiB",
             "security": secured,

@@ -5,7 +5,7 @@ from flask import g, request
 
 from engine.errors import InvalidInput
 from engine.i18n import lazy
-from engine.services import conversation, reopen, tickets
+from engine.services import closing, conversation, reopen, tickets
 from webapp.api import api, json_body
 from webapp.downloads import attachment_response
 from webapp.wiring import supportflow
@@ -36,6 +36,16 @@ def add_comment(key: str):
 @api.post("/tickets/<key>/reopen")
 def reopen_ticket(key: str):
     return reopen.reopen(supportflow(), g.actor, key, json_body())
+
+
+@api.post("/tickets/<key>/merge")
+def merge_ticket(key: str):
+    return closing.merge(supportflow(), g.actor, key, json_body())
+
+
+@api.post("/tickets/<key>/withdraw")
+def withdraw_ticket(key: str):
+    return closing.withdraw(supportflow(), g.actor, key, json_body())
 
 
 @api.post("/tickets/<key>/attachments")

@@ -7,13 +7,14 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from engine.errors import Conflict, InvalidInput
 from engine.filetypes import ALLOWED_DESCRIPTION, INLINE_TYPES, MAX_ATTACHMENT_BYTES, TEXT_SUFFIXES
 from engine.i18n import lazy
-from engine.services import canned_replies, conversation, organisations, reopen, tasks, tickets
+from engine.services import canned_replies, closing, conversation, organisations, reopen, tasks, tickets
 from webapp.downloads import attachment_response
 from webapp.pages import signed_in
 from webapp.pages.signin import safe_next
 from webapp.wiring import supportflow
 
-bp = Blueprint("tickets", __name__)  # endpoints: show, comment, reopen_ticket, follow_up, attach, attachment
+# endpoints: show, comment, reopen_ticket, follow_up, merge_ticket, withdraw_ticket, attach, attachment
+bp = Blueprint("tickets", __name__)
 TIMELINE_SHOWN = 200  # the newest entries of a long trail; ?all=1 shows it whole
 NOT_COMMENTED = lazy("The comment was not added: {reason}")
 COMMENTED = lazy("Comment added.")
@@ -21,6 +22,10 @@ COMMENTED_REOPENED = lazy("Comment added; the ticket is reopened.")
 COMMENTED_FOLLOW_UP = lazy("Comment added. {key} was closed for good, so {follow_up} was opened as its follow-up.")
 NOT_REOPENED = lazy("The ticket was not reopened: {reason}")
 REOPENED = lazy("{key} is reopened and back with the support team.")
+NOT_MERGED = lazy("The ticket was not merged: {reason}")
+MERGED = lazy("{key} is merged into {into} and closed.")
+NOT_WITHDRAWN = lazy("The ticket was not withdrawn: {reason}")
+WITHDRAWN = lazy("{key} is withdrawn and closed.")
 NO_FOLLOW_UP = lazy("No follow-up ticket was opened: {reason}")
 FOLLOW_UP = lazy("{follow_up} was opened as a follow-up to {key}.")
 CHOOSE_A_FILE = lazy("Choose a file to attach.")
@@ -100,6 +105,36 @@ def reopen_ticket(key: str):
         flash(str(err), "error")
     else:
         flash(REOPENED.format(key=key), "success")
+    return redirect(url_for("tickets.show", key=key))
+
+
+@bp.post("/tickets/<key>/merge")
+@signed_in
+def merge_ticket(key: str):
+    into = request.form.get("into", "")
+    try:
+        closing.merge(supportflow(), g.actor, key, {"into": into})
+    except InvalidInput as err:
+        flash(NOT_MERGED.format(reason=error_text(err)), "error")
+    except Conflict as err:
+        flash(str(err), "error")
+    else:
+        flash(MERGED.format(key=key, into=into.strip().upper()), "success")
+        return redirect(url_for("tickets.show", key=into.strip().upper()))
+    return redirect(url_for("tickets.show", key=key))
+
+
+@bp.post("/tickets/<key>/withdraw")
+@signed_in
+def withdraw_ticket(key: str):
+    try:
+        closing.withdraw(supportflow(), g.actor, key, {"reason": request.form.get("reason", "")})
+    except InvalidInput as err:
+        flash(NOT_WITHDRAWN.format(reason=error_text(err)), "error")
+    except Conflict as err:
+        flash(str(err), "error")
+    else:
+        flash(WITHDRAWN.format(key=key), "success")
     return redirect(url_for("tickets.show", key=key))
 
 
