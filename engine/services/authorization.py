@@ -38,6 +38,13 @@ CAPABILITIES: dict[str, Capability] = {
                                   lazy("Only staff write internal comments and attachments.")),
     "ticket:reopen": Capability(_held_by(*ROLES),
                                 lazy("Only the ticket's customer or staff reopen a ticket.")),
+    "ticket:list": Capability(STAFF_ROLES, lazy("Only staff use the ticket list of every organisation, its saved "
+                                                "views, its export and its filters by task.")),
+    "ticket:change": Capability(_held_by("support_master", "product_owner"),
+                                lazy("Only support masters and product owners change a ticket's priority, "
+                                     "category, system, labels and related tickets.")),
+    "view:share": Capability(_held_by("support_master", "admin"),
+                             lazy("Only support masters and admins create and change shared views.")),
     # Tasks
     "task:assign": Capability(_held_by("support_master", "product_owner"),
                               lazy("Only support masters and product owners assign tasks.")),
