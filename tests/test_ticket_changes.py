@@ -51,9 +51,12 @@ def test_links_relate_both_ways_and_other_kinds_are_the_process_s(desk):
     for bad in ({"kind": "relates_to", "target": first}, {"kind": "duplicate_of", "target": second},
                 {"kind": "relates_to", "target": "SUP-999"}):
         support.call("PATCH", f"/tickets/{first}", expect=422, json={"links": [bad]})
-    # A customer's view of another organisation's ticket: it does not exist for them, nor as a link target.
+    # Another organisation's ticket does not exist for a customer, not even as a link or on the trail.
     globex = desk.submit(as_="customer2")["key"]
-    assert globex not in [link["target"] for link in desk.ticket(first, as_="customer")["links"]]
+    support.call("PATCH", f"/tickets/{first}", json={"links": [{"kind": "relates_to", "target": globex}]})
+    seen = desk.ticket(first, as_="customer")
+    assert seen["links"] == [] and globex not in str(seen["events"])
+    assert [link["target"] for link in desk.ticket(first)["links"]] == [globex]
 
 
 def test_bulk_does_what_it_may_and_says_why_it_refused_the_rest(desk):

@@ -125,7 +125,8 @@ def render_ticket(conn, sf: Supportflow, actor: Actor, key: str, *, latest_event
     view = views.ticket_summary(row, customer=not actor.is_staff)
     view.update(
         description=row["description"], system=row["system"], channel=row["channel"],
-        links=[{"kind": link["kind"], "target": ticket_key(link["target_id"])} for link in links],
+        links=[{"kind": link["kind"], "target": ticket_key(link["target_id"])} for link in links
+               if actor.may_see_organisation(link["target_organisation_id"])],  # another's ticket does not exist
         events=_named(conn, sf, events, [views.event(e) if actor.is_staff
                                          else views.customer_event(e, row["organisation_id"]) for e in events]),
         open_tasks=[views.task(sf, t, assignees) for t in open_tasks

@@ -57,6 +57,8 @@ def customer_event(row: dict, organisation_id: int) -> dict:
         view["actor"] = str(SUPPORT_TEAM)
     if row["kind"] == "task_completed":
         view["detail"] = {k: v for k, v in view["detail"].items() if k in ("task", "role", "data")}
+    elif row["kind"] == "ticket_changed":  # related tickets may be other organisations': their keys stay inside
+        view["detail"] = {k: v for k, v in view["detail"].items() if k != "links"}
     else:  # the elements a step passed are internal steps too
         view["detail"] = {k: v for k, v in view["detail"].items() if k != "path"}
     return view

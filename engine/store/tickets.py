@@ -12,7 +12,9 @@ _TICKET = (*tickets.c, organisations.c.name.label("organisation"))
 # Built once: these run on every step.
 _TICKET_ROW = select(*_TICKET).join(organisations).where(tickets.c.id == bindparam("tid"))
 _UPDATE_TICKET = update(tickets).where(tickets.c.id == bindparam("tid"))
-_LINKS = (select(ticket_links.c.kind, ticket_links.c.target_id, ticket_links.c.created_at)
+_LINKS = (select(ticket_links.c.kind, ticket_links.c.target_id, ticket_links.c.created_at,
+                 tickets.c.organisation_id.label("target_organisation_id"))
+          .join(tickets, tickets.c.id == ticket_links.c.target_id)
           .where(ticket_links.c.ticket_id == bindparam("tid")).order_by(ticket_links.c.created_at))
 _INVOICE = select(invoices).where(invoices.c.ticket_id == bindparam("tid"))
 
