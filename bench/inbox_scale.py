@@ -153,7 +153,8 @@ def line(label: str, times: list[float], rows: int) -> str:
 def plans(sf) -> None:
     """EXPLAIN ANALYZE of the inbox and ticket-list queries, exactly as the store sends them."""
     from engine.store import instances as instance_store
-    from engine.store import tickets
+    from engine.store import ticket_list
+    from engine.store.ticket_list import TicketQuery
 
     customer = accounts.actor_by_username(sf, "customer")
     support = accounts.actor_by_username(sf, "support")
@@ -162,7 +163,8 @@ def plans(sf) -> None:
                                                          customer_org=None)),
         ("customer inbox", lambda c: instance_store.inbox(c, staff_roles=[], user_id=customer.id,
                                                    customer_org=customer.organisation_id)),
-        ("customer ticket list", lambda c: tickets.list_tickets(c, organisation_id=customer.organisation_id)),
+        ("customer ticket list", lambda c: ticket_list.page(c, TicketQuery(organisation_id=customer.organisation_id),
+                                                           sort="created", descending=True, after=None, limit=51)),
     ):
         sent = []
 

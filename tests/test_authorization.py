@@ -15,15 +15,16 @@ from tests.pages.helpers import signed_in, text_of
 EXPECTED = {
     "customer": {"ticket:submit", "ticket:reopen", "ticket:withdraw"},
     "support_master": {"ticket:capture", "ticket:internal", "ticket:reopen", "ticket:merge", "ticket:withdraw",
-                       "task:assign", "reply:use", "reply:share"},
-    "developer": {"ticket:internal", "ticket:reopen", "board:read", "reply:use"},
-    "product_owner": {"ticket:internal", "ticket:reopen", "task:assign", "reply:use"},
+                       "task:assign", "reply:use", "reply:share", "ticket:list", "ticket:change", "view:share"},
+    "developer": {"ticket:internal", "ticket:reopen", "board:read", "reply:use", "ticket:list"},
+    "product_owner": {"ticket:internal", "ticket:reopen", "task:assign", "reply:use", "ticket:list",
+                      "ticket:change"},
     "process_owner": {"ticket:internal", "ticket:reopen", "process:read", "process:edit", "process:migrate",
-                      "step:diagnose", "reply:use"},
+                      "step:diagnose", "reply:use", "ticket:list"},
     "ops": {"ticket:internal", "ticket:reopen", "process:read", "process:migrate", "instance:inspect",
-            "instance:repair", "step:diagnose", "reply:use"},
+            "instance:repair", "step:diagnose", "reply:use", "ticket:list"},
     "admin": {"ticket:internal", "ticket:reopen", "admin:organisations", "admin:users", "admin:audit", "reply:use",
-              "reply:share"},
+              "reply:share", "ticket:list", "view:share"},
 }
 
 
@@ -73,7 +74,7 @@ def test_a_customer_sees_their_own_organisation_only():
 # Each navigation entry, and the capability that offers it.
 NAVIGATION = {"Board": "board:read", "Capture a call": "ticket:capture", "Processes": "process:read",
               "Instances": "instance:inspect", "Errors": "instance:inspect", "Administration": "admin:users",
-              "Replies": "reply:use"}
+              "Replies": "reply:use", "Tickets": "ticket:list"}
 
 
 @pytest.mark.parametrize("username,role", [("customer", "customer"), ("support", "support_master"),
@@ -112,6 +113,12 @@ def test_each_capability_is_refused_through_the_api_in_its_words(desk):
     _refused(support, "GET", "/instances", "instance:inspect")
     _refused(support, "POST", f"/instances/{instance_id}/suspend", "instance:repair")
     _refused(customer, "GET", "/replies", "reply:use")
+    _refused(customer, "GET", "/tickets?assignee=me", "ticket:list")
+    _refused(customer, "GET", "/views", "ticket:list")
+    _refused(developer, "PATCH", f"/tickets/{key}", "ticket:change", json={"priority": "high"})
+    _refused(developer, "POST", "/tickets/bulk", "ticket:change", json={"keys": [key], "action": "priority",
+                                                                         "value": "high"})
+    _refused(developer, "POST", "/views", "view:share", json={"name": "Mine", "filters": {}, "shared": True})
     _refused(developer, "POST", "/replies", "reply:share", json={"title": "Hi", "text": "Hi", "language": "en",
                                                                  "shared": True})
     answer = developer.call("POST", f"/tasks/{triage['id']}/complete", expect=403, json={"data": {}})

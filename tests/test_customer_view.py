@@ -74,7 +74,7 @@ def test_someday_maybe_reads_as_noted_for_later_to_the_customer_and_wont_fix_to_
     assert (customer["resolution"], customer["resolution_text"]) == ("wont_fix", "Noted for later (someday/maybe)")
     assert (staff["resolution"], staff["resolution_text"]) == ("wont_fix", "Won't fix")
     assert customer["status_text"] == staff["status_text"] == "Closed"
-    [listed] = desk.as_("customer").get("/tickets")
+    [listed] = desk.as_("customer").get("/tickets")["items"]
     assert listed["resolution_text"] == "Noted for later (someday/maybe)"
     assert "noted your request" in desk.messages(key)[0]["body"]
 

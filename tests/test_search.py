@@ -7,7 +7,7 @@ from engine.services import search
 
 def _found(desk, q: str, as_: str = "support") -> list[str]:
     return [t["key"] for t in desk.as_(as_).client.get(
-        "/api/v1/tickets", query_string={"q": q}, headers=desk.as_(as_).headers).get_json()]
+        "/api/v1/tickets", query_string={"q": q}, headers=desk.as_(as_).headers).get_json()["items"]]
 
 
 def test_umlauts_and_sharp_s_fold_both_ways(desk):
@@ -59,11 +59,11 @@ def test_comments_attachments_and_internal_comments(desk):
     assert _found(desk, "kolibri", "customer") == []
     assert _found(desk, "kolibri zebra", "customer") == []
     assert _found(desk, "serverlog") == [key]
-    [hit] = desk.as_("support").get("/tickets?q=kolibri")
+    [hit] = desk.as_("support").get("/tickets?q=kolibri")["items"]
     assert hit["matched_in"] == "internal" and "Kolibri" in hit["snippet"]
     start, end = hit["snippet_marks"][0]
     assert hit["snippet"][start:end] == "Kolibri"
-    [public] = desk.as_("customer").get("/tickets?q=geht")
+    [public] = desk.as_("customer").get("/tickets?q=geht")["items"]
     assert public["matched_in"] == "description"
 
 

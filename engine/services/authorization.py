@@ -42,6 +42,13 @@ CAPABILITIES: dict[str, Capability] = {
                                lazy("Only support masters merge tickets.")),
     "ticket:withdraw": Capability(_held_by("customer", "support_master"),
                                   lazy("Only the ticket's customer or a support master withdraws a ticket.")),
+    "ticket:list": Capability(STAFF_ROLES, lazy("Only staff use the ticket list of every organisation, its saved "
+                                                "views, its export and its filters by task.")),
+    "ticket:change": Capability(_held_by("support_master", "product_owner"),
+                                lazy("Only support masters and product owners change a ticket's priority, "
+                                     "category, system, labels and related tickets.")),
+    "view:share": Capability(_held_by("support_master", "admin"),
+                             lazy("Only support masters and admins create and change shared views.")),
     # Tasks
     "task:assign": Capability(_held_by("support_master", "product_owner"),
                               lazy("Only support masters and product owners assign tasks.")),

@@ -1,6 +1,8 @@
 """Full-text search over tickets: what a query finds (ranked, with a snippet of where it matched), a ticket key
 that jumps to its ticket, and keeping the index up to date in the transactions that change what it covers."""
 
+from typing import NamedTuple
+
 from engine.domain import ticket_key
 from engine.i18n import lazy
 from engine.search_text import Query, Term, parse_query, shown, spans
@@ -8,8 +10,10 @@ from engine.services import views
 from engine.services.authorization import Actor
 from engine.services.context import Supportflow
 from engine.store import search as search_store
+from engine.store import ticket_list as ticket_list_store
 from engine.store import tickets as ticket_store
 from engine.store.records import TicketRow
+from engine.store.ticket_list import TicketQuery
 
 SNIPPET_CHARS = 160
 # Where a snippet comes from, in the order a match there counts.
@@ -33,22 +37,38 @@ def reindex(sf: Supportflow) -> int:
         return search_store.rebuild(conn)
 
 
-def find(sf: Supportflow, actor: Actor, q: str, *, organisation_id: int | None, status: str | None = None,
-         category: str | None = None, limit: int = 50, offset: int = 0) -> list[dict]:
-    """The tickets `q` finds for the actor, best first, each with `snippet` and `matched_in`; a ticket named by
-    its key (SUP-12, sup 12, #12) comes first. Customers find only their organisation's tickets, never by what
-    is internal; `organisation_id` (None: every one the actor may see) narrows further."""
+class Found(NamedTuple):
+    items: list[dict]  # the page, best first
+    counts: dict[str, int]  # how many tickets the query finds per status (the filters' statuses aside)
+    next_offset: int | None  # how far into the ranking the next page begins; None: this was the last
+
+
+def find(conn, actor: Actor, q: str, *, filters: TicketQuery, limit: int = 50, offset: int = 0,
+         first_page: bool = True) -> Found:
+    """The tickets `q` finds for the actor among those `filters` keep, best first, each with `snippet` and
+    `matched_in`; a ticket named by its key (SUP-12, sup 12, #12) comes first, on the first page. Customers find
+    only their organisation's tickets (the caller puts it into `filters`), never by what is internal. `offset`
+    counts ranked results, so a later page leaves out the named tickets the first one showed."""
     query = parse_query(q)
     staff = actor.can("ticket:internal")
-    if not actor.is_staff and (organisation_id is None or not actor.may_see_organisation(organisation_id)):
-        return []  # a customer of no organisation has no tickets to find
-    with sf.db.read() as conn:
-        named = [row for row in _named_tickets(conn, actor, query, organisation_id) if offset == 0]
-        rows = search_store.search(conn, query, organisation_id=organisation_id, staff=staff, status=status,
-                                   category=category, limit=limit, offset=offset)
-        rows = named + [row for row in rows if row["id"] not in {n["id"] for n in named}]
-        rows = rows[:limit]
-        texts = search_store.texts_of_tickets(conn, [row["id"] for row in rows])
+    if not actor.is_staff and (filters.organisation_id is None
+                               or not actor.may_see_organisation(filters.organisation_id)):
+        return Found([], {}, None)  # a customer of no organisation has no tickets to find
+    keyed = [row["id"] for row in _named_tickets(conn, actor, query, None)]
+    named = ticket_list_store.matching(conn, keyed, filters)
+    named_ids = {row["id"] for row in named}
+    ranked = search_store.search(conn, query, filters=filters, staff=staff, limit=limit + 1, offset=offset)
+    rows = list(named) if first_page else []
+    consumed = 0
+    for row in ranked:
+        if len(rows) >= limit:
+            break
+        consumed += 1
+        if row["id"] not in named_ids:
+            rows.append(row)
+    rows = rows[:limit]
+    counts = _counts(conn, query, filters, staff, set(keyed))
+    texts = search_store.texts_of_tickets(conn, [row["id"] for row in rows])
     found = []
     matching: dict[str, tuple[Term, ...]] = {}  # word -> the terms that find it, worked out once per word
     for row in rows:
@@ -57,7 +77,15 @@ def find(sf: Supportflow, actor: Actor, q: str, *, organisation_id: int | None, 
         summary.update(matched_in=where, matched_in_text=str(WHERE_TEXT[where]) if where else None,
                        snippet=snippet, snippet_marks=marks)
         found.append(summary)
-    return found
+    return Found(found, counts, offset + consumed if consumed < len(ranked) else None)
+
+
+def _counts(conn, query: Query, filters: TicketQuery, staff: bool, named_ids: set[int]) -> dict[str, int]:
+    """Per status, how many tickets the query finds (by its terms or its keys) under the filters but the status."""
+    if not query.terms and not named_ids:
+        return {}
+    found = search_store.match_condition(conn, query, staff=staff, also=named_ids)
+    return ticket_list_store.status_counts(conn, filters.without_statuses(), found)
 
 
 def jump_target(sf: Supportflow, actor: Actor, q: str) -> str | None:

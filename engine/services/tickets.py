@@ -1,9 +1,9 @@
-"""Tickets: create one (which starts its support_ticket process), list and show them to whoever may
-see them. A ticket the caller may not see does not exist for it."""
+"""Tickets: create one (which starts its support_ticket process) and show it to whoever may see it
+(engine.services.ticket_list lists them). A ticket the caller may not see does not exist for it."""
 
 from marshmallow import Schema, fields, validate
 
-from engine.domain import CATEGORIES, FINISHED_STATUSES, MAX_VERSION, PRIORITIES, STATUSES, ticket_key, ticket_number
+from engine.domain import CATEGORIES, FINISHED_STATUSES, PRIORITIES, ticket_key, ticket_number
 from engine.errors import Forbidden, InvalidInput, NotFound
 from engine.forms.fields import REQUIRED
 from engine.i18n import current_language, lazy
@@ -37,20 +37,6 @@ class NewTicketSchema(Schema):
     system = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     organisation = fields.Raw(load_default=None, allow_none=True, metadata={
         "description": "Support masters: the customer's organisation, by id or exact name"})
-
-
-class TicketFilterSchema(Schema):
-    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
-    category = fields.String(load_default=None, validate=validate.OneOf(CATEGORIES))
-    q = fields.String(load_default=None, validate=validate.Length(max=200), metadata={
-        "description": "Full text over title, description, comments, attachment names and organisation (words "
-                       "ANDed, the last one also as a prefix; umlauts, ß and case folded, German and English stems); "
-                       "a ticket key (SUP-12, sup 12, #12) puts that ticket first. Results are ranked and carry "
-                       "snippet, snippet_marks and matched_in"})
-    organisation = fields.String(load_default=None, validate=validate.Length(min=1, max=200),
-                                 metadata={"description": "Staff: one organisation's tickets, by id or exact name"})
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_VERSION))
 
 
 def create_ticket(sf: Supportflow, actor: Actor, data) -> dict:
@@ -139,7 +125,8 @@ def render_ticket(conn, sf: Supportflow, actor: Actor, key: str, *, latest_event
     view = views.ticket_summary(row, customer=not actor.is_staff)
     view.update(
         description=row["description"], system=row["system"], channel=row["channel"],
-        links=[{"kind": link["kind"], "target": ticket_key(link["target_id"])} for link in links],
+        links=[{"kind": link["kind"], "target": ticket_key(link["target_id"])} for link in links
+               if actor.may_see_organisation(link["target_organisation_id"])],  # another's ticket does not exist
         events=_named(conn, sf, events, [views.event(e) if actor.is_staff
                                          else views.customer_event(e, row["organisation_id"]) for e in events]),
         open_tasks=[views.task(sf, t, assignees) for t in open_tasks
@@ -208,21 +195,3 @@ def message_window_end(conn, sf: Supportflow, ticket_id: int, message: str):
 
 def _iso(value):
     return value.isoformat() if value is not None else None
-
-
-def list_tickets(sf: Supportflow, actor: Actor, filters) -> list[dict]:
-    """The tickets the actor may see, newest first; with `q`, those the full-text search finds, best first."""
-    options = load_input(TicketFilterSchema(), filters)
-    reference, q = options.pop("organisation"), (options.pop("q") or "").strip()
-    with sf.db.read() as conn:
-        organisation_id = None if actor.is_staff else actor.organisation_id
-        if reference is not None and actor.is_staff:
-            found = find_organisation(conn, reference)
-            if found is None:
-                return []
-            organisation_id = found["id"]
-        if not q:
-            rows = ticket_store.list_tickets(conn, organisation_id=organisation_id, **options)
-    if q:
-        return search.find(sf, actor, q, organisation_id=organisation_id, **options)
-    return [views.ticket_summary(row, customer=not actor.is_staff) for row in rows]

@@ -1,13 +1,17 @@
 """Plain-dict views of rows, as the API and the pages show them."""
 
+from collections.abc import Callable
+
 from engine.bpmn.documents import Element
-from engine.domain import resolution_text, status_text, ticket_key
+from engine.domain import CATEGORY_TEXT, PRIORITY_TEXT, resolution_text, status_text, ticket_key, word
 from engine.i18n import LANGUAGES, current_language, lazy
 from engine.store.records import TaskRow, TicketRow
 
 # How customers read whoever acts for the agency (staff or the system): never a staff member's name.
 SUPPORT_TEAM = lazy("Support team")
-_WORDED_FIELDS = {"status": status_text, "resolution": resolution_text}
+_WORDED_FIELDS: dict[str, Callable[..., str | None]] = {"status": status_text, "resolution": resolution_text,
+    "priority": lambda value, customer: word(PRIORITY_TEXT, value),
+    "category": lambda value, customer: word(CATEGORY_TEXT, value)}
 
 
 def _iso(value):
@@ -36,7 +40,8 @@ def event(row: dict, *, customer: bool = False) -> dict:
 
 
 def _worded(field: str, change, customer: bool):
-    """A status or resolution change with the words for both values (`from_text`, `to_text`)."""
+    """A status, resolution, priority or category change with the words for both values (`from_text`,
+    `to_text`)."""
     words = _WORDED_FIELDS.get(field)
     if words is None or not isinstance(change, dict):
         return change
@@ -52,6 +57,8 @@ def customer_event(row: dict, organisation_id: int) -> dict:
         view["actor"] = str(SUPPORT_TEAM)
     if row["kind"] == "task_completed":
         view["detail"] = {k: v for k, v in view["detail"].items() if k in ("task", "role", "data")}
+    elif row["kind"] == "ticket_changed":  # related tickets may be other organisations': their keys stay inside
+        view["detail"] = {k: v for k, v in view["detail"].items() if k != "links"}
     else:  # the elements a step passed are internal steps too
         view["detail"] = {k: v for k, v in view["detail"].items() if k != "path"}
     return view

@@ -127,3 +127,15 @@ class CannedReplyRow(TypedDict):
     created_by: int | None
     created_at: datetime
     updated_at: datetime
+
+
+class SavedViewRow(TypedDict):
+    """A saved view of the ticket list: shared (owner_id None) or its owner's; `builtin` for the shipped ones."""
+
+    id: int
+    owner_id: int | None
+    name: str
+    filters: dict[str, str]
+    builtin: str | None
+    position: int
+    created_at: datetime

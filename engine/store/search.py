@@ -10,11 +10,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import cast
 
-from sqlalchemy import Connection, column, func, literal_column, select, table, text
+from sqlalchemy import Connection, column, func, literal_column, or_, select, table, text
+from sqlalchemy.sql.elements import ColumnElement
 
 from engine.search_text import Query, Term, index_text
+from engine.store import ticket_list
 from engine.store.records import TicketRow
 from engine.store.tables import attachments, comments, organisations, tickets
+from engine.store.ticket_list import TicketQuery
 
 SEARCH_TABLE = "ticket_search"
 _TICKET = (*tickets.c, organisations.c.name.label("organisation"))
@@ -120,31 +123,48 @@ def _pg_term(term: Term, weights: str) -> str:
                              *(f"'{p}':*{weights}" for p in sorted(term.prefixes))]) + ")"
 
 
-def search(conn: Connection, query: Query, *, organisation_id: int | None, staff: bool, status: str | None = None,
-           category: str | None = None, limit: int = 50, offset: int = 0) -> list[TicketRow]:
-    """The tickets matching every term of the query, best first (then newest); `staff` also searches what only
-    staff see; `organisation_id` limits them to one organisation's. On PostgreSQL the ranking looks at the newest
+def match_condition(conn: Connection, query: Query, *, staff: bool, also: Iterable[int] = ()) -> ColumnElement:
+    """A condition on `tickets` keeping those matching every term of the query, and the tickets `also` (unranked:
+    for counting)."""
+    named = tickets.c.id.in_(sorted(also))
+    if not query.terms:
+        return named
+    if _sqlite(conn):
+        matched = select(_fts.c.rowid).where(literal_column(SEARCH_TABLE).op("MATCH")(_fts_match(query, staff)))
+    else:
+        matched = select(_pg_search.c.ticket_id).where(_pg_search.c.document.op("@@")(_tsquery(query, staff)))
+    return or_(tickets.c.id.in_(matched), named)
+
+
+def _fts_match(query: Query, staff: bool) -> str:
+    match = " AND ".join(_fts_term(term) for term in query.terms)
+    return match if staff else "{title description public} : (" + match + ")"
+
+
+def _tsquery(query: Query, staff: bool):
+    weights = "" if staff else _CUSTOMER_WEIGHTS
+    return func.to_tsquery("simple", " & ".join(_pg_term(term, weights) for term in query.terms))
+
+
+def search(conn: Connection, query: Query, *, filters: TicketQuery, staff: bool, limit: int = 50,
+           offset: int = 0) -> list[TicketRow]:
+    """The tickets matching every term of the query that `filters` keep (engine.store.ticket_list), best first
+    (then newest); `staff` also searches what only staff see. On PostgreSQL the ranking looks at the newest
     RANKED_CANDIDATES matches only: ranking every ticket a common word finds costs more than anyone waits."""
     if not query.terms:
         return []
-    filters = [tickets.c.organisation_id == organisation_id] if organisation_id is not None else []
-    filters += [tickets.c.status == status] if status else []
-    filters += [tickets.c.category == category] if category else []
+    where = ticket_list.conditions(conn, filters)
     if _sqlite(conn):
-        match = " AND ".join(_fts_term(term) for term in query.terms)
-        if not staff:
-            match = "{title description public} : (" + match + ")"
         rank = func.bm25(literal_column(SEARCH_TABLE), *_FTS_WEIGHTS)
         statement = (select(*_TICKET, rank.label("rank")).select_from(_fts)
                      .join(tickets, tickets.c.id == _fts.c.rowid).join(organisations)
-                     .where(literal_column(SEARCH_TABLE).op("MATCH")(match), *filters)
+                     .where(literal_column(SEARCH_TABLE).op("MATCH")(_fts_match(query, staff)), *where)
                      .order_by(rank, tickets.c.id.desc()))
     else:
-        weights = "" if staff else _CUSTOMER_WEIGHTS
-        tsquery = func.to_tsquery("simple", " & ".join(_pg_term(term, weights) for term in query.terms))
+        tsquery = _tsquery(query, staff)
         candidates = select(_pg_search.c.ticket_id).where(_pg_search.c.document.op("@@")(tsquery))
-        if filters:
-            candidates = candidates.join(tickets, tickets.c.id == _pg_search.c.ticket_id).where(*filters)
+        if where:
+            candidates = candidates.join(tickets, tickets.c.id == _pg_search.c.ticket_id).where(*where)
         found = (candidates.order_by(_pg_search.c.ticket_id.desc()).limit(RANKED_CANDIDATES)
                  .subquery("candidates"))
         documents = _pg_search.alias("documents")

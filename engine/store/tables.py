@@ -164,6 +164,11 @@ tickets = Table(
     Index("ix_tickets_org_updated", "organisation_id", "updated_at"),
     Index("ix_tickets_org_id", "organisation_id", "id"),  # a customer's list, newest first
     Index("ix_tickets_status", "status"),
+    # The staff ticket list's sorts (each by keyset: the sort key, then the number) and its common filters.
+    Index("ix_tickets_created", "created_at", "id"),
+    Index("ix_tickets_updated", "updated_at", "id"),
+    Index("ix_tickets_status_updated", "status", "updated_at", "id"),
+    Index("ix_tickets_created_by", "created_by"),
     sqlite_autoincrement=True,
 )
 
@@ -220,6 +225,8 @@ tasks = Table(
           sqlite_where=text("state = 'open'")),
     Index("ix_tasks_instance_state", "instance_id", "state"),
     Index("ix_tasks_ticket_state", "ticket_id", "state"),  # a ticket's open tasks, however long its history
+    Index("ix_tasks_open_due", "due_at", postgresql_where=text("state = 'open'"),  # the list's overdue filter
+          sqlite_where=text("state = 'open'")),
 )
 
 # Append-only: the whole history, even after the workflow state is compacted.
@@ -372,4 +379,20 @@ canned_replies = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
     Index("ix_canned_replies_owner", "owner_id", "title"),
     Index("ix_canned_replies_key", "key", "language"),
+)
+
+
+# Saved views of the staff ticket list: a name and the list's filters (the query string as a JSON object).
+# Personal ones have an owner; shared ones (owner_id NULL) every staff member sees, and those with a `builtin` key
+# ship with supportflow (revision 0011): their names are translated when shown, their filters never change.
+saved_views = Table(
+    "saved_views", metadata,
+    Column("id", Id, primary_key=True),
+    Column("owner_id", Id, ForeignKey("users.id", ondelete="CASCADE")),  # none: shared
+    Column("name", String(100), nullable=False),
+    Column("filters", JSON, nullable=False),
+    Column("builtin", String(30), unique=True),
+    Column("position", Integer, nullable=False, server_default=text("0")),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Index("ix_saved_views_owner", "owner_id", "position", "id"),
 )

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from engine.store.records import TicketRow
 from engine.store.tables import invoices, organisations, ticket_links, tickets
@@ -12,7 +12,9 @@ _TICKET = (*tickets.c, organisations.c.name.label("organisation"))
 # Built once: these run on every step.
 _TICKET_ROW = select(*_TICKET).join(organisations).where(tickets.c.id == bindparam("tid"))
 _UPDATE_TICKET = update(tickets).where(tickets.c.id == bindparam("tid"))
-_LINKS = (select(ticket_links.c.kind, ticket_links.c.target_id, ticket_links.c.created_at)
+_LINKS = (select(ticket_links.c.kind, ticket_links.c.target_id, ticket_links.c.created_at,
+                 tickets.c.organisation_id.label("target_organisation_id"))
+          .join(tickets, tickets.c.id == ticket_links.c.target_id)
           .where(ticket_links.c.ticket_id == bindparam("tid")).order_by(ticket_links.c.created_at))
 _INVOICE = select(invoices).where(invoices.c.ticket_id == bindparam("tid"))
 
@@ -30,25 +32,16 @@ def update_ticket(conn: Connection, number: int, **values) -> None:
     conn.execute(_UPDATE_TICKET, {"tid": number, **values})
 
 
-def list_tickets(conn: Connection, *, organisation_id: int | None, status: str | None = None,
-                 category: str | None = None, limit: int = 50,
-                 offset: int = 0) -> list[TicketRow]:
-    query = select(*_TICKET).join(organisations)
-    if organisation_id is not None:
-        query = query.where(tickets.c.organisation_id == organisation_id)
-    if status:
-        query = query.where(tickets.c.status == status)
-    if category:
-        query = query.where(tickets.c.category == category)
-    query = query.order_by(tickets.c.id.desc()).limit(limit).offset(offset)
-    return cast(list[TicketRow], [dict(row) for row in conn.execute(query).mappings()])
-
-
 def add_link(conn: Connection, number: int, kind: str, target: int, at: datetime) -> None:
     exists = conn.scalar(select(ticket_links.c.ticket_id).where(
         ticket_links.c.ticket_id == number, ticket_links.c.kind == kind, ticket_links.c.target_id == target))
     if exists is None:
         conn.execute(insert(ticket_links).values(ticket_id=number, kind=kind, target_id=target, created_at=at))
+
+
+def remove_link(conn: Connection, number: int, kind: str, target: int) -> None:
+    conn.execute(delete(ticket_links).where(ticket_links.c.ticket_id == number, ticket_links.c.kind == kind,
+                                            ticket_links.c.target_id == target))
 
 
 def links_of(conn: Connection, number: int) -> list[dict]:

@@ -67,7 +67,7 @@ def test_invalid_input_is_shown_next_to_the_fields_and_kept(app, desk):
     assert 'data-error-for="description"' not in html
     assert "Kept description text" in html and 'value="Web shop"' in html
     assert html.count("field-error") == 2
-    assert desk.as_("customer").get("/tickets") == []
+    assert desk.as_("customer").get("/tickets")["items"] == []
 
 
 def test_a_refused_attachment_is_named_on_the_created_tickets_page(app):

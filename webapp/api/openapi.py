@@ -11,9 +11,13 @@ from engine.services.canned_replies import NewReplySchema, RenderRequest, ReplyC
 from engine.services.instances import InstanceFilterSchema
 from engine.services.links import NewPasswordSchema, ResetRequestSchema
 from engine.services.organisations import NewOrganisationSchema, OrganisationChangeSchema
+from engine.services.saved_views import NewViewSchema, ViewChangeSchema
 from engine.services.staff_notifications import MarkReadRequest
 from engine.services.tasks import AssignRequest
-from engine.services.tickets import NewTicketSchema, TicketFilterSchema
+from engine.services.ticket_bulk import MAX_KEYS, BulkRequest
+from engine.services.ticket_changes import TicketChangeSchema
+from engine.services.ticket_list import TicketFilterSchema
+from engine.services.tickets import NewTicketSchema
 from engine.services.users import NewUserSchema, UserChangeSchema, UserFilterSchema
 from webapp.api import api
 from webapp.api import schemas as s
@@ -88,13 +92,20 @@ def build_spec() -> dict:
             "post": {"summary": "Submit a ticket (support masters pass organisation)", "security": secured,
                      "requestBody": _json_body("NewTicket"),
                      "responses": _responses("201", "Ticket", "401", "403", "422")},
-            "get": {"summary": "Tickets the caller may see", "security": secured,
+            "get": {"summary": "A page of the tickets the caller may see (customers: their organisation's; the "
+                               "filters by task are for staff), keyset-paged by `next`/`before`, with counts per "
+                               "status", "security": secured,
                     "parameters": [{"in": "query", "schema": TicketFilterSchema}],
-                    "responses": _responses("200", array("TicketSummary"), "401", "422")},
+                    "responses": _responses("200", "TicketPage", "401", "403", "422")},
         },
-        "/tickets/{key}": {"get": {"summary": "One ticket with its trail and open tasks", "security": secured,
-                                   "parameters": [_path_param("key")],
-                                   "responses": _responses("200", "Ticket", "401", "404")}},
+        "/tickets/{key}": {
+            "get": {"summary": "One ticket with its trail and open tasks", "security": secured,
+                    "parameters": [_path_param("key")], "responses": _responses("200", "Ticket", "401", "404")},
+            "patch": {"summary": "Change priority, category, system, labels or relates_to links (support masters "
+                                 "and product owners; closed tickets too); one ticket_changed event",
+                      "security": secured, "parameters": [_path_param("key")],
+                      "requestBody": _json_body("TicketChange"),
+                      "responses": _responses("200", "Ticket", "401", "403", "404", "422")}},
         "/tickets/{key}/comments": {"post": {
             "summary": "Comment on a ticket (internal: staff only)", "security": secured,
             "parameters": [_path_param("key")], "requestBody": _json_body("NewComment"),
@@ -245,6 +256,7 @@ def build_spec() -> dict:
         "responses": _responses("200", "InstanceDetail", "401", "403", "404", "409", "422")}}
     paths.update(_administration(secured))
     paths.update(_replies(spec, secured))
+    paths.update(_ticket_list(spec, secured))
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     document = spec.to_dict()
@@ -331,6 +343,36 @@ def _replies(spec: APISpec, secured: list) -> dict:
             "summary": "The reply filled in for a ticket, in the reply's language", "security": secured,
             "parameters": [reply_id], "requestBody": _json_body("RenderRequest"),
             "responses": _responses("200", "RenderedReply", "401", "403", "404", "422")}},
+    }
+
+
+def _ticket_list(spec: APISpec, secured: list) -> dict:
+    """The ticket list's saved views (staff; shared ones by support masters and admins) and bulk actions."""
+    for name in ("TicketPage", "SavedView", "SavedViewList", "BulkResults"):
+        spec.components.schema(name, schema=getattr(s, name))
+    for name, schema in (("NewView", NewViewSchema), ("ViewChange", ViewChangeSchema), ("BulkRequest", BulkRequest),
+                         ("TicketChange", TicketChangeSchema)):
+        spec.components.schema(name, schema=schema)
+    view_id = _path_param("view_id", "integer")
+    return {
+        "/tickets/bulk": {"post": {
+            "summary": f"One action on up to {MAX_KEYS} tickets, each done or refused with its reason: assign "
+                       "(their open staff tasks in a role the user holds; task:assign), label (add one), priority "
+                       "(both ticket:change)", "security": secured, "requestBody": _json_body("BulkRequest"),
+            "responses": _responses("200", "BulkResults", "401", "403", "422")}},
+        "/views": {
+            "get": {"summary": "The shared views of the ticket list, then the caller's own (staff)",
+                    "security": secured, "responses": _responses("200", "SavedViewList", "401", "403")},
+            "post": {"summary": "Save a view: a name and the list's filters (shared: support masters and admins)",
+                     "security": secured, "requestBody": _json_body("NewView"),
+                     "responses": _responses("201", "SavedView", "401", "403", "422")}},
+        "/views/{view_id}": {
+            "patch": {"summary": "Change a view (shared: support masters and admins; built-in ones: 409)",
+                      "security": secured, "parameters": [view_id], "requestBody": _json_body("ViewChange"),
+                      "responses": _responses("200", "SavedView", "401", "403", "404", "409", "422")},
+            "delete": {"summary": "Delete a view (shared: support masters and admins; built-in ones: 409)",
+                       "security": secured, "parameters": [view_id],
+                       "responses": _no_content("401", "403", "404", "409")}},
     }
 
 

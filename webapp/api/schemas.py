@@ -100,6 +100,38 @@ class TicketSummary(Schema):
     updated_at = fields.String()
 
 
+class TicketPage(Schema):
+    items = fields.List(fields.Nested(TicketSummary))
+    next = fields.String(metadata={"description": "Absent on the last page; else pass it back as `before`"})
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
+        "description": "{status: how many tickets} under the same filters but the status"})
+
+
+class SavedView(Schema):
+    id = fields.Integer()
+    name = fields.String(metadata={"description": "Built-in views' names in the caller's language"})
+    builtin = fields.String(allow_none=True, metadata={
+        "description": "my_open, unassigned, waiting_for_customer, reopened, overdue: shipped, never changed"})
+    shared = fields.Boolean()
+    filters = fields.Dict(keys=fields.String(), values=fields.String())
+    position = fields.Integer()
+    created_at = fields.String()
+
+
+class SavedViewList(Schema):
+    items = fields.List(fields.Nested(SavedView))
+
+
+class BulkResult(Schema):
+    key = fields.String()
+    ok = fields.Boolean()
+    error = fields.String(metadata={"description": "Why this ticket was refused (only when ok is false)"})
+
+
+class BulkResults(Schema):
+    results = fields.List(fields.Nested(BulkResult))
+
+
 class NewComment(Schema):
     body = fields.String(required=True, validate=validate.Length(min=1, max=10000))
     internal = fields.Boolean(load_default=False, metadata={"description": "Staff only: hidden from customers"})

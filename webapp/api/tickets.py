@@ -1,11 +1,20 @@
-"""Routes: tickets."""
+"""Routes: tickets, their list and its saved views, changing them one at a time or in bulk."""
 
 
 from flask import g, request
 
 from engine.errors import InvalidInput
 from engine.i18n import lazy
-from engine.services import closing, conversation, reopen, tickets
+from engine.services import (
+    closing,
+    conversation,
+    reopen,
+    saved_views,
+    ticket_bulk,
+    ticket_changes,
+    ticket_list,
+    tickets,
+)
 from webapp.api import api, json_body
 from webapp.downloads import attachment_response
 from webapp.wiring import supportflow
@@ -20,12 +29,48 @@ def create_ticket():
 
 @api.get("/tickets")
 def list_tickets():
-    return tickets.list_tickets(supportflow(), g.actor, request.args.to_dict())
+    return ticket_list.list_tickets(supportflow(), g.actor, query_filters())
+
+
+def query_filters() -> dict:
+    """The query string as the list's filters; a parameter given more than once (status) as a comma list."""
+    return {key: ",".join(values) for key, values in request.args.lists()}
+
+
+@api.post("/tickets/bulk")
+def bulk_ticket_action():
+    return ticket_bulk.bulk(supportflow(), g.actor, json_body())
 
 
 @api.get("/tickets/<key>")
 def show_ticket(key: str):
     return tickets.ticket_view(supportflow(), g.actor, key)
+
+
+@api.patch("/tickets/<key>")
+def change_ticket(key: str):
+    return ticket_changes.change_ticket(supportflow(), g.actor, key, json_body())
+
+
+@api.get("/views")
+def list_views():
+    return {"items": saved_views.list_views(supportflow(), g.actor)}
+
+
+@api.post("/views")
+def create_view():
+    return saved_views.create_view(supportflow(), g.actor, json_body()), 201
+
+
+@api.patch("/views/<id:view_id>")
+def change_view(view_id: int):
+    return saved_views.update_view(supportflow(), g.actor, view_id, json_body())
+
+
+@api.delete("/views/<id:view_id>")
+def delete_view(view_id: int):
+    saved_views.delete_view(supportflow(), g.actor, view_id)
+    return "", 204
 
 
 @api.post("/tickets/<key>/comments")

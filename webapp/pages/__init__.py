@@ -13,7 +13,10 @@ Routes and endpoints (the contract between the blueprints, the templates and the
   inbox:   /inbox (index), /inbox/tasks/<task_id>/claim (claim, POST), .../unclaim (unclaim, POST)
   tasks:   /tasks/<task_id> (show: the form; complete: POST)
   tickets: /tickets/<key> (show), /tickets/<key>/comments (comment, POST),
-           /tickets/<key>/attachments (attach, POST), /tickets/<key>/attachments/<id:attachment_id> (attachment)
+           /tickets/<key>/attachments (attach, POST), /tickets/<key>/attachments/<id:attachment_id> (attachment),
+           /tickets/<key>/change (change, POST; ticket:change)
+  ticket_list: /tickets (index; staff), /tickets.csv (export), /tickets/views (save_view, POST),
+           /tickets/views/<id:view_id>/delete (delete_view, POST), /tickets/bulk (bulk, POST)
   portal:  /portal (index), /portal/new (new: GET, POST), /capture (capture: GET, POST; support masters)
   board:   /board (index; developers)
   replies: /replies (index), /replies/new (new: GET, POST), /replies/<id:reply_id> (edit: GET, POST),
@@ -46,6 +49,7 @@ PLEASE_SIGN_IN = lazy("Please sign in.")
 # The fields of a ticket as its timeline names their changes, the channels, and ops' repairs (verbs).
 FIELD_TEXT = {"status": lazy("status"), "resolution": lazy("resolution"), "priority": lazy("priority"),
               "category": lazy("category"), "system": lazy("system"), "labels": lazy("labels"),
+              "links": lazy("related tickets"),
               "title": lazy("title"), "description": lazy("description")}
 CHANNEL_TEXT = {"portal": lazy("portal"), "phone": lazy("phone"), "email": lazy("e-mail"), "api": lazy("API")}
 ACTION_TEXT = {"suspend": lazy("Suspend"), "resume": lazy("Resume"), "retry": lazy("Retry"),
@@ -152,6 +156,7 @@ def register_pages(app: Flask) -> None:
         search,
         signin,
         tasks,
+        ticket_list,
         tickets,
     )
 
@@ -163,6 +168,6 @@ def register_pages(app: Flask) -> None:
     app.context_processor(_capabilities)
     app.context_processor(notifications.bell)
     app.add_url_rule("/favicon.ico", "favicon", favicon)
-    for module in (signin, account, password_links, inbox, notifications, tasks, tickets, portal, board, processes,
-                   ops, admin, replies, search):
+    for module in (signin, account, password_links, inbox, notifications, tasks, ticket_list, tickets, portal, board,
+                   processes, ops, admin, replies, search):
         app.register_blueprint(module.bp)

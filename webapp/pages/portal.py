@@ -6,7 +6,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from engine.domain import STATUSES
 from engine.errors import Forbidden, InvalidInput
 from engine.i18n import lazy
-from engine.services import conversation, organisations, tasks, tickets
+from engine.services import conversation, organisations, tasks, ticket_list, tickets
 from webapp.pages import signed_in
 from webapp.pages.tickets import NOT_ATTACHED, UPLOAD_LIMITS, error_text
 from webapp.wiring import supportflow
@@ -33,7 +33,7 @@ def index():
         return redirect(url_for("inbox.index"))
     filters = {key: request.args[key].strip() for key in ("status", "q") if request.args.get(key, "").strip()}
     sf = supportflow()
-    return render_template("portal/index.html", tickets=tickets.list_tickets(sf, g.actor, filters),
+    return render_template("portal/index.html", tickets=ticket_list.list_tickets(sf, g.actor, filters)["items"],
                            tasks=tasks.inbox(sf, g.actor), filters=filters, statuses=STATUSES,
                            contact=organisations.contact_of(sf, g.actor.organisation_id))
 

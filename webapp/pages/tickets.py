@@ -4,16 +4,17 @@ adding a comment or a file. A ticket the user may not see is a 404, as the engin
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
+from engine.domain import CATEGORIES, PRIORITIES
 from engine.errors import Conflict, InvalidInput
 from engine.filetypes import ALLOWED_DESCRIPTION, INLINE_TYPES, MAX_ATTACHMENT_BYTES, TEXT_SUFFIXES
 from engine.i18n import lazy
-from engine.services import canned_replies, closing, conversation, organisations, reopen, tasks, tickets
+from engine.services import canned_replies, closing, conversation, organisations, reopen, tasks, ticket_changes, tickets
 from webapp.downloads import attachment_response
 from webapp.pages import signed_in
 from webapp.pages.signin import safe_next
 from webapp.wiring import supportflow
 
-# endpoints: show, comment, reopen_ticket, follow_up, merge_ticket, withdraw_ticket, attach, attachment
+# endpoints: show, change, comment, reopen_ticket, follow_up, merge_ticket, withdraw_ticket, attach, attachment
 bp = Blueprint("tickets", __name__)
 TIMELINE_SHOWN = 200  # the newest entries of a long trail; ?all=1 shows it whole
 NOT_COMMENTED = lazy("The comment was not added: {reason}")
@@ -31,6 +32,9 @@ FOLLOW_UP = lazy("{follow_up} was opened as a follow-up to {key}.")
 CHOOSE_A_FILE = lazy("Choose a file to attach.")
 NOT_ATTACHED = lazy("{filename} was not attached: {reason}")
 ATTACHED = lazy("{filename} attached.")
+CHANGED = lazy("The ticket is changed.")
+UNCHANGED = lazy("Nothing was different; the ticket is as it was.")
+NOT_CHANGED = lazy("The ticket was not changed: {reason}")
 
 # What the file pickers offer; the engine judges the bytes whatever the browser sends.
 UPLOAD_LIMITS = {
@@ -72,7 +76,31 @@ def show(key: str):
     assignable = {task["id"]: tasks.assignable_users(sf, g.actor, task["id"]) for task in ticket["open_tasks"]
                   if g.actor.can("task:assign")}
     return render_template("tickets/show.html", ticket=ticket, names=people_in(ticket), upload=UPLOAD_LIMITS,
-                           contact=contact, assignable=assignable, replies=canned_replies.picker_list(sf, g.actor))
+                           contact=contact, assignable=assignable, replies=canned_replies.picker_list(sf, g.actor),
+                           change_choices={"priorities": PRIORITIES, "categories": CATEGORIES})
+
+
+@bp.post("/tickets/<key>/change")
+@signed_in
+def change(key: str):
+    """The staff edit panel: the same change as PATCH /api/v1/tickets/<key>, from a form."""
+    form = request.form
+    data: dict = {name: form[name] for name in ("priority", "category", "system") if name in form}
+    if "labels" in form:
+        data["labels"] = _listed(form["labels"])
+    if "links" in form:
+        data["links"] = [{"kind": "relates_to", "target": target} for target in _listed(form["links"])]
+    try:
+        changed = ticket_changes.change_ticket(supportflow(), g.actor, key, data)
+    except InvalidInput as err:
+        flash(NOT_CHANGED.format(reason=error_text(err)), "error")
+    else:
+        flash(str(CHANGED if changed["changed"] else UNCHANGED), "success")
+    return redirect(url_for("tickets.show", key=key, _anchor="change"))
+
+
+def _listed(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
 
 
 @bp.post("/tickets/<key>/comments")
