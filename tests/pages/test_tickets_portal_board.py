@@ -139,7 +139,7 @@ def test_the_timeline_tells_what_happened(app, desk):
     assert "priority normal → high" in " ".join(timeline_items(staff_page, "ticket_changed"))
 
 
-def test_a_duplicate_links_to_the_ticket_it_duplicates(app, desk):
+def test_a_duplicate_is_merged_into_the_ticket_it_duplicates(app, desk):
     first = desk.submit()["key"]
     second = desk.submit()["key"]
     desk.complete(second, "triage", "support", category="bug", priority="normal", outcome="duplicate",
@@ -147,7 +147,9 @@ def test_a_duplicate_links_to_the_ticket_it_duplicates(app, desk):
     html = signed_in(app, "customer").get(f"/tickets/{second}").get_data(as_text=True)
     assert re.search(r'data-field="status"[^>]*>Closed<', html)
     assert re.search(r'data-field="resolution" data-value="duplicate">Duplicate of another ticket<', html)
-    assert f'duplicate of <a href="/tickets/{first}">{first}</a>' in html
+    assert f'merged into <a href="/tickets/{first}">{first}</a>' in html
+    german = signed_in(app, "customer").get(f"/tickets/{first}", headers={"Accept-Language": "de"})
+    assert f'zusammengeführt aus <a href="/tickets/{second}">{second}</a>' in german.get_data(as_text=True)
 
 
 def test_someday_maybe_reads_as_the_reply_said_to_the_customer_and_as_wont_fix_to_staff(app, desk):

@@ -52,12 +52,15 @@ FIELD_TEXT = {"status": lazy("status"), "resolution": lazy("resolution"), "prior
               "links": lazy("related tickets"),
               "title": lazy("title"), "description": lazy("description")}
 CHANNEL_TEXT = {"portal": lazy("portal"), "phone": lazy("phone"), "email": lazy("e-mail"), "api": lazy("API")}
+# A link between two tickets, read from the ticket that holds it ("duplicate of SUP-1", "merged into SUP-1").
+LINK_TEXT = {"duplicate_of": lazy("duplicate of"), "merged_into": lazy("merged into"),
+             "merged_from": lazy("merged from"), "relates_to": lazy("related to")}
 ACTION_TEXT = {"suspend": lazy("Suspend"), "resume": lazy("Resume"), "retry": lazy("Retry"),
                "terminate": lazy("Terminate")}
 VOCABULARIES = {"priority": domain.PRIORITY_TEXT, "category": domain.CATEGORY_TEXT, "role": domain.ROLE_TEXT,
                 "status": domain.STATUS_TEXT, "customer_status": domain.CUSTOMER_STATUS_TEXT,
                 "instance_status": domain.INSTANCE_STATUS_TEXT, "field": FIELD_TEXT, "channel": CHANNEL_TEXT,
-                "action": ACTION_TEXT}
+                "action": ACTION_TEXT, "link": LINK_TEXT}
 
 
 def vocab(value: str | None, vocabulary: str) -> str:
