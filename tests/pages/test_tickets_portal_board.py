@@ -244,3 +244,26 @@ def test_the_portal_lists_the_organisations_tickets_and_the_customers_tasks(app,
     assert f'data-ticket="{globex}"' in other and "decide_offer" not in other and "CSV export" not in other
     filtered = signed_in(app, "customer").get("/portal?status=closed").get_data(as_text=True)
     assert f'<tr data-ticket="{acme}"' not in filtered and "No ticket matches." in filtered
+
+
+def test_the_portal_filters_as_the_staff_list_does_in_the_customer_s_words(app, desk):
+    bug = desk.submit(category="bug", priority="high", title="Login fails", system="Webshop")["key"]
+    question = desk.submit(category="question", priority="low", title="Opening hours")["key"]
+    desk.complete(question, "triage", "support", category="question", priority="low", outcome="answer",
+                  answer="We are open 9 to 5.")
+    customer = signed_in(app, "customer")
+
+    def listed(query: str) -> list[str]:
+        return re.findall(r'<tr data-ticket="(SUP-\d+)"', customer.get(f"/portal?{query}").get_data(as_text=True))
+
+    assert listed("category=bug") == [bug] and listed("priority=low") == [question]
+    assert listed("system=webshop") == [bug]  # case folded
+    assert listed("status=new,captured") == [bug]  # "Received", one choice for both
+    assert listed("sort=created") == [bug, question] and listed("") == [question, bug]
+    html = customer.get("/portal").get_data(as_text=True)
+    assert html.count(">Received</option>") == 1 and 'value="new,captured"' in html
+    german = customer.get("/portal?category=nonsense", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert re.search(r'role="alert">[^<]*category', german) is None  # in words, not a field name
+    assert 'role="alert"' in german and ">Eingegangen</option>" in german and "<tr data-ticket" not in german
+    # What is internal is no filter of theirs: the portal does not pass it on.
+    assert listed("assignee=support") == [question, bug]

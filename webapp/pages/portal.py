@@ -3,7 +3,7 @@ capture on behalf, where a support master records a phone call for a customer or
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from engine.domain import STATUSES
+from engine.domain import CATEGORIES, CUSTOMER_STATUS_TEXT, PRIORITIES, STATUSES
 from engine.errors import Forbidden, InvalidInput
 from engine.i18n import lazy
 from engine.services import conversation, organisations, tasks, ticket_list, tickets
@@ -17,6 +17,9 @@ PORTAL_IS_FOR_CUSTOMERS = lazy("Customers submit tickets in the portal; support 
 
 bp = Blueprint("portal", __name__)  # endpoints: portal.index, portal.new, portal.capture
 
+# What a customer filters their organisation's tickets by: the staff list's filters but the internal ones
+# (engine.services.ticket_list refuses those to customers anyway).
+PORTAL_FILTERS = ("q", "status", "category", "priority", "system", "created_from", "created_to", "sort")
 TICKET_FIELDS = ("title", "description", "category", "priority", "system")
 CATEGORY_CHOICES = (("bug", lazy("Bug — something does not work")), ("feature", lazy("Feature — something new")),
                     ("change", lazy("Change — make something work differently")), ("question", lazy("Question")))
@@ -31,11 +34,26 @@ _FRIENDLIER = {"Missing data for required field.": lazy("Please fill this in.")}
 def index():
     if not g.actor.is_customer:
         return redirect(url_for("inbox.index"))
-    filters = {key: request.args[key].strip() for key in ("status", "q") if request.args.get(key, "").strip()}
+    filters = {key: request.args[key].strip() for key in PORTAL_FILTERS if request.args.get(key, "").strip()}
+    asked = {**filters, **({"before": request.args["before"]} if request.args.get("before") else {})}
     sf = supportflow()
-    return render_template("portal/index.html", tickets=ticket_list.list_tickets(sf, g.actor, filters)["items"],
-                           tasks=tasks.inbox(sf, g.actor), filters=filters, statuses=STATUSES,
+    try:
+        page, problem = ticket_list.list_tickets(sf, g.actor, asked), None
+    except InvalidInput as err:
+        page, problem = {"items": [], "counts": {}}, error_text(err)
+    return render_template("portal/index.html", page=page, tickets=page["items"], problem=problem,
+                           tasks=tasks.inbox(sf, g.actor), filters=filters, statuses=_customer_statuses(),
+                           priorities=PRIORITIES, categories=CATEGORIES,
                            contact=organisations.contact_of(sf, g.actor.organisation_id))
+
+
+def _customer_statuses() -> list[tuple[str, str]]:
+    """(value, words) for the status filter as a customer reads statuses: those a customer reads alike (new and
+    captured are both "received") are one choice, their statuses comma-joined."""
+    grouped: dict[str, list[str]] = {}
+    for status in STATUSES:
+        grouped.setdefault(str(CUSTOMER_STATUS_TEXT.get(status, status)), []).append(status)
+    return [(",".join(members), words) for words, members in grouped.items()]
 
 
 @bp.route("/portal/new", methods=["GET", "POST"])
