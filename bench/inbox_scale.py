@@ -1,11 +1,13 @@
-"""make bench-scale: the inbox of a role, a customer's ticket list and full-text search with 100,000 tickets,
-300,000 completed tasks and 300,000 comments in PostgreSQL.
+"""make bench-scale: the inbox of a role, the staff and customer ticket lists and full-text search with 100,000
+tickets, 300,000 completed tasks and 300,000 comments in PostgreSQL.
 
 Fills the database (BENCH_DATABASE_URL / --database-url; wiped first) with COPY: tickets spread over 100
 organisations, one instance each, three completed user tasks each, and one open task on every fifth ticket
-(support master, developer, product owner or customer). Then times, through the real Flask app (token check,
-query, JSON; no network), GET /api/v1/tasks for a support master, a developer and a customer, and
-GET /api/v1/tickets for a customer, GET /api/v1/tickets?q= for staff and a customer (titles, descriptions and
+(support master, developer, product owner or customer; half of the staff ones assigned, a third with a due time),
+priorities, systems and labels spread as a desk's are. Then times, through the real Flask app (token check,
+query, JSON; no network), GET /api/v1/tasks for a support master, a developer and a customer,
+GET /api/v1/tickets for a customer, the staff list with each filter its bar and saved views use (counts per
+status in every answer) and a page deep into it by cursor, GET /api/v1/tickets?q= for staff and a customer (titles, descriptions and
 three comments per ticket of German and English words, Zipf-distributed, one comment in ten internal; indexed by
 engine.store.search.rebuild), and prints p50/p95/p99 and the query plans."""
 
@@ -89,6 +91,8 @@ def fill(sf, tickets: int, seed: int = 1) -> dict:
         org_ids = list(conn.scalars(select(organisations.c.id).order_by(organisations.c.id)))
         version_id = conn.scalar(select(process_versions.c.id).where(process_versions.c.process_id == "support_ticket"))
         creator = conn.scalar(select(users.c.id).where(users.c.username == "customer"))
+        staff = dict(conn.execute(select(users.c.username, users.c.id).where(
+            users.c.username.in_(("support", "developer", "owner")))).all())
         raw = conn.connection.dbapi_connection
         pinned = json.dumps({"support_ticket": version_id})
         ticket_rows, instance_rows, task_rows, comment_rows = [], [], [], []
@@ -101,24 +105,30 @@ def fill(sf, tickets: int, seed: int = 1) -> dict:
                                      rng.random() < 0.1, at + timedelta(minutes=k)))
             ticket_rows.append((number, _text(rng, 4, number).capitalize(), _text(rng, 30, number + 7),
                                 rng.choice(["bug", "feature", "question"]),
-                                "normal", "in_progress" if open_role else "closed",
-                                None if open_role else "answered", "[]", org, creator, "portal", at, at))
+                                rng.choices(PRIORITIES, PRIORITY_WEIGHTS)[0],
+                                _open_status(rng) if open_role else "closed",
+                                None if open_role else "answered", json.dumps(_labels(rng)), org, creator, "portal",
+                                rng.choice(SYSTEMS), at, at + timedelta(minutes=rng.randrange(60 * 24 * 30))))
             instance_rows.append((number, "support_ticket", version_id, pinned, number,
                                   "waiting" if open_role else "completed", b"{}", 4, 4, at, at))
             for k, (lane, role, element, name) in enumerate(DONE):
                 task_rows.append((f"{number:08}-done-{k}", number, number, version_id, element, name, lane, role,
-                                  "completed", at + timedelta(minutes=k), at + timedelta(minutes=k + 1)))
+                                  "completed", at + timedelta(minutes=k), at + timedelta(minutes=k + 1), None, None))
             if open_role:
                 lane, role, element, name = open_role
+                # Half of the staff tasks are someone's; one open task in three has a due time, a third of those past.
+                assignee = staff.get(ASSIGNEE_OF.get(role, "")) if rng.random() < 0.5 else None
+                due = start + timedelta(days=rng.randrange(1200)) if rng.random() < 0.33 else None
                 task_rows.append((f"{number:08}-open", number, number, version_id, element, name, lane, role, "open",
-                                  at + timedelta(minutes=4), None))
+                                  at + timedelta(minutes=4), None, assignee, due))
         _copy(raw, "tickets", ["id", "title", "description", "category", "priority", "status", "resolution",
-                               "labels", "organisation_id", "created_by", "channel", "created_at", "updated_at"],
+                               "labels", "organisation_id", "created_by", "channel", "system", "created_at",
+                               "updated_at"],
               ticket_rows)
         _copy(raw, "instances", ["id", "process_id", "version_id", "pinned_versions", "ticket_id", "status", "state",
                                  "revision", "step_count", "created_at", "updated_at"], instance_rows)
         _copy(raw, "tasks", ["id", "instance_id", "ticket_id", "process_version_id", "element", "name", "lane",
-                             "role", "state", "created_at", "completed_at"], task_rows)
+                             "role", "state", "created_at", "completed_at", "assignee_id", "due_at"], task_rows)
         _copy(raw, "comments", ["id", "ticket_id", "author_id", "body", "internal", "created_at"], comment_rows)
         conn.exec_driver_sql(f"SELECT setval('comments_id_seq', {3 * tickets + 3})")
         search_store.rebuild(conn)
@@ -130,6 +140,19 @@ def fill(sf, tickets: int, seed: int = 1) -> dict:
     return {"tickets": len(ticket_rows), "tasks": len(task_rows), "comments": len(comment_rows),
             "completed": sum(row[8] == "completed" for row in task_rows),
             "open": sum(row[8] == "open" for row in task_rows)}
+
+
+PRIORITIES, PRIORITY_WEIGHTS = ("low", "normal", "high", "critical"), (20, 60, 17, 3)
+SYSTEMS = (None, None, "Webshop", "ERP", "CRM", "Intranet", "Mail", "Payroll")
+ASSIGNEE_OF = {"support_master": "support", "developer": "developer", "product_owner": "owner"}
+
+
+def _open_status(rng) -> str:
+    return rng.choices(("in_progress", "waiting_for_customer", "review", "reopened", "new"), (50, 25, 10, 5, 10))[0]
+
+
+def _labels(rng) -> list[str]:
+    return [label for label, share in (("vip", 0.05), ("regression", 0.02), ("invoice", 0.1)) if rng.random() < share]
 
 
 def timed(client, path: str, token: str, rounds: int) -> list[float]:
@@ -224,6 +247,9 @@ def main() -> int:
                 ("customer: ?q=drucker", "/api/v1/tickets?q=drucker", "customer")]
     worst = _measure(client, tokens, checks, args.rounds)
     print(f"inbox-scale: worst p95 {worst * 1000:.1f} ms (aim: 50 ms)")
+    worst = _measure(client, tokens, _staff_lists(client, tokens["support"]), args.rounds)
+    print(f"list-scale: worst p95 of the staff GET /tickets with filters and counts {worst * 1000:.1f} ms "
+          "(aim: 50 ms)")
     worst = _measure(client, tokens, searches, args.rounds)
     print(f"search-scale: worst p95 of GET /tickets?q= {worst * 1000:.1f} ms (aim: 50 ms)")
     if args.plans:
@@ -232,11 +258,35 @@ def main() -> int:
     return 0
 
 
+def _staff_lists(client, token: str) -> list[tuple[str, str, str]]:
+    """The staff ticket list as the saved views and the filter bar ask for it (each answer with its counts per
+    status), and a page deep into the list by its cursor."""
+    lists = [("all tickets (a page of 50)", ""), ("?status=in_progress,reopened", "status=in_progress,reopened"),
+             ("?status=waiting_for_customer (a built-in view)", "status=waiting_for_customer"),
+             ("?priority=high&sort=-updated", "priority=high&sort=-updated"),
+             ("?assignee=none (unassigned)", "assignee=none"), ("?assignee=developer", "assignee=developer"),
+             ("?open_task=role:developer", "open_task=role:developer"), ("?overdue=true", "overdue=true"),
+             ("?label=vip", "label=vip"), ("?system=Webshop&category=bug", "system=Webshop&category=bug"),
+             ("?organisation=Org 042", "organisation=Org%20042"),
+             ("?created_from=2024-03-01&created_to=2024-03-31", "created_from=2024-03-01&created_to=2024-03-31")]
+    paths = [(f"support master: GET /tickets{label if label.startswith('?') else ', ' + label}",
+              f"/api/v1/tickets?{query}", "support") for label, query in lists]
+    cursor = None
+    for _ in range(20):  # the 21st page
+        answer = client.get("/api/v1/tickets" + (f"?before={cursor}" if cursor else ""),
+                            headers={"Authorization": f"Bearer {token}"}).get_json()
+        cursor = answer["next"]
+    paths.append(("support master: GET /tickets, the 21st page by cursor", f"/api/v1/tickets?before={cursor}",
+                  "support"))
+    return paths
+
+
 def _measure(client, tokens: dict, checks: list, rounds: int) -> float:
     worst = 0.0
     for label, path, user in checks:
         timed(client, path, tokens[user], 10)  # warm: caches, prepared statements
-        rows = len(client.get(path, headers={"Authorization": f"Bearer {tokens[user]}"}).get_json())
+        answer = client.get(path, headers={"Authorization": f"Bearer {tokens[user]}"}).get_json()
+        rows = len(answer["items"] if isinstance(answer, dict) and "items" in answer else answer)
         times = timed(client, path, tokens[user], rounds)
         print(line(label, times, rows))
         worst = max(worst, sorted(times)[int(0.95 * len(times)) - 1])
