@@ -102,4 +102,4 @@ def test_the_notifications_page_speaks_german(app, desk):
     key = desk.submit()["key"]
     german = text_of(signed_in(app, "support").get("/notifications", headers={"Accept-Language": "de"}))
     assert "Benachrichtigungen" in german and "1 ungelesen" in german and "Alle als gelesen markieren" in german
-    assert f"„Triage the ticket“ steht bereit zu {key}: Printing fails" in german
+    assert f"„Ticket sichten“ steht bereit zu {key}: Printing fails" in german
