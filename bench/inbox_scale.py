@@ -7,9 +7,9 @@ organisations, one instance each, three completed user tasks each, and one open 
 priorities, systems and labels spread as a desk's are. Then times, through the real Flask app (token check,
 query, JSON; no network), GET /api/v1/tasks for a support master, a developer and a customer,
 GET /api/v1/tickets for a customer, the staff list with each filter its bar and saved views use (counts per
-status in every answer) and a page deep into it by cursor, GET /api/v1/tickets?q= for staff and a customer (titles, descriptions and
-three comments per ticket of German and English words, Zipf-distributed, one comment in ten internal; indexed by
-engine.store.search.rebuild), and prints p50/p95/p99 and the query plans."""
+status in every answer) and a page deep into it by cursor, GET /api/v1/tickets?q= for staff and a customer
+(titles, descriptions and three comments per ticket of German and English words, Zipf-distributed, one comment in
+ten internal; indexed by engine.store.search.rebuild), and prints p50/p95/p99 and the query plans."""
 
 import argparse
 import io

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from tests.browser.conftest import Api, sign_in, submit
+from tests.browser.conftest import Api, shot, sign_in, submit
 
 pytestmark = pytest.mark.browser
 
@@ -24,6 +24,7 @@ def test_a_support_master_merges_a_duplicate_and_sees_its_comment_on_the_other_t
     assert response.ok and re.search(rf"/tickets/{original}$", page.url)
     assert page.locator("#comments").get_by_text(f"Printer {word} in hall 3.").count() == 1
     assert page.locator("#timeline").get_by_text(f"{duplicate} was merged into this ticket").count() == 1
+    shot(page, "ticket_merged")
     page.goto(f"{live_server}/tickets/{duplicate}")
     assert page.locator('.ticket-head [data-field="status"]').get_attribute("data-value") == "closed"
     assert page.locator('[data-field="resolution"]').get_attribute("data-value") == "duplicate"

@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from tests.browser.conftest import api_ticket, sign_in
+from tests.browser.conftest import api_ticket, shot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -24,6 +24,7 @@ def test_slash_focuses_search_and_it_finds_folded_and_stemmed_words(live_server,
     results = page.locator("#search-results")
     assert results.locator(f'[data-ticket="{key}"]').count() == 1
     assert "Straßenbahn" in results.locator("mark").all_inner_texts()
+    shot(page, "search")
     page.goto(f"{live_server}/search?q={word}%20Drucker")
     assert page.locator(f'#search-results [data-ticket="{key}"]').count() == 1
     page.locator("[data-search-box]").fill(key.lower())

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from tests.browser.conftest import Api, sign_in
+from tests.browser.conftest import Api, shot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -59,6 +59,7 @@ def test_a_saved_view_opens_again_and_a_built_in_one_shows_its_tickets(live_serv
         form.get_by_role("button", name="Save view").click()
     assert f"The view “View {label}” is saved." in page.locator("main").inner_text()
     page.goto(f"{live_server}/tickets")
+    shot(page, "ticket_list")
     with page.expect_navigation():
         page.locator("#views").get_by_role("link", name=f"View {label}").click()
     assert sorted(rows(page)) == sorted(made) and f"label={label}" in page.url

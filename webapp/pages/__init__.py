@@ -67,6 +67,13 @@ def vocab(value: str | None, vocabulary: str) -> str:
     """`{{ ticket.priority|vocab('priority') }}`: a value of the vocabulary in the reader's words."""
     return domain.word(VOCABULARIES[vocabulary], value)
 
+
+def choices(values, vocabulary: str, capitalize: bool = False) -> list[tuple[str, str]]:
+    """`{{ priorities|choices('priority') }}`: (value, the reader's words) for a filter's options; `capitalize`
+    for words written in lower case (categories) that stand alone in a list of options."""
+    return [(value, vocab(value, vocabulary).capitalize() if capitalize else vocab(value, vocabulary))
+            for value in values]
+
 CSRF_FIELD = "csrf_token"
 READ_ONLY_METHODS = ("GET", "OPTIONS")
 
@@ -165,6 +172,7 @@ def register_pages(app: Flask) -> None:
 
     app.jinja_env.globals[CSRF_FIELD] = csrf_token
     app.jinja_env.filters["vocab"] = vocab
+    app.jinja_env.filters["choices"] = choices
     app.jinja_env.filters["hours"] = hours_text  # 16, 12.5: efforts read the same on every page and in mails
     app.jinja_env.filters["markdown"] = markdown  # what people write: descriptions, comments, answers, offers
     app.before_request(_page_request_hooks)
