@@ -137,3 +137,23 @@ def test_a_cold_cache_recategorises_the_same(desk):
     desk.sf.workflows.clear()
     assert [t["task"] for t in recategorise(desk, key, "bug")["open_tasks"]] == ["analyze_bug"]
     assert consistency_problems(desk.sf) == []
+
+
+def test_a_refused_field_beside_a_new_category_changes_nothing_and_does_not_step(desk):
+    key = in_development(desk)
+    steps_before, events_before = instance_of(desk, key)["steps"], trail(desk, key)
+    desk.as_("support").call("PATCH", f"/tickets/{key}", expect=422, json={
+        "category": "feature", "links": [{"kind": "relates_to", "target": key}]})
+    assert desk.ticket(key)["category"] == "bug" and desk.open_tasks(key) == ["fix_bug"]
+    assert instance_of(desk, key)["steps"] == steps_before
+    assert trail(desk, key) == events_before
+    assert consistency_problems(desk.sf) == []
+
+
+def test_a_suspended_process_refuses_the_new_category_with_409_and_nothing_changes(desk):
+    key = in_development(desk)
+    desk.as_("ops").post(f"/instances/{instance_of(desk, key)['id']}/suspend")
+    refused = desk.as_("support").call("PATCH", f"/tickets/{key}", expect=409, json={"category": "feature"})
+    assert "suspended" in refused["error"]
+    assert desk.ticket(key)["category"] == "bug" and desk.open_tasks(key) == ["fix_bug"]
+    assert consistency_problems(desk.sf) == []
