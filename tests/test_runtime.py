@@ -45,6 +45,9 @@ def test_save_and_restore_part_way_through_the_bug_path(bundle):
     assert b"task_specs" not in state  # the spec stays out of the stored state
     restored = runtime.load(bundle, state)
     assert [t.element for t in runtime.ready_tasks(restored)] == ["fix_bug"]
+    # a bug being fixed may still be withdrawn, merged or found to be something else (not another bug)
+    assert runtime.waiting_messages(restored) == {"withdraw", "merge", "category_feature", "category_change",
+                                                  "category_question"}
     outcome = complete(runtime, restored, "fix_bug", fix_summary="f")
     assert ready(outcome) == ["review_on_d"]
     restored = runtime.load(bundle, runtime.dump(restored))  # and again, inside the call activity

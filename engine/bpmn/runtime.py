@@ -145,10 +145,12 @@ class Runtime:
 
         def run():
             found = catchers or event_subprocesses.start_for_message(workflow, name)
-            for task in found:
-                task.data.update(payload)  # top-level keys only; the catching path inherits them
             event = BpmnEvent(events.message_definition(found[0], name), payload=dict(payload))
             workflow.event_manager.catch(event, internal=False)
+            # Caught, a task takes its parent's data over its own, so a key the process already holds (a new
+            # `category`) is set after that; top-level keys only. The catching path inherits them.
+            for task in found:
+                task.data.update(payload)
 
         return self._step(workflow, run, now)
 

@@ -44,6 +44,22 @@ def deliver(sf: Supportflow, *, name: str, payload: dict, actor_id: int | None, 
     return applied
 
 
+def waits_for(sf: Supportflow, conn, ticket_id: int, name: str) -> bool:
+    """Whether the ticket's running instance waits for the message `name` now: the diagram decides which
+    messages matter where (a category change, say, only while a path it redirects runs). The live workflow
+    goes back to the cache, so the delivery that follows does not load it again."""
+    heads = [instance_store.instance_head(conn, iid) for iid in instance_store.instance_ids_of_ticket(conn, ticket_id)]
+    running = [head for head in heads if head is not None and head["status"] not in FINISHED_STATUSES]
+    if not running:
+        return False
+    head = max(running, key=lambda head: head["id"])
+    workflow = steps.live_workflow(sf, conn, head)
+    try:
+        return name in sf.runtime.waiting_messages(workflow)
+    finally:
+        sf.workflows.put(head["id"], head["revision"], workflow)
+
+
 def message_step(sf: Supportflow, instance_id: int, name: str, payload: dict, actor_id: int | None,
                  detail: dict | None = None) -> steps.Step:
     """The step that delivers a message (also how ops retry a delivery that failed)."""

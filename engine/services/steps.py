@@ -116,10 +116,7 @@ def _advance(sf: Supportflow, step: Step | StepBuilder, respond: Callable | None
                 seen["kind"] = step.kind
             instance_id = step.instance_id
             head = _check_can_step(instance_store.instance_head(conn, step.instance_id), step)
-            workflow = sf.workflows.take(head["id"], head["revision"])
-            if workflow is None:
-                bundle = sf.definitions.bundle(head["process_id"], head["pinned_versions"])
-                workflow = sf.runtime.load(bundle, instance_store.instance_state(conn, head["id"]))
+            workflow = live_workflow(sf, conn, head)
             outcome = step.action(workflow, now)
             if outcome is None:
                 sf.workflows.put(head["id"], head["revision"], workflow)
@@ -148,6 +145,16 @@ def _advance(sf: Supportflow, step: Step | StepBuilder, respond: Callable | None
         raise
     sf.workflows.put(head["id"], head["revision"] + 1, workflow)
     return applied
+
+
+def live_workflow(sf: Supportflow, conn, head: InstanceHead):
+    """The instance's workflow at the head's revision: the live one when the cache holds it (taken out of the
+    cache: put it back once done), else loaded from the database."""
+    workflow = sf.workflows.take(head["id"], head["revision"])
+    if workflow is None:
+        bundle = sf.definitions.bundle(head["process_id"], head["pinned_versions"])
+        workflow = sf.runtime.load(bundle, instance_store.instance_state(conn, head["id"]))
+    return workflow
 
 
 def _check_can_step(head: InstanceHead | None, step: Step) -> InstanceHead:

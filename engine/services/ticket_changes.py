@@ -2,10 +2,13 @@
 relates to (`ticket:change`: support masters and product owners; developers work tasks, they do not triage).
 
 One transaction, audited as one `ticket_changed` event with {field: {from, to}} (labels and links as lists); a
-field given with the value it has changes nothing, and a request changing nothing writes nothing. Closed tickets
-may be changed too: none of these fields moves the process. Links are `relates_to` both ways (each side's trail
-says so); the other kinds (duplicate_of, merged_into, ...) are the process's and not edited here. The search index
-covers none of these fields (title, description, comments, files, organisation), so it is left as it is."""
+field given with the value it has changes nothing, and a request changing nothing writes nothing. A new category
+may mean another path: when the ticket's process waits for the message `category_<new>` (support_ticket does
+while bug_fix or feature_request runs), the change is delivered as that message, in the same transaction as
+the process's step; otherwise the column alone changes. Closed tickets may be changed too. Links are
+`relates_to` both ways (each side's trail says so); the other kinds (duplicate_of, merged_into, ...) are the
+process's and not edited here. The search index covers none of these fields (title, description, comments,
+files, organisation), so it is left as it is."""
 
 from datetime import datetime
 
@@ -14,6 +17,7 @@ from marshmallow import Schema, fields, validate
 from engine.domain import CATEGORIES, PRIORITIES, audit_event, ticket_key, ticket_number
 from engine.errors import InvalidInput, NotFound
 from engine.i18n import lazy
+from engine.services import messages
 from engine.services.authorization import Actor
 from engine.services.context import Supportflow
 from engine.services.inputs import load_input
@@ -23,6 +27,7 @@ from engine.store import tickets as ticket_store
 from engine.store.records import TicketRow
 
 RELATES_TO = "relates_to"
+CATEGORY_MESSAGE = "category_{category}"  # what a category change tells a process that waits for it
 NOT_EDITED_HERE = lazy("Only relates_to links are changed here; {kind} is the process's to set.")
 NO_SELF_LINK = lazy("A ticket does not relate to itself.")
 NO_TARGET = lazy("There is no ticket {key}.")
@@ -52,25 +57,52 @@ def change_ticket(sf: Supportflow, actor: Actor, key: str, data) -> dict:
     """Change what `data` names; answers the ticket as it then stands, with `changed`: the fields that changed."""
     actor.require("ticket:change")
     values = load_input(TicketChangeSchema(), data)
+    told = _process_to_tell(sf, actor, key, values["category"]) if "category" in values else None
+    if told is not None:
+        return _change_with_message(sf, actor, key, values, *told)
     with sf.db.write() as conn:
         row = visible_ticket(conn, actor, key)
         changes = apply_changes(sf, conn, actor, row, values, sf.clock.now())
         return {**render_ticket(conn, sf, actor, key), "changed": sorted(changes)}
 
 
+def _process_to_tell(sf: Supportflow, actor: Actor, key: str, category: str) -> tuple[int, str] | None:
+    """(ticket id, message) when the new category is a message the ticket's process waits for now, else None."""
+    with sf.db.read() as conn:
+        row = visible_ticket(conn, actor, key)
+        message = CATEGORY_MESSAGE.format(category=category)
+        if category == row["category"] or not messages.waits_for(sf, conn, row["id"], message):
+            return None
+        return row["id"], message
+
+
+def _change_with_message(sf: Supportflow, actor: Actor, key: str, values: dict, number: int, message: str) -> dict:
+    """The whole change and the process's step in one transaction: the step's answer is the ticket after both
+    (a Conflict, and nothing changed, when the process moved on meanwhile and no longer waits for it)."""
+    changes: dict = {}
+
+    def prepare(conn) -> None:
+        changes.update(apply_changes(sf, conn, actor, visible_ticket(conn, actor, key), values, sf.clock.now()))
+
+    applied = messages.deliver(
+        sf, name=message, payload={"category": values["category"]}, actor_id=actor.id, ticket_id=number,
+        prepare=prepare, respond=lambda conn, applied: {
+            **render_ticket(conn, sf, actor, key, row=applied.ticket), "changed": sorted(changes)})
+    return applied.answer
+
+
 def apply_changes(sf: Supportflow, conn, actor: Actor, row: TicketRow, values: dict, now: datetime) -> dict:
-    """Write the changed fields and their one event, in the caller's transaction; returns {field: {from, to}}."""
+    """Write the changed fields and their one event, in the caller's transaction; returns {field: {from, to}}.
+    A category is only written here: telling the process is change_ticket's."""
     changes: dict[str, dict] = {}
     columns: dict[str, object] = {}
     current: dict = dict(row)
-    for field in ("priority", "system", "labels"):
+    for field in ("priority", "category", "system", "labels"):
         if field in values:
             new = _cleaned(field, values[field])
             if new != current[field]:
                 changes[field] = {"from": current[field], "to": new}
                 columns[field] = new
-    if "category" in values and values["category"] != row["category"]:
-        changes["category"] = _change_category(sf, conn, actor, row, values["category"], now)
     if "links" in values:
         changes.update(_change_links(conn, actor, row, values["links"], now))
     if columns or changes:
@@ -86,13 +118,6 @@ def _cleaned(field: str, value):
     if field == "labels":
         return list(dict.fromkeys(label.strip() for label in value if label.strip()))
     return value
-
-
-def _change_category(sf: Supportflow, conn, actor: Actor, row: TicketRow, new: str, now: datetime) -> dict:
-    """The category as staff reclassify it; its own step, so that the process may be told of it one day (a
-    message to the instance). For now the column alone changes."""
-    ticket_store.update_ticket(conn, row["id"], category=new, updated_at=now)
-    return {"from": row["category"], "to": new}
 
 
 def _change_links(conn, actor: Actor, row: TicketRow, links: list[dict], now: datetime) -> dict:

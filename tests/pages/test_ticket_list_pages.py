@@ -1,6 +1,7 @@
 """The ticket list and the edit panel as pages: in German and English, for staff only, errors in words."""
 
-from tests.pages.helpers import csrf, signed_in, text_of
+from tests.helpers import FORWARD_BUG, instance_of
+from tests.pages.helpers import GERMAN, csrf, flashes, signed_in, text_of
 
 
 def test_the_list_speaks_german_and_shows_counts_views_and_the_next_page(app, desk):
@@ -29,3 +30,27 @@ def test_the_edit_panel_says_what_it_refused(app, desk):
                                                           "links": f"{key}, SUP-999"}, follow_redirects=True)
     assert "The ticket was not changed: A ticket does not relate to itself." in text_of(answer)
     assert 'data-change-ticket' not in signed_in(app, "developer").get(f"/tickets/{key}").get_data(as_text=True)
+
+
+def test_a_new_category_in_the_edit_panel_moves_a_forwarded_bug_to_the_feature_path(app, desk):
+    key = desk.submit()["key"]
+    desk.complete(key, "triage", "support", **FORWARD_BUG)
+    client = signed_in(app, "support")
+    answer = client.post(f"/tickets/{key}/change", data={"csrf_token": csrf(client), "category": "feature"},
+                         headers=GERMAN, follow_redirects=True)
+    assert flashes(answer) == [("success", "Das Ticket ist geändert.")]
+    words = text_of(answer)
+    assert "Aufwand schätzen" in words and "Bug analysieren" not in words  # the open task, in German
+    assert desk.open_tasks(key) == ["estimate_effort"]
+
+
+def test_the_edit_panel_says_when_the_process_cannot_take_the_new_category_now(app, desk):
+    key = desk.submit()["key"]
+    desk.complete(key, "triage", "support", **FORWARD_BUG)
+    desk.as_("ops").post(f"/instances/{instance_of(desk, key)['id']}/suspend")
+    client = signed_in(app, "support")
+    answer = client.post(f"/tickets/{key}/change", data={"csrf_token": csrf(client), "category": "feature"},
+                         follow_redirects=True)
+    [(kind, text)] = flashes(answer)
+    assert kind == "error" and text.startswith("The ticket was not changed: This ticket's process is suspended")
+    assert desk.ticket(key)["category"] == "bug" and desk.open_tasks(key) == ["analyze_bug"]

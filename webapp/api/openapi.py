@@ -102,10 +102,12 @@ def build_spec() -> dict:
             "get": {"summary": "One ticket with its trail and open tasks", "security": secured,
                     "parameters": [_path_param("key")], "responses": _responses("200", "Ticket", "401", "404")},
             "patch": {"summary": "Change priority, category, system, labels or relates_to links (support masters "
-                                 "and product owners; closed tickets too); one ticket_changed event",
+                                 "and product owners; closed tickets too); one ticket_changed event. A new "
+                                 "category the process waits for (category_<new>) is also its message_delivered "
+                                 "step: 409 when the process cannot take it now (suspended)",
                       "security": secured, "parameters": [_path_param("key")],
                       "requestBody": _json_body("TicketChange"),
-                      "responses": _responses("200", "Ticket", "401", "403", "404", "422")}},
+                      "responses": _responses("200", "Ticket", "401", "403", "404", "409", "422")}},
         "/tickets/{key}/comments": {"post": {
             "summary": "Comment on a ticket (internal: staff only)", "security": secured,
             "parameters": [_path_param("key")], "requestBody": _json_body("NewComment"),

@@ -94,6 +94,8 @@ def change(key: str):
         changed = ticket_changes.change_ticket(supportflow(), g.actor, key, data)
     except InvalidInput as err:
         flash(NOT_CHANGED.format(reason=error_text(err)), "error")
+    except Conflict as err:  # a new category the process could not take now (suspended, moved on)
+        flash(NOT_CHANGED.format(reason=str(err)), "error")
     else:
         flash(str(CHANGED if changed["changed"] else UNCHANGED), "success")
     return redirect(url_for("tickets.show", key=key, _anchor="change"))
