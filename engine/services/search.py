@@ -41,6 +41,7 @@ class Found(NamedTuple):
     items: list[dict]  # the page, best first
     counts: dict[str, int]  # how many tickets the query finds per status (the filters' statuses aside)
     next_offset: int | None  # how far into the ranking the next page begins; None: this was the last
+    counts_exact: bool = True  # False: the counts are of the newest RANKED_CANDIDATES matches (a common word)
 
 
 def find(conn, actor: Actor, q: str, *, filters: TicketQuery, limit: int = 50, offset: int = 0,
@@ -67,7 +68,7 @@ def find(conn, actor: Actor, q: str, *, filters: TicketQuery, limit: int = 50, o
         if row["id"] not in named_ids:
             rows.append(row)
     rows = rows[:limit]
-    counts = _counts(conn, query, filters, staff, set(keyed))
+    counts, exact = _counts(conn, query, filters, staff, set(keyed))
     texts = search_store.texts_of_tickets(conn, [row["id"] for row in rows])
     found = []
     matching: dict[str, tuple[Term, ...]] = {}  # word -> the terms that find it, worked out once per word
@@ -77,15 +78,17 @@ def find(conn, actor: Actor, q: str, *, filters: TicketQuery, limit: int = 50, o
         summary.update(matched_in=where, matched_in_text=str(WHERE_TEXT[where]) if where else None,
                        snippet=snippet, snippet_marks=marks)
         found.append(summary)
-    return Found(found, counts, offset + consumed if consumed < len(ranked) else None)
+    return Found(found, counts, offset + consumed if consumed < len(ranked) else None, exact)
 
 
-def _counts(conn, query: Query, filters: TicketQuery, staff: bool, named_ids: set[int]) -> dict[str, int]:
-    """Per status, how many tickets the query finds (by its terms or its keys) under the filters but the status."""
+def _counts(conn, query: Query, filters: TicketQuery, staff: bool, named_ids: set[int]) -> tuple[
+        dict[str, int], bool]:
+    """Per status, how many tickets the query finds (by its terms or its keys) under the filters but the status;
+    and whether those are all it finds (else: among its newest matches)."""
     if not query.terms and not named_ids:
-        return {}
-    found = search_store.match_condition(conn, query, staff=staff, also=named_ids)
-    return ticket_list_store.status_counts(conn, filters.without_statuses(), found)
+        return {}, True
+    found, exact = search_store.match_condition(conn, query, staff=staff, also=named_ids)
+    return ticket_list_store.status_counts(conn, filters.without_statuses(), found), exact
 
 
 def jump_target(sf: Supportflow, actor: Actor, q: str) -> str | None:

@@ -111,6 +111,8 @@ def list_tickets(sf: Supportflow, actor: Actor, filters) -> dict:
             if actor.is_staff:
                 _with_open_tasks(sf, conn, found.items)
             answer: dict = {"items": found.items, "counts": found.counts}
+            if not found.counts_exact:
+                answer["counts_exact"] = False  # counted among the newest matches: a word most tickets have
             if found.next_offset is not None:
                 answer["next"] = _encode({"f": digest, "o": found.next_offset})
             return answer

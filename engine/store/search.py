@@ -123,17 +123,23 @@ def _pg_term(term: Term, weights: str) -> str:
                              *(f"'{p}':*{weights}" for p in sorted(term.prefixes))]) + ")"
 
 
-def match_condition(conn: Connection, query: Query, *, staff: bool, also: Iterable[int] = ()) -> ColumnElement:
-    """A condition on `tickets` keeping those matching every term of the query, and the tickets `also` (unranked:
-    for counting)."""
+def match_condition(conn: Connection, query: Query, *, staff: bool, also: Iterable[int] = ()) -> tuple[
+        ColumnElement, bool]:
+    """A condition on `tickets` keeping the newest RANKED_CANDIDATES of those matching every term of the query,
+    and the tickets `also` (unranked: for counting); and whether that is all of the matches. Counting every
+    ticket a common word finds costs what ranking them all would."""
     named = tickets.c.id.in_(sorted(also))
     if not query.terms:
-        return named
+        return named, True
     if _sqlite(conn):
-        matched = select(_fts.c.rowid).where(literal_column(SEARCH_TABLE).op("MATCH")(_fts_match(query, staff)))
+        number = _fts.c.rowid
+        matched = select(number).where(literal_column(SEARCH_TABLE).op("MATCH")(_fts_match(query, staff)))
     else:
-        matched = select(_pg_search.c.ticket_id).where(_pg_search.c.document.op("@@")(_tsquery(query, staff)))
-    return or_(tickets.c.id.in_(matched), named)
+        number = _pg_search.c.ticket_id
+        matched = select(number).where(_pg_search.c.document.op("@@")(_tsquery(query, staff)))
+    newest = matched.order_by(number.desc()).limit(RANKED_CANDIDATES)
+    everything = (conn.scalar(select(func.count()).select_from(newest.subquery())) or 0) < RANKED_CANDIDATES
+    return or_(tickets.c.id.in_(newest), named), everything
 
 
 def _fts_match(query: Query, staff: bool) -> str:
