@@ -48,8 +48,8 @@ def waits_for(sf: Supportflow, conn, ticket_id: int, name: str) -> bool:
     """Whether the ticket's running instance waits for the message `name` now: the diagram decides which
     messages matter where (a category change, say, only while a path it redirects runs). The live workflow
     goes back to the cache, so the delivery that follows does not load it again."""
-    heads = [instance_store.instance_head(conn, iid) for iid in instance_store.instance_ids_of_ticket(conn, ticket_id)]
-    running = [head for head in heads if head is not None and head["status"] not in FINISHED_STATUSES]
+    heads = _heads_of(conn, ticket_id)
+    running = [head for head in heads if head["status"] not in FINISHED_STATUSES]
     if not running:
         return False
     head = max(running, key=lambda head: head["id"])
@@ -72,9 +72,14 @@ def message_step(sf: Supportflow, instance_id: int, name: str, payload: dict, ac
     )
 
 
-def _running_instance_of(conn, ticket_id: int) -> int:
+def _heads_of(conn, ticket_id: int) -> list:
+    """The heads of the ticket's instances (its process and any started beside it)."""
     found = [instance_store.instance_head(conn, iid) for iid in instance_store.instance_ids_of_ticket(conn, ticket_id)]
-    heads = [head for head in found if head is not None]
+    return [head for head in found if head is not None]
+
+
+def _running_instance_of(conn, ticket_id: int) -> int:
+    heads = _heads_of(conn, ticket_id)
     if not heads:
         raise Conflict(NO_PROCESS)
     running = [head for head in heads if head["status"] not in FINISHED_STATUSES]
