@@ -1,11 +1,12 @@
 """Full-text search over tickets: what a query finds (ranked, with a snippet of where it matched), a ticket key
 that jumps to its ticket, and keeping the index up to date in the transactions that change what it covers."""
 
+from collections import Counter
 from typing import NamedTuple
 
 from engine.domain import ticket_key
 from engine.i18n import lazy
-from engine.search_text import Query, Term, parse_query, shown, spans
+from engine.search_text import Query, Term, parse_query, shown, spans, words
 from engine.services import views
 from engine.services.authorization import Actor
 from engine.services.context import Supportflow
@@ -55,40 +56,33 @@ def find(conn, actor: Actor, q: str, *, filters: TicketQuery, limit: int = 50, o
     if not actor.is_staff and (filters.organisation_id is None
                                or not actor.may_see_organisation(filters.organisation_id)):
         return Found([], {}, None)  # a customer of no organisation has no tickets to find
-    keyed = [row["id"] for row in _named_tickets(conn, actor, query, None)]
-    named = ticket_list_store.matching(conn, keyed, filters)
+    # The counts leave the filters' statuses aside, so both the named and the matched tickets are read without
+    # them, and the statuses applied here.
+    unfiltered = filters.without_statuses()
+    kept = set(filters.statuses)
+    named = ticket_list_store.matching(conn, [row["id"] for row in _named_tickets(conn, actor, query, None)],
+                                       unfiltered)
     named_ids = {row["id"] for row in named}
-    ranked = search_store.search(conn, query, filters=filters, staff=staff, limit=limit + 1, offset=offset)
-    rows = list(named) if first_page else []
-    consumed = 0
-    for row in ranked:
-        if len(rows) >= limit:
-            break
-        consumed += 1
-        if row["id"] not in named_ids:
-            rows.append(row)
-    rows = rows[:limit]
-    counts, exact = _counts(conn, query, filters, staff, set(keyed))
-    texts = search_store.texts_of_tickets(conn, [row["id"] for row in rows])
+    candidates = search_store.candidates(conn, query, filters=unfiltered, staff=staff)
+    counts = Counter(row["status"] for row in named)
+    counts.update(hit.status for hit in candidates if hit.id not in named_ids)
+    ranked = sorted((hit for hit in candidates if hit.id not in named_ids and (not kept or hit.status in kept)),
+                    key=lambda hit: (-hit.rank, -hit.id))
+    shown_named = [row for row in named if not kept or row["status"] in kept][:limit] if first_page else []
+    page = [hit.id for hit in ranked[offset:offset + limit - len(shown_named)]]
+    rows = shown_named + ticket_list_store.matching(conn, page, TicketQuery())
+    following = offset + len(page)
+    exact = len(candidates) < search_store.RANKED_CANDIDATES
+    said = search_store.said_about_tickets(conn, [row["id"] for row in rows])
     found = []
     matching: dict[str, tuple[Term, ...]] = {}  # word -> the terms that find it, worked out once per word
     for row in rows:
         summary = views.ticket_summary(row, customer=not actor.is_staff)
-        where, snippet, marks = _snippet(query, texts.get(row["id"]), staff, matching)
+        where, snippet, marks = _snippet(query, {**row, **said[row["id"]]}, staff, matching)
         summary.update(matched_in=where, matched_in_text=str(WHERE_TEXT[where]) if where else None,
                        snippet=snippet, snippet_marks=marks)
         found.append(summary)
-    return Found(found, counts, offset + consumed if consumed < len(ranked) else None, exact)
-
-
-def _counts(conn, query: Query, filters: TicketQuery, staff: bool, named_ids: set[int]) -> tuple[
-        dict[str, int], bool]:
-    """Per status, how many tickets the query finds (by its terms or its keys) under the filters but the status;
-    and whether those are all it finds (else: among its newest matches)."""
-    if not query.terms and not named_ids:
-        return {}, True
-    found, exact = search_store.match_condition(conn, query, staff=staff, also=named_ids)
-    return ticket_list_store.status_counts(conn, filters.without_statuses(), found), exact
+    return Found(found, dict(counts), following if following < len(ranked) else None, exact)
 
 
 def jump_target(sf: Supportflow, actor: Actor, q: str) -> str | None:
@@ -121,29 +115,34 @@ def _places(texts: dict, staff: bool) -> list[tuple[str, str]]:
     return places
 
 
-def _snippet(query: Query, texts: dict | None, staff: bool,
+def _snippet(query: Query, texts: dict, staff: bool,
              matching: dict[str, tuple[Term, ...]]) -> tuple[str | None, str, list[list[int]]]:
     """Where the query matched best (most of its terms; the first such place in _places' order), a piece of that
     text around the first match, and the [start, end] of the matched words in the piece."""
-    if texts is None or not query.terms:
+    if not query.terms:
         return None, "", []
-    best: tuple[int, str, str, list[tuple[int, int]]] | None = None
+    every = len(set(query.terms))
+
+    def terms_of(word: str) -> tuple[Term, ...]:
+        terms = matching.get(word)
+        if terms is None:
+            terms = matching[word] = tuple(term for term in query.terms if term.matches(word))
+        return terms
+
+    best: tuple[int, str, str] | None = None
     for where, raw in _places(texts, staff):
         text = shown(raw or "")
-        hits = []
-        for start, end, word in spans(text):
-            if word not in matching:
-                matching[word] = tuple(term for term in query.terms if term.matches(word))
-            hits += [(start, end, term) for term in matching[word]]
-        count = len({term for _, _, term in hits})
+        # Counting needs each distinct word once; where the words are, only the chosen place needs.
+        count = len({term for word in set(words(text)) for term in terms_of(word)})
         if count and (best is None or count > best[0]):
-            best = (count, where, text, [(start, end) for start, end, _ in hits])
-            if count == len(set(query.terms)):
+            best = (count, where, text)
+            if count == every:
                 break  # every term matched here: no later place can match more
     if best is None:
         return None, "", []
-    _, where, text, found = best
-    begin = max(0, found[0][0] - SNIPPET_CHARS // 3)
+    _, where, text = best
+    found = [(start, end) for start, end, word in spans(text) if terms_of(word)]
+    begin = max(0, (found[0][0] if found else 0) - SNIPPET_CHARS // 3)
     floor = max(0, begin - 20)
     while begin > floor and not text[begin - 1].isspace():  # start at a word, if one starts near
         begin -= 1

@@ -8,25 +8,23 @@ The table is made by revision 0009 and kept out of `metadata` (its type and kind
 
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import cast
+from typing import NamedTuple
 
-from sqlalchemy import Connection, column, func, literal_column, or_, select, table, text
+from sqlalchemy import Connection, column, func, literal, literal_column, select, table, text, union_all
 from sqlalchemy.sql.elements import ColumnElement
 
 from engine.search_text import Query, Term, index_text
 from engine.store import ticket_list
-from engine.store.records import TicketRow
 from engine.store.tables import attachments, comments, organisations, tickets
 from engine.store.ticket_list import TicketQuery
 
 SEARCH_TABLE = "ticket_search"
-_TICKET = (*tickets.c, organisations.c.name.label("organisation"))
 _FTS_COLUMNS = ("title", "description", "public", "internal")
 _FTS_WEIGHTS = (10.0, 4.0, 1.0, 1.0)  # bm25 per column: a title match ranks above a comment match
 _PG_WEIGHTS = ("A", "B", "C", "D")  # ts_rank's default weights: A 1.0, B 0.4, C 0.2, D 0.1
 _CUSTOMER_WEIGHTS = "ABC"  # D is internal
 _BATCH = 500
-RANKED_CANDIDATES = 2000  # PostgreSQL ranks the newest this many matches (see search)
+RANKED_CANDIDATES = 1000  # a search ranks and counts the newest this many matches (see candidates)
 
 _pg_search = table(SEARCH_TABLE, column("ticket_id"), column("document"))
 _fts = table(SEARCH_TABLE, column("rowid"))
@@ -54,24 +52,30 @@ def texts_of_tickets(conn: Connection, ticket_ids: Iterable[int]) -> dict[int, d
     """What the index covers, per ticket: title, description, organisation, and its comments and attachment names
     as [(text, internal)] in order."""
     ids = list(ticket_ids)
-    found: dict[int, dict] = {}
     if not ids:
-        return found
+        return {}
     rows = conn.execute(select(tickets.c.id, tickets.c.title, tickets.c.description,
                                organisations.c.name.label("organisation")).join(organisations)
                         .where(tickets.c.id.in_(ids))).mappings()
-    for ticket in rows:
-        found[ticket["id"]] = {**ticket, "comments": [], "attachments": []}
-    by_ticket: dict[int, list] = defaultdict(list)
-    for row in conn.execute(select(comments.c.ticket_id, comments.c.body, comments.c.internal)
-                            .where(comments.c.ticket_id.in_(ids)).order_by(comments.c.id)):
-        by_ticket[row.ticket_id].append((row.body, row.internal))
-    for row in conn.execute(select(attachments.c.ticket_id, attachments.c.filename, attachments.c.internal)
-                            .where(attachments.c.ticket_id.in_(ids)).order_by(attachments.c.id)):
-        found[row.ticket_id]["attachments"].append((row.filename, row.internal))
-    for ticket_id, texts in by_ticket.items():
-        found[ticket_id]["comments"] = texts
-    return found
+    said = said_about_tickets(conn, ids)
+    return {ticket["id"]: {**ticket, **said[ticket["id"]]} for ticket in rows}
+
+
+def said_about_tickets(conn: Connection, ticket_ids: list[int]) -> dict[int, dict]:
+    """Per ticket, its comments and attachment names as {"comments": [(text, internal)], "attachments": [...]}, each
+    in order; one query for both."""
+    said: dict[int, dict] = defaultdict(lambda: {"comments": [], "attachments": []})
+    if not ticket_ids:
+        return said
+    both = union_all(
+        select(literal("comments").label("kind"), comments.c.ticket_id, comments.c.id, comments.c.body.label("text"),
+               comments.c.internal).where(comments.c.ticket_id.in_(ticket_ids)),
+        select(literal("attachments").label("kind"), attachments.c.ticket_id, attachments.c.id,
+               attachments.c.filename.label("text"), attachments.c.internal)
+        .where(attachments.c.ticket_id.in_(ticket_ids))).subquery()
+    for row in conn.execute(select(both).order_by(both.c.kind, both.c.id)).all():
+        said[row.ticket_id][row.kind].append((row.text, row.internal))
+    return said
 
 
 def _document(texts: dict) -> dict[str, str]:
@@ -123,25 +127,6 @@ def _pg_term(term: Term, weights: str) -> str:
                              *(f"'{p}':*{weights}" for p in sorted(term.prefixes))]) + ")"
 
 
-def match_condition(conn: Connection, query: Query, *, staff: bool, also: Iterable[int] = ()) -> tuple[
-        ColumnElement, bool]:
-    """A condition on `tickets` keeping the newest RANKED_CANDIDATES of those matching every term of the query,
-    and the tickets `also` (unranked: for counting); and whether that is all of the matches. Counting every
-    ticket a common word finds costs what ranking them all would."""
-    named = tickets.c.id.in_(sorted(also))
-    if not query.terms:
-        return named, True
-    if _sqlite(conn):
-        number = _fts.c.rowid
-        matched = select(number).where(literal_column(SEARCH_TABLE).op("MATCH")(_fts_match(query, staff)))
-    else:
-        number = _pg_search.c.ticket_id
-        matched = select(number).where(_pg_search.c.document.op("@@")(_tsquery(query, staff)))
-    newest = matched.order_by(number.desc()).limit(RANKED_CANDIDATES)
-    everything = (conn.scalar(select(func.count()).select_from(newest.subquery())) or 0) < RANKED_CANDIDATES
-    return or_(tickets.c.id.in_(newest), named), everything
-
-
 def _fts_match(query: Query, staff: bool) -> str:
     match = " AND ".join(_fts_term(term) for term in query.terms)
     return match if staff else "{title description public} : (" + match + ")"
@@ -152,39 +137,36 @@ def _tsquery(query: Query, staff: bool):
     return func.to_tsquery("simple", " & ".join(_pg_term(term, weights) for term in query.terms))
 
 
-def search(conn: Connection, query: Query, *, filters: TicketQuery, staff: bool, limit: int = 50,
-           offset: int = 0) -> list[TicketRow]:
-    """The tickets matching every term of the query that `filters` keep (engine.store.ticket_list), best first
-    (then newest); `staff` also searches what only staff see. On PostgreSQL the ranking looks at the newest
-    RANKED_CANDIDATES matches only: ranking every ticket a common word finds costs more than anyone waits."""
+class Candidate(NamedTuple):
+    id: int
+    status: str
+    rank: float  # the higher, the better the match
+
+
+def candidates(conn: Connection, query: Query, *, filters: TicketQuery, staff: bool) -> list[Candidate]:
+    """The newest RANKED_CANDIDATES tickets matching every term of the query that `filters` keep
+    (engine.store.ticket_list), newest first, each with its status and how well it matches (PostgreSQL's ts_rank,
+    SQLite's bm25 turned round so that higher is better); `staff` also searches what only staff see. One pass over
+    the index gives the ranking, the page and the counts per status: ranking (or counting) every ticket a common
+    word finds costs more than anyone waits, and the newest matches are what a desk looks for."""
     if not query.terms:
         return []
     where = ticket_list.conditions(conn, filters)
+    rank: ColumnElement
     if _sqlite(conn):
-        rank = func.bm25(literal_column(SEARCH_TABLE), *_FTS_WEIGHTS)
-        statement = (select(*_TICKET, rank.label("rank")).select_from(_fts)
-                     .join(tickets, tickets.c.id == _fts.c.rowid).join(organisations)
-                     .where(literal_column(SEARCH_TABLE).op("MATCH")(_fts_match(query, staff)), *where)
-                     .order_by(rank, tickets.c.id.desc()))
+        number = _fts.c.rowid
+        rank = -func.bm25(literal_column(SEARCH_TABLE), *_FTS_WEIGHTS)
+        matched = literal_column(SEARCH_TABLE).op("MATCH")(_fts_match(query, staff))
+        source = _fts
     else:
+        number = _pg_search.c.ticket_id
         tsquery = _tsquery(query, staff)
-        candidates = select(_pg_search.c.ticket_id).where(_pg_search.c.document.op("@@")(tsquery))
-        if where:
-            candidates = candidates.join(tickets, tickets.c.id == _pg_search.c.ticket_id).where(*where)
-        found = (candidates.order_by(_pg_search.c.ticket_id.desc()).limit(RANKED_CANDIDATES)
-                 .subquery("candidates"))
-        documents = _pg_search.alias("documents")
-        rank = func.ts_rank(documents.c.document, tsquery)
-        # Rank the candidates alone, then read the page's tickets only.
-        best = (select(found.c.ticket_id, rank.label("rank")).select_from(found)
-                .join(documents, documents.c.ticket_id == found.c.ticket_id)
-                .order_by(rank.desc(), found.c.ticket_id.desc()).limit(limit).offset(offset).subquery("best"))
-        statement = (select(*_TICKET, best.c.rank).select_from(best)
-                     .join(tickets, tickets.c.id == best.c.ticket_id).join(organisations)
-                     .order_by(best.c.rank.desc(), tickets.c.id.desc()))
+        rank = func.ts_rank(_pg_search.c.document, tsquery)
+        matched = _pg_search.c.document.op("@@")(tsquery)
+        source = _pg_search
         # A generic plan (psycopg prepares a statement run often) cannot tell a common word from a rare one.
         conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
-        rows = conn.execute(statement).mappings()
-        return cast(list[TicketRow], [{k: v for k, v in row.items() if k != "rank"} for row in rows])
-    rows = conn.execute(statement.limit(limit).offset(offset)).mappings()
-    return cast(list[TicketRow], [{k: v for k, v in row.items() if k != "rank"} for row in rows])
+    statement = (select(number, tickets.c.status, rank).select_from(source)
+                 .join(tickets, tickets.c.id == number).where(matched, *where)
+                 .order_by(number.desc()).limit(RANKED_CANDIDATES))
+    return [Candidate._make(row) for row in conn.execute(statement).all()]
