@@ -39,9 +39,10 @@ _FTS_INSERT = text("INSERT INTO ticket_search (rowid, title, description, public
 
 
 def is_search_object(name: str | None) -> bool:
-    """For schema comparison: the search table, FTS5's shadow tables and the GIN index are not in `metadata`."""
+    """For schema comparison: the search table, FTS5's shadow tables and the GIN indexes of the documents and of
+    the labels (PostgreSQL's alone; revisions 0009 and 0012) are not in `metadata`."""
     return bool(name) and (name == SEARCH_TABLE or str(name).startswith(SEARCH_TABLE + "_")
-                           or name == "ix_ticket_search_document")
+                           or name in ("ix_ticket_search_document", "ix_tickets_labels"))
 
 
 def _sqlite(conn: Connection) -> bool:

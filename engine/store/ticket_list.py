@@ -59,7 +59,7 @@ def _has_label(conn: Connection, label: str) -> ColumnElement:
     if conn.dialect.name == "sqlite":
         return exists(select(literal(1)).select_from(func.json_each(tickets.c.labels).table_valued("value"))
                       .where(text("value = :label").bindparams(label=label)))
-    return cast(tickets.c.labels, JSONB).op("@>")(func.jsonb_build_array(label))
+    return cast(tickets.c.labels, JSONB).op("@>")(func.jsonb_build_array(label))  # revision 0012 indexes the cast
 
 
 def conditions(conn: Connection, query: TicketQuery) -> list[ColumnElement]:
