@@ -16,6 +16,7 @@ from engine.mailbox import PROCESSED, Mailbox, poll_once
 from engine.senders import JsonLinesSender
 from engine.services import worker
 from tests.mailservers import free_port
+from webapp.cli import _print_round
 
 pytestmark = pytest.mark.processes  # a Dovecot of each test's own
 WAIT_S = 10.0  # how long a test waits for the real server to tell of new mail
@@ -111,7 +112,7 @@ def test_a_handler_that_fails_or_answers_nonsense_leaves_its_message_and_the_nex
     assert dovecot.subjects("INBOX") == ["Kaputt", "Unsinn"] and dovecot.subjects("Processed") == ["Gut"]
 
 
-def test_mail_above_the_size_limit_is_refused_unread_and_filed_away(dovecot):
+def test_mail_above_the_size_limit_is_refused_unread_and_filed_away(dovecot, capsys):
     dovecot.append(mail("Riesig", body="x" * 5000, sender="Jörg Groß <joerg@kunde.example>"))
     dovecot.append(mail("Klein"))
     intake = Intake()
@@ -122,6 +123,8 @@ def test_mail_above_the_size_limit_is_refused_unread_and_filed_away(dovecot):
     assert refusal.endswith("above the limit of 2048: refused unread") and " bytes" in refusal
     assert intake.subjects() == ["Klein"]
     assert dovecot.subjects("Processed") == ["Riesig", "Klein"]
+    _print_round(worker.Round(mail=report))
+    assert capsys.readouterr().out.splitlines() == ["mail: 1 accepted, 1 refused", f"mail: {refusal}"]
 
 
 def test_without_moving_handled_mail_stays_in_the_folder_marked_and_is_not_taken_again(dovecot):
@@ -219,19 +222,26 @@ def test_a_server_that_is_not_there_is_an_error_in_the_report(dovecot):
     assert "could not be read: ConnectionRefusedError: [Errno 111] Connection refused" in error
 
 
-def test_the_worker_round_counts_mail_for_the_metrics(sf, dovecot, tmp_path):
-    seen = []
+def test_the_worker_round_counts_mail_for_the_metrics_and_prints_it(sf, dovecot, tmp_path, capsys):
+    from prometheus_client import REGISTRY
 
-    class Counting(type(sf.observer)):
-        def mail_polled(self, outcomes, errors):
-            seen.append((outcomes, errors))
+    from webapp.metrics import PrometheusObserver
 
-    sf.observer = Counting()
+    def fetched(outcome: str) -> float:
+        return REGISTRY.get_sample_value("supportflow_mail_fetched_total", {"outcome": outcome}) or 0.0
+
+    sf.observer = PrometheusObserver()
     dovecot.append(mail("Gezählt"))
+    dovecot.append(mail("Später noch einmal"))
+    before = fetched("accepted"), fetched("temporary")
     me = worker.WorkerIdentity("w", "host", 1, sf.clock.now())
-    done = worker.run_round(sf, JsonLinesSender(tmp_path / "outbox.jsonl"), me, Mailbox(dovecot.settings(), Intake()))
-    assert done.mail is not None and done.mail.accepted == 1
-    assert seen == [({"accepted": 1, "ignored": 0, "refused": 0, "temporary": 0}, 0)]
+    mailbox = Mailbox(dovecot.settings(), Intake({"Später noch einmal": "temporary"}))
+    done = worker.run_round(sf, JsonLinesSender(tmp_path / "outbox.jsonl"), me, mailbox)
+    assert done.mail is not None and done.mail.counts() == {"accepted": 1, "ignored": 0, "refused": 0, "temporary": 1}
+    assert (fetched("accepted"), fetched("temporary")) == (before[0] + 1, before[1] + 1)
+    _print_round(done)
+    assert capsys.readouterr().out == "mail: 1 accepted, 1 left for the next poll\n"
+    assert worker.run_round(sf, JsonLinesSender(tmp_path / "outbox.jsonl"), me, mailbox).mail is None  # not due
 
 
 def test_a_full_batch_says_more_and_the_mailbox_is_due_again_at_once(dovecot, monkeypatch):
