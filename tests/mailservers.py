@@ -162,6 +162,8 @@ userdb {{
   args = uid={mail_user.pw_uid} gid={mail_user.pw_gid} home={home}/%u
 }}
 mail_location = maildir:~/Maildir
+# IDLE tells of new mail through inotify; where that is missing, Dovecot looks this often instead.
+mailbox_idle_check_interval = 1 secs
 first_valid_uid = {mail_user.pw_uid}
 default_internal_user = {internal_user}
 default_login_user = {login_user}
