@@ -8,6 +8,9 @@ export DATABASE_URL
 # The browser tests drive Debian's Chromium through Playwright; `playwright install` is never used (it downloads
 # a browser from the internet).
 CHROMIUM := /usr/bin/chromium
+# The mail tests start their own Dovecot (Debian's dovecot-imapd) with a configuration of their own on free ports;
+# the system service the package starts on port 143 is not used.
+DOVECOT := /usr/sbin/dovecot
 
 .PHONY: install run test test-fast lint bench bench-freeze clean i18n
 
@@ -71,7 +74,17 @@ $(CHROMIUM):
 		exit 1; \
 	fi
 
-test: lint $(CHROMIUM)
+$(DOVECOT):
+	@if [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's dovecot-imapd for the mail tests"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y dovecot-imapd; \
+	else \
+		echo "The mail tests need Debian's Dovecot at $(DOVECOT): run 'sudo apt-get install -y dovecot-imapd'," >&2; \
+		echo "or run the other tests only: $(BIN)/pytest -m 'not browser' --ignore tests/test_mail_poll.py" >&2; \
+		exit 1; \
+	fi
+
+test: lint $(CHROMIUM) $(DOVECOT)
 	$(BIN)/pytest
 
 # The pure tests only (no database, browser or process; marked by tests/conftest.py): seconds, for every edit.

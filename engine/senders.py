@@ -15,6 +15,7 @@ import fcntl
 import json
 import os
 import smtplib
+import ssl
 import threading
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -117,6 +118,7 @@ class SmtpSender:
     starttls: bool = False
     use_ssl: bool = False
     timeout_s: float = 10.0
+    ca_file: str | None = None  # the authorities the server's certificate is checked against; None: the system's
 
     def send(self, delivery: Delivery) -> None:
         if not delivery.recipients:
@@ -131,21 +133,26 @@ class SmtpSender:
         message.set_content(delivery.body)
         if delivery.html:  # multipart/alternative: the plain text first, the HTML part as the richer one
             message.add_alternative(delivery.html, subtype="html")
-        connect = smtplib.SMTP_SSL if self.use_ssl else smtplib.SMTP
-        with connect(self.host, self.port, timeout=self.timeout_s) as smtp:
+        context = ssl.create_default_context(cafile=self.ca_file)  # smtplib's own default checks no certificate
+        if self.use_ssl:
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout_s, context=context)
+        else:
+            smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout_s)
+        with smtp:
             if self.starttls:
-                smtp.starttls()
+                smtp.starttls(context=context)
             if self.username:
                 smtp.login(self.username, self.password or "")
             smtp.send_message(message)
 
 
 def sender_for(settings: Settings, workdir: Path) -> Sender:
-    """SMTP when SUPPORTFLOW_SMTP_HOST is set (_PORT, _USER, _PASSWORD, _FROM, _STARTTLS, _SSL), otherwise the
+    """SMTP when SUPPORTFLOW_SMTP_HOST is set (_PORT, _USER, _PASSWORD, _FROM, _STARTTLS, _SSL, and
+    SUPPORTFLOW_MAIL_CA_FILE), otherwise the
     JSON-lines file SUPPORTFLOW_OUTBOX_FILE (default: var/outbox.jsonl under `workdir`)."""
     if settings.smtp_host:
         return SmtpSender(
             host=settings.smtp_host, port=settings.smtp_port or (465 if settings.smtp_ssl else 25),
             username=settings.smtp_user, password=settings.smtp_password, from_address=settings.smtp_from,
-            starttls=settings.smtp_starttls, use_ssl=settings.smtp_ssl)
+            starttls=settings.smtp_starttls, use_ssl=settings.smtp_ssl, ca_file=settings.mail_ca_file)
     return JsonLinesSender(settings.outbox_file or workdir / "var" / "outbox.jsonl")

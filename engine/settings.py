@@ -129,6 +129,41 @@ class Settings:
     smtp_ssl: bool = _setting(
         "SUPPORTFLOW_SMTP_SSL", False, "Connect to the mail server over TLS from the start (1/0).", _flag,
         shown="0")
+    imap_host: str | None = _setting(
+        "SUPPORTFLOW_IMAP_HOST", None,
+        "Mailbox server; when set, the worker fetches the support address's mail by IMAP.", shown="none (no mailbox)")
+    imap_port: int | None = _setting(
+        "SUPPORTFLOW_IMAP_PORT", None, "Mailbox server port.", _PORT, shown="143, or 993 with IMAP_SSL")
+    imap_user: str | None = _setting("SUPPORTFLOW_IMAP_USER", None, "User name at the mailbox server.", shown="none")
+    imap_password: str | None = _setting(
+        "SUPPORTFLOW_IMAP_PASSWORD", None, "Password at the mailbox server.", shown="none", secret=True)
+    imap_starttls: bool = _setting(
+        "SUPPORTFLOW_IMAP_STARTTLS", False, "Upgrade the IMAP connection with STARTTLS (1/0).", _flag, shown="0")
+    imap_ssl: bool = _setting(
+        "SUPPORTFLOW_IMAP_SSL", False, "Connect to the mailbox server over TLS from the start (1/0).", _flag,
+        shown="0")
+    imap_folder: str = _setting("SUPPORTFLOW_IMAP_FOLDER", "INBOX", "The folder new mail arrives in.")
+    imap_move: bool = _setting(
+        "SUPPORTFLOW_IMAP_MOVE", True,
+        "Move handled mail into IMAP_PROCESSED_FOLDER (1), or leave it in IMAP_FOLDER, marked read and flagged "
+        "$SupportflowProcessed (0).", _flag, shown="1")
+    imap_processed_folder: str = _setting(
+        "SUPPORTFLOW_IMAP_PROCESSED_FOLDER", "Processed", "Where handled mail goes (created when missing).")
+    imap_interval_s: float = _setting(
+        "SUPPORTFLOW_IMAP_INTERVAL", 60.0,
+        "Seconds between polls of the mailbox; with IDLE the worker also polls as soon as mail arrives.",
+        _seconds, shown="60")
+    imap_timeout_s: float = _setting(
+        "SUPPORTFLOW_IMAP_TIMEOUT", 30.0, "Seconds the worker waits for the mailbox server to answer.", _seconds,
+        shown="30")
+    mail_max_bytes: int = _setting(
+        "SUPPORTFLOW_MAIL_MAX_BYTES", 25 * 1024 * 1024,
+        "Largest incoming mail taken in, in bytes; a larger one is refused unread.", _whole_number(1024, 2**40),
+        shown="26214400 (25 MB)")
+    mail_ca_file: str | None = _setting(
+        "SUPPORTFLOW_MAIL_CA_FILE", None,
+        "PEM file of the certificate authorities the SMTP and IMAP servers' certificates are checked against.",
+        shown="the system's")
     base_url: str = _setting(
         "SUPPORTFLOW_BASE_URL", "http://127.0.0.1:5000",
         "The address people reach supportflow at: the links in invitation and password mails start with it.")

@@ -1,11 +1,13 @@
 """Fixtures: a migrated database with the shipped processes and demo users, on SQLite and — when
-TEST_DATABASE_URL is set — on PostgreSQL; an engine on a fixed clock; an API client per role."""
+TEST_DATABASE_URL is set — on PostgreSQL; an engine on a fixed clock; an API client per role; real mail servers
+(a Dovecot and an SMTP listener of the test's own, tests/mailservers.py)."""
 
 import os
 import shutil
 from datetime import UTC, datetime
 
 import pytest
+import trustme
 
 from engine.clock import FixedClock
 from engine.services import setup
@@ -13,6 +15,7 @@ from engine.services.context import DEFAULT_PROCESSES_DIR as SHIPPED_PROCESSES
 from engine.services.context import Supportflow
 from engine.store.database import Database
 from tests.desk import Desk
+from tests.mailservers import WITHOUT_MOVE_OR_IDLE, Dovecot, SmtpListener
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 RUNTIME_TABLES = ("instance_processes", "sign_in_failures", "attachment_contents", "attachments", "comments",
@@ -23,7 +26,8 @@ BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get("TEST_DATABASE_URL") els
 
 # A test using none of these, in a module not marked `processes`, is pure: `make test-fast` runs it.
 NOT_PURE_FIXTURES = {"database_url", "postgres_url", "postgres_only_url", "sqlite_template", "sf", "app", "desk",
-                     "live_server", "new_page", "page", "pool"}  # pool: evaluator processes (test_sandbox)
+                     "live_server", "new_page", "page", "pool",  # pool: evaluator processes (test_sandbox)
+                     "dovecot", "old_dovecot", "smtp_listener"}
 
 
 def pytest_collection_modifyitems(items):
@@ -116,3 +120,33 @@ def app(sf):
 @pytest.fixture
 def desk(app, sf, clock) -> Desk:
     return Desk(app.test_client(), sf, clock)
+
+
+@pytest.fixture(scope="session")
+def mail_ca() -> trustme.CA:
+    """The authority of the test mail servers' certificates (SUPPORTFLOW_MAIL_CA_FILE in their settings)."""
+    return trustme.CA()
+
+
+@pytest.fixture
+def dovecot(mail_ca):
+    """A Dovecot of this test's own, with an empty mailbox; `.settings()` points the worker at it."""
+    server = Dovecot(mail_ca).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def old_dovecot(mail_ca):
+    """A Dovecot that announces neither MOVE nor IDLE."""
+    server = Dovecot(mail_ca, capabilities=WITHOUT_MOVE_OR_IDLE).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=[None, "starttls", "ssl"])
+def smtp_listener(request, mail_ca):
+    """An SMTP listener keeping what it is sent: plain, with STARTTLS, and TLS from the start."""
+    listener = SmtpListener(mail_ca, tls=request.param).start()
+    yield listener
+    listener.stop()

@@ -2,10 +2,12 @@
 PostgreSQL), delivered through a Sender, and recorded; heartbeats; the worker command. In-process on every
 backend; the last test runs 3 real worker processes against PostgreSQL."""
 
+import email
+import email.policy
 import json
 import os
 import socket
-import socketserver
+import ssl
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -18,6 +20,7 @@ from engine.settings import Settings
 from engine.store import instances as instance_store
 from engine.store import jobs
 from tests import processes
+from tests.mailservers import SmtpListener
 from webapp.cli import main
 
 pytestmark = pytest.mark.processes  # evaluator processes, servers or a database of its own
@@ -147,36 +150,53 @@ def test_the_file_sink_holds_each_delivery_once_across_processes(tmp_path):
     assert json.loads(path.read_bytes().splitlines()[0])["delivery_id"] == "outbox-7"
 
 
-class _SmtpHandler(socketserver.StreamRequestHandler):
-    def handle(self):
-        self.wfile.write(b"220 test ESMTP\r\n")
-        while line := self.rfile.readline():
-            verb = line.strip().split(b" ")[0].upper()
-            if verb == b"DATA":
-                self.wfile.write(b"354 go on\r\n")
-                data = b"".join(iter(self.rfile.readline, b".\r\n"))
-                self.server.messages.append(data)
-                self.wfile.write(b"250 queued\r\n")
-            elif verb == b"QUIT":
-                self.wfile.write(b"221 bye\r\n")
-                return
-            else:
-                self.wfile.write(b"250 ok\r\n")
+def smtp_settings(listener, **environment: str) -> Settings:
+    return Settings.from_environment({"SUPPORTFLOW_SMTP_HOST": "127.0.0.1", "SUPPORTFLOW_SMTP_PORT": str(listener.port),
+                                      "SUPPORTFLOW_SMTP_FROM": "desk@example.com",
+                                      "SUPPORTFLOW_SMTP_STARTTLS": "1" if listener.tls == "starttls" else "0",
+                                      "SUPPORTFLOW_SMTP_SSL": "1" if listener.tls == "ssl" else "0",
+                                      "SUPPORTFLOW_MAIL_CA_FILE": listener.ca_file.name} | environment)
 
 
-def test_smtp_sender_sends_with_the_outbox_id_as_message_id(tmp_path):
-    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SmtpHandler) as server:
-        server.messages = []
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        settings = Settings.from_environment({"SUPPORTFLOW_SMTP_HOST": "127.0.0.1",
-                                              "SUPPORTFLOW_SMTP_PORT": str(server.server_address[1]),
-                                              "SUPPORTFLOW_SMTP_FROM": "desk@example.com"})
-        sender = sender_for(settings, tmp_path)
-        assert isinstance(sender, SmtpSender)
-        sender.send(Delivery(42, "SUP-3", "answer", ("c@example.com",), "SUP-3: an answer", "Hello"))
-        server.shutdown()
-    [message] = server.messages
-    assert b"Message-ID: <outbox-42@supportflow>" in message and b"To: c@example.com" in message
+def test_smtp_sender_sends_an_outbox_message_with_its_id_as_message_id(desk, smtp_listener, tmp_path):
+    """Plain, with STARTTLS and with TLS from the start (the fixture's three listeners), certificate checked."""
+    [key] = waiting_for_information(desk, 1)
+    sender = sender_for(smtp_settings(smtp_listener), tmp_path)
+    assert isinstance(sender, SmtpSender)
+    assert outbox.deliver_pending(desk.sf, sender).sent == 1
+    [row] = processes.outbox_rows(desk.sf)
+    [received] = smtp_listener.received
+    assert received.tls == (smtp_listener.tls is not None)
+    assert (received.mail_from, received.recipients) == ("desk@example.com", row["recipients"])
+    message = email.message_from_bytes(received.data, policy=email.policy.default)
+    assert message["Message-ID"] == f"<outbox-{row['id']}@supportflow>"
+    assert (message["From"], message["To"], message["Subject"]) == ("desk@example.com", ", ".join(row["recipients"]),
+                                                                     row["subject"])
+    assert message["X-Supportflow-Ticket"] == key
+    assert message.get_content_type() == "multipart/alternative"
+    assert message.get_body(("plain",)).get_content().splitlines() == row["body"].splitlines()
+
+
+def test_smtp_sender_sends_umlauts_in_the_subject_encoded(smtp_listener, tmp_path):
+    sender = sender_for(smtp_settings(smtp_listener), tmp_path)
+    sender.send(Delivery(42, "SUP-3", "answer", ("joerg@example.com",), "SUP-3: Grüße für Jörg", "Hallo Jörg"))
+    [received] = smtp_listener.received
+    [subject_line] = [line for line in received.data.split(b"\r\n") if line.startswith(b"Subject: ")]
+    assert subject_line.isascii() and b"=?utf-8?" in subject_line  # the header is 7-bit on the wire (RFC 2047)
+    message = email.message_from_bytes(received.data, policy=email.policy.default)
+    assert message["Subject"] == "SUP-3: Grüße für Jörg" and message.get_content().splitlines() == ["Hallo Jörg"]
+
+
+@pytest.mark.parametrize("tls", ["starttls", "ssl"])
+def test_smtp_sender_refuses_a_server_whose_certificate_does_not_check_out(mail_ca, tls, tmp_path):
+    listener = SmtpListener(mail_ca, tls=tls).start()
+    try:
+        sender = sender_for(smtp_settings(listener, SUPPORTFLOW_MAIL_CA_FILE=""), tmp_path)  # the system's CAs
+        with pytest.raises(ssl.SSLCertVerificationError):
+            sender.send(Delivery(43, None, "invitation", ("c@example.com",), "Welcome", "Hello"))
+    finally:
+        listener.stop()
+    assert listener.received == []
 
 
 def test_sender_defaults_to_the_file_sink(tmp_path):

@@ -88,6 +88,12 @@ def _print_round(done) -> None:
               flush=True)
     if done.sent or done.failed:
         print(f"outbox: {done.sent} sent, {done.failed} failed (retried later)", flush=True)
+    if done.mail is not None and any(done.mail.counts().values()):
+        counts = ", ".join(f"{count} {'left for the next poll' if outcome == 'temporary' else outcome}"
+                           for outcome, count in done.mail.counts().items() if count)
+        print(f"mail: {counts}", flush=True)
+    for problem in (done.mail.too_large + done.mail.errors) if done.mail is not None else ():
+        print(f"mail: {problem}", flush=True)
 
 
 def cmd_db_upgrade(args) -> int:

@@ -21,8 +21,11 @@ STEP_SECONDS = Histogram("supportflow_step_seconds", "Wall time of one engine st
                          buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0))
 DELIVERIES = Counter("supportflow_outbox_deliveries", "Outbox messages handed to the sender, by result.",
                      ["result"])
+MAIL = Counter("supportflow_mail_fetched", "Messages fetched from the mailbox, by outcome of mail intake.",
+               ["outcome"])
 RESPONSES = Counter("supportflow_http_responses", "HTTP answers, by status code.", ["code"])
-ERRORS = Counter("supportflow_errors", "Errors: failed and crashed steps, 5xx answers, failed deliveries.",
+ERRORS = Counter("supportflow_errors",
+                 "Errors: failed and crashed steps, 5xx answers, failed deliveries, failed mailbox polls.",
                  ["source"])
 
 
@@ -37,6 +40,12 @@ class PrometheusObserver(Observer):
         DELIVERIES.labels("sent" if ok else "failed").inc()
         if not ok:
             ERRORS.labels("delivery").inc()
+
+    def mail_polled(self, outcomes: dict[str, int], errors: int) -> None:
+        for outcome, count in outcomes.items():
+            MAIL.labels(outcome).inc(count)
+        if errors:
+            ERRORS.labels("mailbox").inc(errors)
 
 
 def count_response(status: int) -> None:

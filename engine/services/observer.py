@@ -1,4 +1,4 @@
-"""Who hears about steps and deliveries. The engine only tells; the default observer forgets. The web app
+"""Who hears about steps, deliveries and fetched mail. The engine only tells; the default observer forgets. The web app
 and the worker plug in Prometheus counters (webapp/metrics.py), so the engine depends on no metrics library."""
 
 # Results a step can have: ok (saved), noop (nothing to do, e.g. a timer no longer pending), conflict
@@ -13,3 +13,6 @@ class Observer:
 
     def delivery_finished(self, ok: bool) -> None:
         """The worker tried to hand one outbox message to the sender."""
+
+    def mail_polled(self, outcomes: dict[str, int], errors: int) -> None:
+        """The worker polled the mailbox: messages per outcome of mail intake, and the errors it met."""

@@ -1,5 +1,6 @@
-"""The background worker: rounds of firing due timers, writing the staff's daily digests and sending the
-outbox, with a heartbeat row that /healthz reads. Any number of workers may run against PostgreSQL at once
+"""The background worker: rounds of firing due timers, writing the staff's daily digests, sending the outbox
+and — when it is given a mailbox — taking in the support address's mail (engine.mailbox), with a
+heartbeat row that /healthz reads. Any number of workers may run against PostgreSQL at once
 (every job is claimed with a row lock, see engine.store.jobs); SQLite is for one (the CLI refuses a second one
 there)."""
 
@@ -9,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from engine.mailbox import Mailbox, PollReport
 from engine.senders import Sender
 from engine.services import outbox, staff_mail, timers
 from engine.services.context import Supportflow
@@ -33,6 +35,7 @@ class Round:
     fired: list = field(default_factory=list)  # FiredTimer
     sent: int = 0
     failed: int = 0
+    mail: PollReport | None = None  # None: the mailbox was not polled in this round (or there is none)
 
 
 def beat(sf: Supportflow, me: WorkerIdentity) -> None:
@@ -51,7 +54,12 @@ def other_live_workers(sf: Supportflow, me: WorkerIdentity, max_age: timedelta) 
     return [row for row in rows if row["name"] != me.name and now - row["beat_at"] <= max_age]
 
 
-def run_round(sf: Supportflow, sender: Sender, me: WorkerIdentity) -> Round:
+def run_round(sf: Supportflow, sender: Sender, me: WorkerIdentity, mailbox: Mailbox | None = None) -> Round:
+    """One round; the mailbox first when it is due, so that the acknowledgements of new tickets go out with
+    this round's outbox."""
+    mail = mailbox.poll() if mailbox is not None and mailbox.due() else None
+    if mail is not None:
+        sf.observer.mail_polled(mail.counts(), len(mail.errors))
     fired = timers.run_due(sf)
     staff_mail.send_digests(sf)  # into the outbox: sent below, in the same round
     report = outbox.deliver_pending(sf, sender)
@@ -59,24 +67,32 @@ def run_round(sf: Supportflow, sender: Sender, me: WorkerIdentity) -> Round:
     me.timers_fired += sum(t.result == "fired" for t in fired)
     me.messages_sent += report.sent
     beat(sf, me)
-    return Round(fired, report.sent, report.failed)
+    return Round(fired, report.sent, report.failed, mail)
 
 
 def run(sf: Supportflow, sender: Sender, me: WorkerIdentity, *, interval_s: float, stop: threading.Event,
-        once: bool = False, report: Callable[[Round], None] = lambda _round: None) -> None:
+        once: bool = False, report: Callable[[Round], None] = lambda _round: None,
+        mailbox: Mailbox | None = None) -> None:
     """Rounds until `stop` is set (a round in progress finishes first); then the heartbeat is removed.
     A round that did work is followed at once by another; an idle one waits `interval_s`, jittered so that
-    several workers spread out."""
+    several workers spread out — less when mail arrives at a mailbox whose server offers IDLE."""
     beat(sf, me)
+    if mailbox is not None and not once:
+        mailbox.watch(stop)
     try:
         while not stop.is_set():
-            done = run_round(sf, sender, me)
+            done = run_round(sf, sender, me, mailbox)
             report(done)
             if once:
                 return
-            busy = any(t.result == "fired" for t in done.fired) or done.sent + done.failed >= outbox.BATCH
+            busy = (any(t.result == "fired" for t in done.fired) or done.sent + done.failed >= outbox.BATCH
+                    or (done.mail is not None and done.mail.more))
             if not busy:
-                stop.wait(interval_s * random.uniform(0.8, 1.2))
+                seconds = interval_s * random.uniform(0.8, 1.2)
+                if mailbox is not None:
+                    mailbox.rest(stop, seconds)
+                else:
+                    stop.wait(seconds)
     finally:
         with sf.db.write() as conn:
             jobs.forget_worker(conn, me.name)
