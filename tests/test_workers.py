@@ -173,7 +173,7 @@ def test_smtp_sender_sends_with_the_outbox_id_as_message_id(tmp_path):
                                               "SUPPORTFLOW_SMTP_FROM": "desk@example.com"})
         sender = sender_for(settings, tmp_path)
         assert isinstance(sender, SmtpSender)
-        sender.send(Delivery(42, "SUP-3", "answer", ("c@example.com",), "SUP-3: an answer", "Hello"))
+        sender.send(Delivery(42, "SUP-3", "answer", ("c@example.com",), "[SUP-3] an answer to your question", "Hello"))
         server.shutdown()
     [message] = server.messages
     assert b"Message-ID: <outbox-42@supportflow>" in message and b"To: c@example.com" in message
