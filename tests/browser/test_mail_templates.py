@@ -23,7 +23,8 @@ def test_a_process_owner_previews_saves_and_resets_a_template(live_server, new_p
     owner.fill("#template-body", "Dear customer,\n\n**{{ support.answer }}**\n\n{{ agency.signature }}")
     submit(owner, "Preview")
     preview = owner.locator("[data-preview]")
-    assert preview.locator("[data-preview-subject]").inner_text() == "[SUP-12] our answer about Printing the invoice fails"
+    subject = preview.locator("[data-preview-subject]").inner_text()
+    assert subject == "[SUP-12] our answer about Printing the invoice fails"
     assert preview.locator("[data-preview-text]").inner_text().startswith("Dear customer,\n\n**Please install")
     html = owner.frame_locator("[data-preview-html]")
     assert html.locator("strong").inner_text().startswith("Please install the printer driver again")
