@@ -16,7 +16,7 @@ from engine.senders import JsonLinesSender, SmtpSender
 from engine.services import accounts, outbox
 from engine.settings import Settings
 from engine.store.tables import tickets, users
-from tests.helpers import TRIAGE_ANSWER
+from tests.helpers import FORWARD_BUG, TRIAGE_ANSWER, accept_through
 
 NEED_INFO = {"category": "bug", "priority": "high", "outcome": "need_info"}
 DESK_ADDRESSES = {"smtp_from": "desk@agentur.example", "support_address": "support@agentur.example"}
@@ -59,6 +59,23 @@ def test_every_message_of_a_ticket_answers_the_one_before(desk):
     assert (second["in_reply_to"], second["thread_references"]) == (first["message_id"], [root, first["message_id"]])
     assert third["in_reply_to"] == second["message_id"]
     assert third["thread_references"] == [root, first["message_id"], second["message_id"]]
+
+
+def test_every_message_of_the_bug_fix_path_is_in_the_ticket_s_thread(desk):
+    key = desk.submit(category="bug")["key"]
+    desk.complete(key, "triage", "support", **FORWARD_BUG)
+    desk.complete(key, "analyze_bug", "developer", is_bug=True, analysis="Null font in PDF export")
+    desk.complete(key, "fix_bug", "developer", fix_summary="Attempt")
+    accept_through(desk, key, reject_on="q", remarks="Still empty")
+    desk.complete(key, "fix_bug", "developer", fix_summary="Embedded the font")
+    accept_through(desk, key)
+    messages = desk.messages(key)
+    assert [m["template"] for m in messages] == ["ready_for_test", "ready_for_test", "fixed"]
+    thread = [f"<{key.lower()}@agentur.example>"]
+    for message in messages:
+        assert message["subject"].startswith(f"[{key}] ") and message["reply_to"] == "support@agentur.example"
+        assert (message["in_reply_to"], message["thread_references"]) == (thread[-1], thread)
+        thread = [*thread, message["message_id"]]
 
 
 def test_a_ticket_opened_by_mail_threads_under_the_customer_s_message(desk):
