@@ -78,7 +78,8 @@ CUSTOMER_EVENTS = ("ticket_created", "ticket_changed", "notify_customer", "link_
 # staff member answers with, created, changed and deleted (by support masters too).
 ADMIN_EVENT_KINDS = ("organisation_created", "organisation_changed", "user_created", "user_invited",
                      "user_changed", "user_deactivated", "user_reactivated", "invitation_resent",
-                     "reply_created", "reply_changed", "reply_deleted")
+                     "reply_created", "reply_changed", "reply_deleted", "mail_template_changed",
+                     "mail_template_reset")
 # What a single-use link (user_tokens) is for: the first password of an invited person, or a new one.
 LINK_PURPOSES = ("invite", "reset")
 

@@ -4,7 +4,9 @@ Configured by the settings (`sender_for`): SMTP when SUPPORTFLOW_SMTP_HOST is se
 JSON-lines file (SUPPORTFLOW_OUTBOX_FILE, default var/outbox.jsonl) that records every delivery — what a
 development machine or a test reads instead of a mailbox.
 
-Every delivery carries its outbox id (`delivery_id`, and as the e-mail's Message-ID). The worker marks a
+Every delivery carries its outbox id (`delivery_id`, and in the e-mail's Message-ID) and the headers decided when
+it was written (engine.services.mail_out): the ticket's thread (In-Reply-To, References), Reply-To, and on an
+automatic mail Auto-Submitted (RFC 3834) with `X-Auto-Response-Suppress: All`. The worker marks a
 message sent in the transaction that holds its row lock, after the sender returned; a worker killed between
 the two leaves the message unsent, and another worker sends it again. So at the external boundary delivery
 is at-least-once, and the id is what makes it exactly-once for a receiver that keeps it: the file sink
@@ -34,6 +36,15 @@ class Delivery:
     subject: str
     body: str  # the plain-text part
     html: str | None = None  # the HTML part, rendered from the same text (engine.markdown.mail_html)
+    message_id: str = ""  # <outbox-{id}@domain>; empty: <outbox-{id}@supportflow>, as messages of old said
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()  # the thread before this message, oldest first
+    reply_to: str | None = None
+    auto_submitted: str | None = None  # auto-generated or auto-replied; none: not an automatic mail
+
+    def __post_init__(self) -> None:
+        if not self.message_id:
+            object.__setattr__(self, "message_id", f"<{self.delivery_id}@supportflow>")
 
     @property
     def kind(self) -> str:
@@ -42,10 +53,6 @@ class Delivery:
     @property
     def delivery_id(self) -> str:
         return f"outbox-{self.outbox_id}"
-
-    @property
-    def message_id(self) -> str:
-        return f"<{self.delivery_id}@supportflow>"
 
 
 class Sender(Protocol):
@@ -96,16 +103,41 @@ class JsonLinesSender:
 
 def record_of(delivery: Delivery) -> dict:
     """A delivery as the JSON-lines file keeps it: {delivery_id, to, subject, body, html?, message_id,
-    ticket_key?, kind}, and the older names of the same (outbox_id, ticket, template) for readers of old."""
+    in_reply_to?, references?, reply_to?, auto_submitted?, ticket_key?, kind} (`references` a list, oldest
+    first), and the older names of the same (outbox_id, ticket, template) for readers of old."""
     record: dict = {"delivery_id": delivery.delivery_id, "outbox_id": delivery.outbox_id,
                     "ticket": delivery.ticket_key, "template": delivery.template, "kind": delivery.kind,
                     "to": list(delivery.recipients), "subject": delivery.subject, "body": delivery.body,
                     "message_id": delivery.message_id}
-    if delivery.ticket_key is not None:
-        record["ticket_key"] = delivery.ticket_key
-    if delivery.html is not None:
-        record["html"] = delivery.html
+    optional = {"ticket_key": delivery.ticket_key, "html": delivery.html, "in_reply_to": delivery.in_reply_to,
+                "references": list(delivery.references) or None, "reply_to": delivery.reply_to,
+                "auto_submitted": delivery.auto_submitted}
+    record.update({key: value for key, value in optional.items() if value is not None})
     return record
+
+
+def message_of(delivery: Delivery, from_address: str) -> EmailMessage:
+    """The e-mail of a delivery: its headers, the plain text and (multipart/alternative) the HTML part."""
+    message = EmailMessage()
+    message["From"] = from_address
+    message["To"] = ", ".join(delivery.recipients)
+    message["Subject"] = delivery.subject
+    message["Message-ID"] = delivery.message_id
+    if delivery.in_reply_to:
+        message["In-Reply-To"] = delivery.in_reply_to
+    if delivery.references:
+        message["References"] = " ".join(delivery.references)
+    if delivery.reply_to:
+        message["Reply-To"] = delivery.reply_to
+    if delivery.auto_submitted:
+        message["Auto-Submitted"] = delivery.auto_submitted
+        message["X-Auto-Response-Suppress"] = "All"  # Exchange's autoresponders read this instead
+    if delivery.ticket_key is not None:
+        message["X-Supportflow-Ticket"] = delivery.ticket_key
+    message.set_content(delivery.body)
+    if delivery.html:  # the plain text first, the HTML part as the richer one
+        message.add_alternative(delivery.html, subtype="html")
+    return message
 
 
 @dataclass
@@ -123,16 +155,7 @@ class SmtpSender:
     def send(self, delivery: Delivery) -> None:
         if not delivery.recipients:
             raise ValueError("The message has no e-mail address to send to.")
-        message = EmailMessage()
-        message["From"] = self.from_address
-        message["To"] = ", ".join(delivery.recipients)
-        message["Subject"] = delivery.subject
-        message["Message-ID"] = delivery.message_id
-        if delivery.ticket_key is not None:
-            message["X-Supportflow-Ticket"] = delivery.ticket_key
-        message.set_content(delivery.body)
-        if delivery.html:  # multipart/alternative: the plain text first, the HTML part as the richer one
-            message.add_alternative(delivery.html, subtype="html")
+        message = message_of(delivery, self.from_address)
         context = ssl.create_default_context(cafile=self.ca_file)  # smtplib's own default checks no certificate
         if self.use_ssl:
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout_s, context=context)

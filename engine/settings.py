@@ -124,6 +124,9 @@ class Settings:
     smtp_password: str | None = _setting(
         "SUPPORTFLOW_SMTP_PASSWORD", None, "Password at the mail server.", shown="none", secret=True)
     smtp_from: str = _setting("SUPPORTFLOW_SMTP_FROM", "support@localhost", "Sender address of the mail.")
+    support_address: str | None = _setting(
+        "SUPPORTFLOW_SUPPORT_ADDRESS", None, "The address customers write to: the Reply-To of every mail.",
+        shown="SUPPORTFLOW_SMTP_FROM")
     smtp_starttls: bool = _setting(
         "SUPPORTFLOW_SMTP_STARTTLS", False, "Upgrade the SMTP connection with STARTTLS (1/0).", _flag, shown="0")
     smtp_ssl: bool = _setting(

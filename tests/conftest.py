@@ -10,7 +10,7 @@ import pytest
 import trustme
 
 from engine.clock import FixedClock
-from engine.services import setup
+from engine.services import mail_templates, setup
 from engine.services.context import DEFAULT_PROCESSES_DIR as SHIPPED_PROCESSES
 from engine.services.context import Supportflow
 from engine.store.database import Database
@@ -86,6 +86,9 @@ def _truncated(url: str) -> str:
         # Uploads of earlier tests: later versions, and processes that are not shipped at all.
         shipped = ", ".join(f"'{path.stem}'" for path in SHIPPED_PROCESSES.glob("*.bpmn"))
         conn.exec_driver_sql(f"DELETE FROM process_versions WHERE version > 1 OR process_id NOT IN ({shipped})")
+        # Mail templates as shipped, whatever earlier tests wrote into them.
+        conn.exec_driver_sql("DELETE FROM mail_templates")
+        mail_templates.load_shipped(conn, START)
     db.dispose()
     return url
 

@@ -244,7 +244,9 @@ def test_the_outbox_file_carries_mails_without_a_ticket(desk, tmp_path):
     records = [json.loads(line) for line in sink.read_text().splitlines()]
     [record] = [r for r in records if r["to"] == [person["email"]]]
     assert record["kind"] == record["template"] == "invitation" and record["ticket"] is None
-    assert "ticket_key" not in record and record["message_id"] == f"<{record['delivery_id']}@supportflow>"
+    assert "ticket_key" not in record and record["message_id"] == f"<{record['delivery_id']}@localhost>"
+    assert "in_reply_to" not in record and "references" not in record  # of no ticket's thread
+    assert (record["reply_to"], record["auto_submitted"]) == ("support@localhost", "auto-generated")
     assert "/password/reset/" in record["body"]
 
 

@@ -20,11 +20,11 @@ EXPECTED = {
     "product_owner": {"ticket:internal", "ticket:reopen", "task:assign", "reply:use", "ticket:list",
                       "ticket:change"},
     "process_owner": {"ticket:internal", "ticket:reopen", "process:read", "process:edit", "process:migrate",
-                      "step:diagnose", "reply:use", "ticket:list"},
+                      "step:diagnose", "reply:use", "ticket:list", "mail_template:edit"},
     "ops": {"ticket:internal", "ticket:reopen", "process:read", "process:migrate", "instance:inspect",
             "instance:repair", "step:diagnose", "reply:use", "ticket:list"},
     "admin": {"ticket:internal", "ticket:reopen", "admin:organisations", "admin:users", "admin:audit", "reply:use",
-              "reply:share", "ticket:list", "view:share"},
+              "reply:share", "ticket:list", "view:share", "mail_template:edit"},
 }
 
 
@@ -74,7 +74,7 @@ def test_a_customer_sees_their_own_organisation_only():
 # Each navigation entry, and the capability that offers it.
 NAVIGATION = {"Board": "board:read", "Capture a call": "ticket:capture", "Processes": "process:read",
               "Instances": "instance:inspect", "Errors": "instance:inspect", "Administration": "admin:users",
-              "Replies": "reply:use", "Tickets": "ticket:list"}
+              "Replies": "reply:use", "Tickets": "ticket:list", "Mail templates": "mail_template:edit"}
 
 
 @pytest.mark.parametrize("username,role", [("customer", "customer"), ("support", "support_master"),
@@ -113,6 +113,9 @@ def test_each_capability_is_refused_through_the_api_in_its_words(desk):
     _refused(support, "GET", "/instances", "instance:inspect")
     _refused(support, "POST", f"/instances/{instance_id}/suspend", "instance:repair")
     _refused(customer, "GET", "/replies", "reply:use")
+    _refused(support, "GET", "/mail-templates", "mail_template:edit")
+    _refused(developer, "PUT", "/mail-templates/answer/en", "mail_template:edit",
+             json={"subject": "Hi", "body": "Hi"})
     _refused(customer, "GET", "/tickets?assignee=me", "ticket:list")
     _refused(customer, "GET", "/views", "ticket:list")
     _refused(developer, "PATCH", f"/tickets/{key}", "ticket:change", json={"priority": "high"})

@@ -38,7 +38,7 @@ def test_a_customer_reads_no_internal_step_no_staff_name_and_no_hidden_count(des
     assert changes == ["In progress", "In review", "Waiting for your answer"]
     assert [c["author"] for c in ticket["comments"]] == ["Support team"]
     assert [e["detail"]["subject"] for e in events if e["kind"] == "notify_customer"] == [
-        f"{key}: ready for your test"]
+        f"[{key}] ready for your test"]
 
     staff = desk.ticket(key)
     assert staff["event_count"] == len(staff["events"]) > len(events)

@@ -10,7 +10,7 @@ from engine.bpmn.xml import parse_bpmn
 from engine.domain import resolution_text, status_text
 from engine.errors import InvalidDefinition, InvalidInput
 from engine.forms import FormDefinition
-from engine.services import accounts
+from engine.services import accounts, mail_templates
 from engine.services.notifications import messages
 from engine.store.tables import audit_events, instances, users
 from tests.helpers import bpmn, bug_fix_reading_an_undefined_name
@@ -24,6 +24,11 @@ FORM = {"components": [
     {"type": "checkbox", "key": "ok", "label": "OK", "validate": {"required": True}},
     {"type": "select", "key": "size", "label": "Size", "values": [{"value": "s"}, {"value": "m"}]},
 ]}
+
+
+def shipped_texts(name: str):
+    """The template's texts as shipped, by language (what a database seeded with them holds)."""
+    return lambda language: mail_templates.shipped(name, language)
 
 
 def api(desk, username: str, method: str, path: str, headers=None, **kwargs):
@@ -161,7 +166,7 @@ def test_a_german_customer_gets_the_offer_in_german_with_german_money_and_dates(
     key = offered(desk, "greta")
     [mail] = [m for m in desk.messages(key) if m["template"] == "offer"]
     assert mail["recipients"] == [address]
-    assert mail["subject"] == f"{key}: unser Angebot"
+    assert mail["subject"] == f"[{key}] unser Angebot"
     assert mail["body"] == (
         "Guten Tag,\n\nfür „CSV-Export“ bieten wir Ihnen an:\n\nWir bauen den CSV-Export.\n\n"
         "Aufwand: 16 Stunden\nKosten: 1.920,00\xa0€\nLieferung: 01.05.2026\n\n"
@@ -173,7 +178,7 @@ def test_a_german_customer_gets_the_offer_in_german_with_german_money_and_dates(
 def test_an_english_customer_gets_the_offer_in_english(desk):
     key = offered(desk, "customer")  # the demo customer chose no language, nor did anyone of Acme
     [mail] = [m for m in desk.messages(key) if m["template"] == "offer"]
-    assert mail["subject"] == f"{key}: our offer"
+    assert mail["subject"] == f"[{key}] our offer"
     assert "Effort: 16 hours\nCost: €1,920.00\nDelivery: 1 May 2026\n" in mail["body"]
     assert mail["body"].endswith("Kind regards,\nYour support team")
 
@@ -185,7 +190,7 @@ def test_one_mail_per_language_the_organisation_s_customers_read(desk):
     key = offered(desk, "hanna")
     mails = [m for m in desk.messages(key) if m["template"] == "offer"]
     assert [(set(m["recipients"]), m["subject"]) for m in mails] == [
-        (german, f"{key}: unser Angebot"), ({english}, f"{key}: our offer")]
+        (german, f"[{key}] unser Angebot"), ({english}, f"[{key}] our offer")]
     assert "Kosten: 1.920,00\xa0€" in mails[0]["body"] and "Cost: €1,920.00" in mails[1]["body"]
     # The trail shows the ticket's mail once, as most of the organisation reads it.
     [event] = [e for e in desk.ticket(key)["events"] if e["kind"] == "notify_customer"]
@@ -196,13 +201,14 @@ def test_the_mail_language_falls_back_to_the_organisation_then_to_english():
     ticket = {"id": 7, "title": "Export"}
     data = {"question": "Welche Version?"}
     people = [{"email": "a@x.example", "language": None}, {"email": None, "language": "de"}]
-    [mail] = messages("info_requested", ticket, data, people)
+    [mail] = messages("info_requested", ticket, data, people, shipped_texts("info_requested"))
     assert (mail["language"], mail["recipients"]) == ("de", ["a@x.example"])
-    assert mail["subject"] == "SUP-7: wir benötigen noch einige Informationen"
-    [mail] = messages("info_requested", ticket, data, [{"email": "a@x.example", "language": "fr"}])
+    assert mail["subject"] == "[SUP-7] wir benötigen noch einige Informationen"
+    [mail] = messages("info_requested", ticket, data, [{"email": "a@x.example", "language": "fr"}],
+                      shipped_texts("info_requested"))
     assert mail["language"] == "en" and "Welche Version?" in mail["body"]
     [mail] = messages("offer", ticket, {"cost": 99.5, "currency": "CHF", "hours": 2.5, "delivery_date": "später"},
-                      [{"email": "b@x.example", "language": "de"}])
+                      [{"email": "b@x.example", "language": "de"}], shipped_texts("offer"))
     assert "Aufwand: 2,5 Stunden\nKosten: 99,50\xa0CHF\nLieferung: später" in mail["body"]
     assert i18n.current_language() == "en"
 

@@ -61,7 +61,8 @@ def _writing_api_routes(app) -> list[tuple[str, str]]:
     values = {"key": "SUP-99", "task_id": "0" * 36, "instance_id": 99, "process_id": "support_ticket",
               "number": 1, "attachment_id": 99, "organisation_id": 99, "username": "nobody-of-that-name",
               "token": "no-such-link", "reply_id": 99,
-              "view_id": 99}  # nothing that exists: an action ignoring the body does nothing
+              "view_id": 99, "name": "no_such_template", "language": "xx"}  # nothing that exists: an action
+    # ignoring the body does nothing
     urls = app.url_map.bind("localhost")
     return [(method, urls.build(rule.endpoint, {name: values[name] for name in rule.arguments}, method=method))
             for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1/")

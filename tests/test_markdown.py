@@ -148,7 +148,7 @@ def test_the_smtp_sender_sends_multipart_alternative(monkeypatch):
 
     monkeypatch.setattr("engine.senders.smtplib.SMTP", FakeSmtp)
     html = mail_html("Hello **Ada**,\n\nyour offer.", "de")
-    SmtpSender(host="mail.example").send(Delivery(3, "SUP-1", "offer", ("a@example.com",), "SUP-1: offer",
+    SmtpSender(host="mail.example").send(Delivery(3, "SUP-1", "offer", ("a@example.com",), "[SUP-1] our offer",
                                                   "Hello **Ada**,\n\nyour offer.", html))
     message = email.message_from_bytes(sent[0])
     assert message.get_content_type() == "multipart/alternative"

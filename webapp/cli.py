@@ -19,8 +19,8 @@ from engine.store import schema
 
 
 def _prepare(sf) -> None:
-    """What serve, worker and demo-data do first: a current schema and the shipped processes."""
-    schema.upgrade(sf.db)
+    """What serve, worker and demo-data do first: a current schema, the shipped mail templates and processes."""
+    _upgrade(sf)
     for row in setup.deploy_shipped_processes(sf):
         print(f"deployed {row['process_id']} version {row['version']}")
 
@@ -96,16 +96,23 @@ def _print_round(done) -> None:
         print(f"mail: {problem}", flush=True)
 
 
+def _upgrade(sf) -> None:
+    """The current schema and the shipped mail templates (those nobody edited brought to the shipped text)."""
+    changed = setup.upgrade_database(sf)
+    if changed:
+        print(f"mail templates as shipped: {', '.join(changed)}")
+
+
 def cmd_db_upgrade(args) -> int:
     sf = open_supportflow()
-    schema.upgrade(sf.db)
+    _upgrade(sf)
     print("database schema is current")
     return 0
 
 
 def cmd_deploy(args) -> int:
     sf = open_supportflow()
-    schema.upgrade(sf.db)
+    _upgrade(sf)
     if args.files:
         for path in args.files:
             with open(path, "rb") as handle:

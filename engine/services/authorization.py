@@ -63,6 +63,8 @@ CAPABILITIES: dict[str, Capability] = {
                                lazy("Only process owners and ops staff see process definitions.")),
     "process:edit": Capability(_held_by("process_owner"),
                                lazy("Only process owners edit, validate and deploy process definitions.")),
+    "mail_template:edit": Capability(_held_by("process_owner", "admin"),
+                                     lazy("Only process owners and admins change the mail templates.")),
     "process:migrate": Capability(_held_by("process_owner", "ops"),
                                   lazy("Only process owners and ops staff migrate running instances.")),
     # Running instances

@@ -11,15 +11,17 @@ from engine.domain import AuditEvent, audit_event, ticket_key, ticket_number
 from engine.errors import InvalidInput, StepFailed
 from engine.i18n import lazy
 from engine.markdown import mail_html
-from engine.services import search
+from engine.services import mail_out, mail_templates, search
 from engine.services.context import Supportflow
 from engine.services.notifications import TEMPLATES, messages
-from engine.store import accounts, conversation, history
+from engine.settings import Settings
+from engine.store import accounts, conversation
 from engine.store import organisations as organisation_store
 from engine.store import tickets as ticket_store
 from engine.store.records import TicketRow
 
 UNKNOWN_TEMPLATE = lazy("Unknown notification template {template!r}.")
+BROKEN_TEMPLATE = lazy("The mail template {template!r} cannot be filled in: {problems}")
 NO_TICKET_OF = lazy("There is no ticket {key} of {organisation}.")
 NO_OFFER = lazy("No accepted offer to invoice: {missing} missing.")
 NOT_A_KEY = lazy("{value} is not a ticket key like SUP-12.")
@@ -38,8 +40,8 @@ def apply_effects(sf: Supportflow, conn, ticket: TicketRow, instance_id: int, ef
         if canonical:
             effect = replace(effect, data={**effect.data, **canonical})
         handler = _HANDLERS[effect.operation]
-        money = {"currency": sf.settings.currency} if effect.operation in _IN_MONEY else {}  # the desk's, now
-        detail = handler(conn, ticket, effect, now, changes, **money)
+        options = _OPTIONS[effect.operation](sf) if effect.operation in _OPTIONS else {}
+        detail = handler(conn, ticket, effect, now, changes, **options)
         source = effect.sources.get(_TARGET_PARAMETER.get(effect.operation, ""), "")
         if source.isidentifier():
             canonical[source] = detail["target"]
@@ -52,7 +54,7 @@ def apply_effects(sf: Supportflow, conn, ticket: TicketRow, instance_id: int, ef
     return events
 
 
-def _notify(conn, ticket, effect: Effect, now, _changes, currency: str) -> dict:
+def _notify(conn, ticket, effect: Effect, now, _changes, currency: str, settings: Settings) -> dict:
     template = effect.params["template"]
     if template not in TEMPLATES:
         raise StepFailed(UNKNOWN_TEMPLATE.format(template=template), element=effect.element)
@@ -60,8 +62,14 @@ def _notify(conn, ticket, effect: Effect, now, _changes, currency: str) -> dict:
     people = accounts.recipients_of_organisation(conn, ticket["organisation_id"])
     # One per language its readers read, signed by the organisation's contact person when it has an active one.
     contact = organisation["contact_name"] if organisation and organisation["contact_active"] else None
-    mails = messages(template, ticket, effect.data, people, contact=contact, currency=currency)
-    history.insert_messages(conn, [{
+    try:
+        mails = messages(template, ticket, effect.data, people,
+                         lambda language: mail_templates.texts(conn, template, language), contact=contact,
+                         currency=currency)
+    except InvalidInput as err:  # a stored text that no longer passes the check, or one filled in too long
+        problems = "; ".join(message for messages_ in err.errors.values() for message in messages_)
+        raise StepFailed(BROKEN_TEMPLATE.format(template=template, problems=problems), element=effect.element) from None
+    mail_out.put(conn, settings, [{
         "ticket_id": ticket["id"], "organisation_id": ticket["organisation_id"], "template": template,
         "subject": mail["subject"], "body": mail["body"], "html": mail_html(mail["body"], mail["language"]),
         "recipients": mail["recipients"], "created_at": now,
@@ -143,4 +151,8 @@ _HANDLERS: dict[str, Callable[..., dict]] = {
     "notify_customer": _notify, "add_label": _add_label, "link_ticket": _link, "merge_ticket": _merge,
     "create_invoice": _invoice}
 _TARGET_PARAMETER = {"link_ticket": "target", "merge_ticket": "into"}  # the parameter naming the other ticket
-_IN_MONEY = {"notify_customer", "create_invoice"}  # handlers that write amounts: they get the desk's currency
+# What a handler needs of the desk besides the step: the currency of amounts (the desk's, now), and for mail its
+# addresses.
+_OPTIONS: dict[str, Callable[[Supportflow], dict]] = {
+    "notify_customer": lambda sf: {"currency": sf.settings.currency, "settings": sf.settings},
+    "create_invoice": lambda sf: {"currency": sf.settings.currency}}

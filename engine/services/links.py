@@ -10,12 +10,13 @@ from marshmallow import Schema, fields, validate
 
 from engine.errors import Gone, InvalidInput, NotFound, TooManyAttempts
 from engine.i18n import current_language, format_datetime, lazy, speaking
-from engine.services import password_policy
+from engine.services import mail_out, password_policy
 from engine.services.accounts import THROTTLE_WINDOW, client_key, hash_password
 from engine.services.context import Supportflow
 from engine.services.inputs import load_input
+from engine.services.mail_templates import render_template
 from engine.store import accounts as account_store
-from engine.store import history, people
+from engine.store import people
 
 INVITE_LIFETIME = timedelta(days=7)
 RESET_LIFETIME = timedelta(hours=2)
@@ -29,19 +30,7 @@ USED_LINK = lazy("This link was used already; each link works once. Ask for a ne
 EXPIRED_LINK = lazy("This link has expired. Ask for a new one.")
 TOO_MANY_RESETS = lazy("Too many password resets were asked for; try again in 15 minutes.")
 
-# The mails, in the recipient's language (they are translated when they are written).
-INVITATION_SUBJECT = lazy("Your supportflow account")
-INVITATION_BODY = lazy(
-    "Hello {name},\n\nan account on supportflow, our support desk, is ready for you; your user name is "
-    "{username}. Choose your password here:\n\n{link}\n\nThe link works once, until {expires}.\n\n"
-    "Kind regards,\nYour support team")
-RESET_SUBJECT = lazy("Resetting your supportflow password")
-RESET_BODY = lazy(
-    "Hello {name},\n\nsomeone, probably you, asked to reset the password of your supportflow account "
-    "{username}. Choose a new password here:\n\n{link}\n\nThe link works once, until {expires}. If you did "
-    "not ask for it, ignore this mail: your password stays as it is.\n\nKind regards,\nYour support team")
-MAIL = {"invite": ("invitation", INVITATION_SUBJECT, INVITATION_BODY),
-        "reset": ("password_reset", RESET_SUBJECT, RESET_BODY)}
+MAIL_TEMPLATE = {"invite": "invitation", "reset": "password_reset"}  # the template of each purpose's mail
 
 
 class ResetRequestSchema(Schema):
@@ -76,13 +65,14 @@ def mail_link(sf: Supportflow, conn, user: dict, purpose: str, now: datetime,
     """Put a new link for the user into the outbox, written in their language (else `language`); returns its
     token."""
     token, expires = new_link(conn, user, purpose, now)
-    template, subject, body = MAIL[purpose]
-    with speaking(user.get("language") or language):
-        text = body.format(name=user["display_name"], username=user["username"], link=link_url(sf, token),
-                           expires=format_datetime(expires))
-        history.insert_messages(conn, [{
+    template = MAIL_TEMPLATE[purpose]
+    with speaking(user.get("language") or language) as speaking_now:
+        subject, body = render_template(conn, template, speaking_now, {
+            "person": {"name": user["display_name"], "username": user["username"]},
+            "link": {"url": link_url(sf, token), "expires": format_datetime(expires)}})
+        mail_out.put(conn, sf.settings, [{
             "ticket_id": None, "organisation_id": user.get("organisation_id"), "template": template,
-            "subject": str(subject), "body": text, "recipients": [user["email"]], "created_at": now}])
+            "subject": subject, "body": body, "recipients": [user["email"]], "created_at": now}])
     return token
 
 

@@ -1,4 +1,5 @@
-"""The customer-facing messages the processes send, rendered into the outbox. Sending is the worker's.
+"""The customer-facing messages the processes send, rendered into the outbox from their templates
+(engine.services.mail_templates). Sending is the worker's.
 
 Each recipient reads the mail in their own language: their setting, else the language most of their
 organisation's people chose, else English. One notification becomes one outbox message per language, to the
@@ -7,96 +8,27 @@ customers who read it; amounts, money and dates are written as that language wri
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from contextlib import suppress
 from datetime import date
-from string import Formatter
 
 from engine import i18n
 from engine.amounts import hours_text
+from engine.domain import ticket_key
 from engine.i18n import lazy
+from engine.services import mail_templates
+from engine.services.mail_templates import CATALOGUE
 
 SIGNATURE = lazy("Kind regards,\nYour support team")
 SIGNED_BY_CONTACT = lazy("Kind regards,\n{name}")  # the organisation's personal contact, when it has one
 DEFAULT_CURRENCY = "EUR"
 _CURRENCY = re.compile(r"[A-Z]{3}")
 
-TEMPLATES: dict[str, tuple[str, str]] = {
-    "info_requested": (
-        lazy("{key}: we need a little more information"),
-        lazy("Hello,\n\nthank you for your request \"{title}\". To work on it we need more information from you:"
-             "\n\n{question}\n\nPlease add it to the ticket in the portal.\n\n{signature}"),
-    ),
-    "answer": (
-        lazy("{key}: an answer to your question"),
-        lazy("Hello,\n\nhere is our answer to \"{title}\":\n\n{answer}\n\nPlease let us know in the portal "
-             "whether this solves it.\n\n{signature}"),
-    ),
-    "reminder": (
-        lazy("{key}: we are still waiting for you"),
-        lazy("Hello,\n\nthe ticket \"{title}\" is waiting for your input in the portal. Without an answer it "
-             "will be closed in about two weeks.\n\n{signature}"),
-    ),
-    "someday": (
-        lazy("{key}: thank you for your suggestion"),
-        lazy("Hello,\n\nthank you for your suggestion \"{title}\". We are not planning any changes in this "
-             "area at the moment. However, we have noted your request on our list of long-term development "
-             "options.\n\n{signature}"),
-    ),
-    "duplicate": (
-        lazy("{key}: already known as {duplicate_of}"),
-        lazy("Hello,\n\nthe request \"{title}\" is already being handled as {duplicate_of}; we have linked the "
-             "two and closed this one.\n\n{signature}"),
-    ),
-    "merged": (
-        lazy("{key}: merged into {into}"),
-        lazy("Hello,\n\nthe request \"{title}\" is now handled together with {into}: we have moved its comments "
-             "and files there and closed this one. Please follow {into} in the portal.\n\n{signature}"),
-    ),
-    "withdrawn": (
-        lazy("{key}: withdrawn"),
-        lazy("Hello,\n\nas you asked, the ticket \"{title}\" is withdrawn and closed. Open a new one whenever "
-             "you like.\n\n{signature}"),
-    ),
-    "offer": (
-        lazy("{key}: our offer"),
-        lazy("Hello,\n\nfor \"{title}\" we offer:\n\n{offer_text}\n\nEffort: {hours} hours\nCost: {cost}\n"
-             "Delivery: {delivery_date}\n\nPlease accept or decline the offer in the portal.\n\n{signature}"),
-    ),
-    "offer_expired": (
-        lazy("{key}: the offer has expired"),
-        lazy("Hello,\n\nour offer for \"{title}\" has expired without an answer, so we closed the ticket. "
-             "Open a new one whenever you like.\n\n{signature}"),
-    ),
-    "declined": (
-        lazy("{key}: offer declined"),
-        lazy("Hello,\n\nyou declined our offer for \"{title}\"; the ticket is closed.\n\n{signature}"),
-    ),
-    "ready_for_test": (
-        lazy("{key}: ready for your test"),
-        lazy("Hello,\n\nthe change for \"{title}\" is installed on the Q system, version {version}. Please test "
-             "it and accept or reject it in the portal.\n\n{signature}"),
-    ),
-    "fixed": (
-        lazy("{key}: fixed"),
-        lazy("Hello,\n\nthe bug \"{title}\" is fixed and live on the P system. Thank you for your "
-             "patience.\n\n{signature}"),
-    ),
-    "delivered": (
-        lazy("{key}: delivered"),
-        lazy("Hello,\n\n\"{title}\" is delivered and live on the P system. The invoice follows the accepted "
-             "offer ({hours} hours, {cost}).\n\n{signature}"),
-    ),
-    "abandoned": (
-        lazy("{key}: closed for lack of an answer"),
-        lazy("Hello,\n\nwe did not hear back about \"{title}\" for 30 days, so we closed the ticket. Open a new "
-             "one whenever you like.\n\n{signature}"),
-    ),
-}
+# The customer notifications the processes send (a diagram's notify_customer names one); their texts are rows.
+TEMPLATES = tuple(name for name, template in CATALOGUE.items() if template.of_ticket)
+MISSING = "—"  # what a placeholder says when the process data holds no value for it
 
-
-class _Lenient(dict):
-    def __missing__(self, key):
-        return "—"
+Texts = Callable[[str], tuple[str, str]]  # language -> the template's (subject, body) in it
 
 
 def signature(contact_name: str | None) -> str:
@@ -104,17 +36,32 @@ def signature(contact_name: str | None) -> str:
     return SIGNED_BY_CONTACT.format(name=contact_name) if contact_name else str(SIGNATURE)
 
 
-def render(template: str, ticket: dict, data: dict, *, contact: str | None = None,
+def values_of(ticket: dict, data: dict, *, contact: str | None = None,
+              currency: str = DEFAULT_CURRENCY) -> dict[str, dict[str, str]]:
+    """The placeholders of a ticket's mail, from the ticket and the process data, in the current language: signed
+    by the organisation's contact person (`contact`, a name) or the support team; a cost in `currency` (the
+    desk's) unless the data names its own."""
+    plain = {key: str(value) for key, value in data.items() if isinstance(value, str | int | float)}
+    plain.update(_amounts(data, currency))
+
+    def value(key: str) -> str:
+        return plain.get(key) or MISSING
+
+    return {"ticket": {"key": ticket_key(ticket["id"]), "title": ticket["title"],
+                       "duplicate_of": value("duplicate_of"), "merged_into": value("into")},
+            "agency": {"signature": signature(contact)}, "contact": {"name": contact or ""},
+            "support": {"question": value("question"), "answer": value("answer")},
+            "offer": {"text": value("offer_text"), "hours": value("hours"), "cost": value("cost"),
+                      "delivery_date": value("delivery_date")},
+            "delivery": {"version": value("version")}}
+
+
+def render(template: str, ticket: dict, data: dict, texts: Texts, *, contact: str | None = None,
            currency: str = DEFAULT_CURRENCY) -> tuple[str, str]:
-    """(subject, body) for a template, filled from the ticket and the process data, in the current language,
-    signed by the organisation's contact person (`contact`, a name) or the support team; a cost in `currency`
-    (the desk's) unless the data names its own."""
-    subject, body = TEMPLATES[template]
-    values = _Lenient({k: v for k, v in data.items() if isinstance(v, str | int | float)})
-    values.update(_amounts(data, currency))
-    values.update(key=f"SUP-{ticket['id']}", title=ticket["title"], signature=signature(contact))
-    formatter = Formatter()
-    return formatter.vformat(str(subject), (), values), formatter.vformat(str(body), (), values)
+    """(subject, body) of a ticket's mail in the current language, from the template's texts in it (`texts`)."""
+    subject, body = texts(i18n.current_language())
+    return mail_templates.render_texts(template, subject, body,
+                                       values_of(ticket, data, contact=contact, currency=currency), ticket["id"])
 
 
 def _amounts(data: dict, currency: str = DEFAULT_CURRENCY) -> dict[str, str]:
@@ -138,7 +85,7 @@ def _is_number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def messages(template: str, ticket: dict, data: dict, people: list[dict], *,
+def messages(template: str, ticket: dict, data: dict, people: list[dict], texts: Texts, *,
              contact: str | None = None, currency: str = DEFAULT_CURRENCY) -> list[dict]:
     """One message per language its recipients read (`language`, `subject`, `body`, `recipients`), the language
     of the most recipients first. `people` are the organisation's (engine.store.accounts.recipients_of_organisation):
@@ -155,7 +102,7 @@ def messages(template: str, ticket: dict, data: dict, people: list[dict], *,
     rendered = []
     for language in sorted(readers, key=lambda language: (-len(readers[language]), language)):
         with i18n.speaking(language):
-            subject, body = render(template, ticket, data, contact=contact, currency=currency)
+            subject, body = render(template, ticket, data, texts, contact=contact, currency=currency)
         rendered.append({"language": language, "subject": subject, "body": body,
                          "recipients": sorted(readers[language])})
     return rendered

@@ -29,12 +29,14 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def delivery_of(row: dict) -> Delivery:
-    """The message as the sender takes it; an invitation or a password reset has no ticket, and one written without
-    an HTML part gets its body's (every mail has both)."""
+    """The message as the sender takes it, with the headers decided when it was written; an invitation or a
+    password reset has no ticket, and one written without an HTML part gets its body's (every mail has both)."""
     key = ticket_key(row["ticket_id"]) if row["ticket_id"] is not None else None
     return Delivery(outbox_id=row["id"], ticket_key=key, template=row["template"],
                     recipients=tuple(row["recipients"] or ()), subject=row["subject"], body=row["body"],
-                    html=row.get("html") or mail_html(row["body"]))
+                    html=row.get("html") or mail_html(row["body"]), message_id=row.get("message_id") or "",
+                    in_reply_to=row.get("in_reply_to"), references=tuple(row.get("thread_references") or ()),
+                    reply_to=row.get("reply_to"), auto_submitted=row.get("auto_submitted"))
 
 
 def deliver_pending(sf: Supportflow, sender: Sender, *, limit: int = BATCH) -> DeliveryReport:

@@ -1,6 +1,7 @@
-"""Getting a database ready: migrations, the shipped process definitions, the demo users."""
+"""Getting a database ready: migrations and the shipped mail templates, the shipped process definitions, the demo
+users."""
 
-from engine.services import accounts
+from engine.services import accounts, mail_templates
 from engine.services.context import Supportflow
 from engine.store import schema
 
@@ -18,8 +19,12 @@ DEMO_USERS = (
 )
 
 
-def upgrade_database(sf: Supportflow) -> None:
+def upgrade_database(sf: Supportflow) -> list[str]:
+    """The current schema, and the shipped mail templates (engine.services.mail_templates.load_shipped); returns
+    the templates that changed ("name/language")."""
     schema.upgrade(sf.db)
+    with sf.db.write() as conn:
+        return mail_templates.load_shipped(conn, sf.clock.now())
 
 
 def deploy_shipped_processes(sf: Supportflow) -> list[dict]:

@@ -10,10 +10,12 @@ of workers send each digest once, and a later round finds nothing left of that d
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from engine.i18n import DEFAULT_TIMEZONE, format_datetime, lazy, ngettext, speaking
+from engine.i18n import DEFAULT_TIMEZONE, current_language, format_datetime, ngettext, speaking
+from engine.services import mail_out
 from engine.services.context import Supportflow
+from engine.services.mail_templates import render_template
 from engine.services.notification_words import describe, link_of
-from engine.store import history, jobs
+from engine.store import jobs
 from engine.store import notifications as store
 
 AT_ONCE_TEMPLATE = "staff_notification"
@@ -21,10 +23,6 @@ DIGEST_TEMPLATE = "staff_digest"
 MAX_DIGESTS_PER_ROUND = 500  # people per worker round: the worker beats its heart between rounds
 MAX_SUBJECT = 300
 
-GREETING = lazy("Hello {name},")
-AT_ONCE_FOOTER = lazy("You get these mails at once. Choose a daily digest or no mail on your account page: {url}")
-DIGEST_INTRO = lazy("here is what happened for you in supportflow in the last day:")
-DIGEST_FOOTER = lazy("You get this digest once a day. Choose mail at once or no mail on your account page: {url}")
 SETTINGS_PATH = "/account/notifications"
 
 
@@ -34,7 +32,10 @@ def _address(sf: Supportflow, path: str) -> str:
     return f"{base}{path}"
 
 
-def _message(person: dict, subject: str, body: str, template: str, now: datetime) -> dict:
+def _message(conn, person: dict, template: str, values: dict, now: datetime) -> dict:
+    """The outbox row of a staff mail in the current language (the person's)."""
+    subject, body = render_template(conn, template, current_language(), {
+        "person": {"name": person["display_name"]}, **values})
     return {"ticket_id": None, "organisation_id": None, "template": template, "subject": subject[:MAX_SUBJECT],
             "body": body, "recipients": [person["email"]], "created_at": now}
 
@@ -42,10 +43,9 @@ def _message(person: dict, subject: str, body: str, template: str, now: datetime
 def mail_at_once(sf: Supportflow, conn, person: dict, row: dict) -> None:
     """Put the mail telling `person` of the notification `row` into the outbox, in their language."""
     with speaking(person["language"]):
-        text = describe(row)
-        body = "\n\n".join([GREETING.format(name=person["display_name"]), text, _address(sf, link_of(row)),
-                            "-- \n" + AT_ONCE_FOOTER.format(url=_address(sf, SETTINGS_PATH))])
-        history.insert_messages(conn, [_message(person, text, body, AT_ONCE_TEMPLATE, row["at"])])
+        values = {"notification": {"text": describe(row), "link": _address(sf, link_of(row))},
+                  "account": {"link": _address(sf, SETTINGS_PATH)}}
+        mail_out.put(conn, sf.settings, [_message(conn, person, AT_ONCE_TEMPLATE, values, row["at"])])
 
 
 def digest_moment(now: datetime, hour: int, timezone: str = DEFAULT_TIMEZONE) -> datetime:
@@ -71,17 +71,16 @@ def send_digests(sf: Supportflow) -> int:
                 break
             rows = store.unmailed(conn, person["id"], since, before)  # read again, under the lock
             if rows:
-                history.insert_messages(conn, [_digest(sf, person, rows, now)])
+                mail_out.put(conn, sf.settings, [_digest(sf, conn, person, rows, now)])
                 store.mark_mailed(conn, [row["id"] for row in rows], now)
                 written += 1
     return written
 
 
-def _digest(sf: Supportflow, person: dict, rows: list[dict], now: datetime) -> dict:
+def _digest(sf: Supportflow, conn, person: dict, rows: list[dict], now: datetime) -> dict:
     with speaking(person["language"]):
-        subject = ngettext("Your supportflow digest: %(num)d notification",
-                           "Your supportflow digest: %(num)d notifications", len(rows)) % {"num": len(rows)}
+        count = ngettext("%(num)d notification", "%(num)d notifications", len(rows)) % {"num": len(rows)}
         lines = [f"- {format_datetime(row['at'])}: {describe(row)}\n  {_address(sf, link_of(row))}" for row in rows]
-        body = "\n\n".join([GREETING.format(name=person["display_name"]), str(DIGEST_INTRO), "\n".join(lines),
-                            "-- \n" + DIGEST_FOOTER.format(url=_address(sf, SETTINGS_PATH))])
-        return _message(person, subject, body, DIGEST_TEMPLATE, now)
+        values = {"digest": {"count": count, "list": "\n".join(lines)},
+                  "account": {"link": _address(sf, SETTINGS_PATH)}}
+        return _message(conn, person, DIGEST_TEMPLATE, values, now)

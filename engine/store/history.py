@@ -1,10 +1,10 @@
 """The append-only audit trail and the outbox of customer notifications."""
 
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select
+from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 
 from engine.domain import CUSTOMER_EVENTS, RUN_EVENTS, AuditEvent
-from engine.store.tables import audit_events, instances, outbox, users
+from engine.store.tables import audit_events, instances, outbox, tickets, users
 
 _INSERT_EVENTS = insert(audit_events)
 
@@ -66,9 +66,22 @@ def events_of_instance(conn: Connection, instance_id: int) -> list[dict]:
     return [dict(row) for row in conn.execute(query).mappings()]
 
 
-def insert_messages(conn: Connection, rows: list[dict]) -> None:
-    if rows:
-        conn.execute(insert(outbox), rows)
+def insert_message(conn: Connection, row: dict) -> int:
+    """One outbox message; its id."""
+    return conn.execute(insert(outbox).values(row).returning(outbox.c.id)).scalar_one()
+
+
+def set_message_id(conn: Connection, message_id: int, header: str) -> None:
+    conn.execute(update(outbox).where(outbox.c.id == message_id).values(message_id=header))
+
+
+def thread_of_ticket(conn: Connection, ticket_id: int) -> tuple[str | None, list[str]]:
+    """The Message-IDs of a ticket's mail thread: the mail that opened the ticket (tickets.mail_message_id; None
+    when no mail did), and those of the ticket's outbox messages, oldest first."""
+    root = conn.scalar(select(tickets.c.mail_message_id).where(tickets.c.id == ticket_id))
+    query = (select(outbox.c.message_id).where(outbox.c.ticket_id == ticket_id, outbox.c.message_id.is_not(None))
+             .order_by(outbox.c.id))
+    return root, list(conn.scalars(query))
 
 
 def messages_of_ticket(conn: Connection, ticket_id: int) -> list[dict]:

@@ -161,6 +161,8 @@ tickets = Table(
     Column("channel", String(20), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
+    # The Message-ID of the mail that opened the ticket: the root of its mail thread (none: not opened by mail).
+    Column("mail_message_id", String(1000)),
     Index("ix_tickets_org_updated", "organisation_id", "updated_at"),
     Index("ix_tickets_org_id", "organisation_id", "id"),  # a customer's list, newest first
     Index("ix_tickets_status", "status"),
@@ -169,6 +171,7 @@ tickets = Table(
     Index("ix_tickets_updated", "updated_at", "id"),
     Index("ix_tickets_status_updated", "status", "updated_at", "id"),
     Index("ix_tickets_created_by", "created_by"),
+    Index("ix_tickets_mail_message_id", "mail_message_id"),
     sqlite_autoincrement=True,
 )
 
@@ -273,6 +276,12 @@ outbox = Table(
     Column("last_attempt_at", UtcDateTime()),
     Column("last_error", Text),
     Column("next_attempt_at", UtcDateTime()),
+    # The headers decided when the message was written (engine.services.mail_out), sent as they are.
+    Column("message_id", String(300)),  # <outbox-{id}@domain>
+    Column("in_reply_to", String(1000)),  # the ticket's previous message (or its thread root)
+    Column("thread_references", JSON),  # the thread's Message-IDs before this one, oldest first
+    Column("reply_to", String(300)),
+    Column("auto_submitted", String(20)),  # RFC 3834: auto-generated or auto-replied; none: written by a person
     Index("ix_outbox_pending", "sent_at", "id"),
 )
 
@@ -395,4 +404,20 @@ saved_views = Table(
     Column("position", Integer, nullable=False, server_default=text("0")),
     Column("created_at", UtcDateTime(), nullable=False),
     Index("ix_saved_views_owner", "owner_id", "position", "id"),
+)
+
+
+# The texts of the mails supportflow writes, one row per template and language, seeded from engine/mail_templates/.
+# `edited`: a process owner changed it, and seeding a new release leaves it as they wrote it.
+mail_templates = Table(
+    "mail_templates", metadata,
+    Column("id", Id, primary_key=True),
+    Column("name", String(50), nullable=False),
+    Column("language", String(5), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("edited", Boolean, nullable=False, server_default=text("false")),
+    Column("updated_by", Id, ForeignKey("users.id")),  # none: seeded
+    Column("updated_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("name", "language"),
 )

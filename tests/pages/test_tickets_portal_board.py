@@ -124,7 +124,7 @@ def test_the_timeline_tells_what_happened(app, desk):
     assert changes[0].endswith("Priority: high. Status: In progress.") and changes[-1].endswith(
         "Status: Waiting for your answer.")
     [message] = timeline_items(customer_page, "notify_customer")
-    assert message.startswith("2 Mar 2026, 10:00 Message to the customer: SUP-1: ready for your test")
+    assert message.startswith("2 Mar 2026, 10:00 Message to the customer: [SUP-1] ready for your test")
     assert "installed on the Q system, version 1.4.2" in message  # the customer reads the message itself
     html = customer_page.get_data(as_text=True)
     for internal in ("Null font in PDF export", "Sam Support", "Otto Owner", "Dana Developer", "Review on D"):

@@ -48,4 +48,13 @@ def json_body():
         raise InvalidInput({"_schema": [TOO_DEEP.format(max_depth=MAX_DEPTH)]}) from None
 
 
-from webapp.api import admin, auth, openapi, processes, replies, tickets, work  # noqa: E402,F401  (routes register on import)
+from webapp.api import (  # noqa: E402,F401  (routes register on import)
+    admin,
+    auth,
+    mail_templates,
+    openapi,
+    processes,
+    replies,
+    tickets,
+    work,
+)

@@ -10,6 +10,7 @@ from engine.services.admin_trail import AdminEventFilterSchema
 from engine.services.canned_replies import NewReplySchema, RenderRequest, ReplyChangeSchema, ReplyFilterSchema
 from engine.services.instances import InstanceFilterSchema
 from engine.services.links import NewPasswordSchema, ResetRequestSchema
+from engine.services.mail_template_editing import PreviewSchema, TemplateTextSchema
 from engine.services.organisations import NewOrganisationSchema, OrganisationChangeSchema
 from engine.services.saved_views import NewViewSchema, ViewChangeSchema
 from engine.services.staff_notifications import MarkReadRequest
@@ -258,6 +259,7 @@ def build_spec() -> dict:
         "responses": _responses("200", "InstanceDetail", "401", "403", "404", "409", "422")}}
     paths.update(_administration(secured))
     paths.update(_replies(spec, secured))
+    paths.update(_mail_templates(spec, secured))
     paths.update(_ticket_list(spec, secured))
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
@@ -345,6 +347,36 @@ def _replies(spec: APISpec, secured: list) -> dict:
             "summary": "The reply filled in for a ticket, in the reply's language", "security": secured,
             "parameters": [reply_id], "requestBody": _json_body("RenderRequest"),
             "responses": _responses("200", "RenderedReply", "401", "403", "404", "422")}},
+    }
+
+
+def _mail_templates(spec: APISpec, secured: list) -> dict:
+    """The mail templates (process owners and admins)."""
+    for name in ("MailTemplateList", "MailTemplate", "MailPreview"):
+        spec.components.schema(name, schema=getattr(s, name))
+    spec.components.schema("MailTemplateText", schema=TemplateTextSchema)
+    spec.components.schema("MailPreviewRequest", schema=PreviewSchema)
+    one = [_path_param("name"), _path_param("language")]
+    return {
+        "/mail-templates": {"get": {
+            "summary": "Every mail template, what it is for and its languages", "security": secured,
+            "responses": _responses("200", "MailTemplateList", "401", "403")}},
+        "/mail-templates/{name}/{language}": {
+            "get": {"summary": "One template in one language, its placeholders and its shipped text",
+                    "security": secured, "parameters": one,
+                    "responses": _responses("200", "MailTemplate", "401", "403", "404")},
+            "put": {"summary": "Change the template (a placeholder it has not is refused, naming the line); the next "
+                               "mail says it, those written already stay; on the admin trail", "security": secured,
+                    "parameters": one, "requestBody": _json_body("MailTemplateText"),
+                    "responses": _responses("200", "MailTemplate", "401", "403", "404", "422")}},
+        "/mail-templates/{name}/{language}/reset": {"post": {
+            "summary": "The template back to the shipped text; on the admin trail", "security": secured,
+            "parameters": one, "responses": _responses("200", "MailTemplate", "401", "403", "404")}},
+        "/mail-templates/{name}/{language}/preview": {"post": {
+            "summary": "The template, or texts not saved yet, as the recipient gets it (subject, text, HTML), "
+                       "from a sample ticket or the one named", "security": secured, "parameters": one,
+            "requestBody": {"content": {"application/json": {"schema": "MailPreviewRequest"}}},
+            "responses": _responses("200", "MailPreview", "401", "403", "404", "422")}},
     }
 
 

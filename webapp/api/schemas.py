@@ -285,3 +285,54 @@ class RenderedReply(Schema):
     id = fields.Integer()
     language = fields.String()
     text = fields.String(metadata={"description": "The reply with the ticket's and the caller's values filled in"})
+
+
+class MailTemplateLanguage(Schema):
+    language = fields.String(metadata={"description": "de or en"})
+    edited = fields.Boolean(metadata={"description": "Changed by someone; else the shipped text"})
+    updated_at = fields.String()
+    updated_by = fields.String(allow_none=True, metadata={"description": "Who changed it last (none: shipped)"})
+
+
+class MailTemplateSummary(Schema):
+    name = fields.String()
+    purpose = fields.String(metadata={"description": "What the mail is for, in the caller's language"})
+    automatic = fields.String(allow_none=True, metadata={
+        "description": "Its Auto-Submitted header: auto-generated or auto-replied; none: a mail a person's "
+                       "decision is in"})
+    languages = fields.List(fields.Nested(MailTemplateLanguage))
+
+
+class MailTemplateList(Schema):
+    items = fields.List(fields.Nested(MailTemplateSummary))
+
+
+class MailTemplatePlaceholder(Schema):
+    placeholder = fields.String(metadata={"description": "As the text writes it between {{ and }}"})
+    meaning = fields.String()
+
+
+class MailTemplateTexts(Schema):
+    subject = fields.String()
+    body = fields.String()
+
+
+class MailTemplate(Schema):
+    name = fields.String()
+    language = fields.String()
+    purpose = fields.String()
+    automatic = fields.String(allow_none=True)
+    subject = fields.String(metadata={"description": "The template of the subject ([SUP-n] is put before it)"})
+    body = fields.String(metadata={"description": "The template of the plain-text part"})
+    edited = fields.Boolean()
+    updated_at = fields.String()
+    updated_by = fields.String(allow_none=True)
+    shipped = fields.Nested(MailTemplateTexts, metadata={"description": "The text supportflow ships"})
+    placeholders = fields.List(fields.Nested(MailTemplatePlaceholder))
+
+
+class MailPreview(Schema):
+    subject = fields.String(metadata={"description": "The subject as the recipient reads it"})
+    text = fields.String(metadata={"description": "The plain-text part"})
+    html = fields.String(metadata={"description": "The HTML part"})
+    language = fields.String()

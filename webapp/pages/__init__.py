@@ -21,6 +21,8 @@ Routes and endpoints (the contract between the blueprints, the templates and the
   board:   /board (index; developers)
   replies: /replies (index), /replies/new (new: GET, POST), /replies/<id:reply_id> (edit: GET, POST),
            /replies/<id:reply_id>/delete (delete, POST); staff
+  mail_templates: /mail-templates (index), /mail-templates/<name>/<language> (edit: GET, POST: save or preview),
+           /mail-templates/<name>/<language>/reset (reset, POST); process owners and admins
   search:  /search (index: ranked results of ?q=; a query that is one visible ticket's key goes to it)
   processes: /processes (index), /processes/<process_id>/versions/<version:number>/edit (edit: the modeler),
            /processes/<process_id>/diff (diff), /processes/<process_id>/migrate (migrate: GET, POST)
@@ -157,6 +159,7 @@ def register_pages(app: Flask) -> None:
         admin,
         board,
         inbox,
+        mail_templates,
         notifications,
         ops,
         password_links,
@@ -180,5 +183,5 @@ def register_pages(app: Flask) -> None:
     app.context_processor(notifications.bell)
     app.add_url_rule("/favicon.ico", "favicon", favicon)
     for module in (signin, account, password_links, inbox, notifications, tasks, ticket_list, tickets, portal, board,
-                   processes, ops, admin, replies, search):
+                   processes, ops, admin, replies, mail_templates, search):
         app.register_blueprint(module.bp)

@@ -32,7 +32,8 @@ EVENT_KINDS = {"organisation_created": lazy("Organisation created"),
                "user_deactivated": lazy("Person deactivated"), "user_reactivated": lazy("Person reactivated"),
                "invitation_resent": lazy("Invitation sent again"),
                "reply_created": lazy("Shared reply created"), "reply_changed": lazy("Shared reply changed"),
-               "reply_deleted": lazy("Shared reply deleted")}
+               "reply_deleted": lazy("Shared reply deleted"), "mail_template_changed": lazy("Mail template changed"),
+               "mail_template_reset": lazy("Mail template reset to the shipped text")}
 
 
 def _page(template: str, status: int = 200, **values):
