@@ -169,7 +169,7 @@ def test_smtp_sender_sends_an_outbox_message_with_its_id_as_message_id(desk, smt
     assert received.tls == (smtp_listener.tls is not None)
     assert (received.mail_from, received.recipients) == ("desk@example.com", row["recipients"])
     message = email.message_from_bytes(received.data, policy=email.policy.default)
-    assert message["Message-ID"] == row["message_id"] == f"<outbox-{row['id']}@example.com>"
+    assert message["Message-ID"] == row["message_id"] and row["message_id"].startswith(f"<outbox-{row['id']}@")
     assert (message["From"], message["To"], message["Subject"]) == ("desk@example.com", ", ".join(row["recipients"]),
                                                                      row["subject"])
     assert message["X-Supportflow-Ticket"] == key
