@@ -7,6 +7,7 @@ customers who read it; amounts, money and dates are written as that language wri
 import math
 import re
 from collections import Counter
+from collections.abc import Mapping
 from contextlib import suppress
 from datetime import date
 from string import Formatter
@@ -91,7 +92,29 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         lazy("Hello,\n\nwe did not hear back about \"{title}\" for 30 days, so we closed the ticket. Open a new "
              "one whenever you like.\n\n{signature}"),
     ),
+    # Automatic replies to incoming mail (engine.services.mail_intake).
+    "mail_received": (
+        lazy("{key}: we have received your request"),
+        lazy("Hello,\n\nthank you for your mail. We have received it as ticket {key} (\"{title}\") and will come "
+             "back to you. To add something, simply reply to this mail and keep {key} in the subject.\n\n"
+             "{signature}"),
+    ),
+    "mail_refused": (
+        lazy("Your mail could not be accepted: {subject}"),
+        lazy("Hello,\n\nthank you for your mail \"{subject}\". Our support desk takes requests from the customers "
+             "it works for, and it does not know the address {address}. If you are one of them, please write from "
+             "the address you gave us, or ask your contact person to add this one.\n\n{signature}"),
+    ),
+    "attachments_refused": (
+        lazy("{key}: some files were not accepted"),
+        lazy("Hello,\n\nyour mail reached ticket {key} (\"{title}\"), but these files were not accepted:\n\n"
+             "{files}\n\nWe accept {allowed}, up to {limit} each. Please send them again in one of these forms."
+             "\n\n{signature}"),
+    ),
 }
+# The templates supportflow sends by itself in answer to a mail: they go out as automatic replies
+# (Auto-Submitted: auto-replied), and at most so many per sender and hour.
+AUTOMATIC_TEMPLATES = frozenset({"mail_received", "mail_refused", "attachments_refused"})
 
 
 class _Lenient(dict):
@@ -104,15 +127,17 @@ def signature(contact_name: str | None) -> str:
     return SIGNED_BY_CONTACT.format(name=contact_name) if contact_name else str(SIGNATURE)
 
 
-def render(template: str, ticket: dict, data: dict, *, contact: str | None = None,
+def render(template: str, ticket: Mapping | None, data: dict, *, contact: str | None = None,
            currency: str = DEFAULT_CURRENCY) -> tuple[str, str]:
-    """(subject, body) for a template, filled from the ticket and the process data, in the current language,
-    signed by the organisation's contact person (`contact`, a name) or the support team; a cost in `currency`
-    (the desk's) unless the data names its own."""
+    """(subject, body) for a template, filled from the ticket (none: a reply to a mail that opened none) and the
+    process data, in the current language, signed by the organisation's contact person (`contact`, a name) or
+    the support team; a cost in `currency` (the desk's) unless the data names its own."""
     subject, body = TEMPLATES[template]
     values = _Lenient({k: v for k, v in data.items() if isinstance(v, str | int | float)})
     values.update(_amounts(data, currency))
-    values.update(key=f"SUP-{ticket['id']}", title=ticket["title"], signature=signature(contact))
+    if ticket is not None:
+        values.update(key=f"SUP-{ticket['id']}", title=ticket["title"])
+    values.update(signature=signature(contact))
     formatter = Formatter()
     return formatter.vformat(str(subject), (), values), formatter.vformat(str(body), (), values)
 
