@@ -148,7 +148,7 @@ def _sender(message: Message) -> tuple[str, str]:
     for name, address in getaddresses([header_text(message, "From")]):
         address = address.strip().lower()
         local, at, domain = address.rpartition("@")
-        if at and local and "." in domain and len(address) <= 320 and not any(c.isspace() for c in address):
+        if at and local and domain and len(address) <= 320 and not any(c.isspace() or c in "<>" for c in address):
             return " ".join(name.split())[:200], address
     return "", ""
 
