@@ -22,7 +22,7 @@ EXPECTED = {
     "process_owner": {"ticket:internal", "ticket:reopen", "process:read", "process:edit", "process:migrate",
                       "step:diagnose", "reply:use", "ticket:list"},
     "ops": {"ticket:internal", "ticket:reopen", "process:read", "process:migrate", "instance:inspect",
-            "instance:repair", "step:diagnose", "reply:use", "ticket:list"},
+            "instance:repair", "step:diagnose", "reply:use", "ticket:list", "mail:read"},
     "admin": {"ticket:internal", "ticket:reopen", "admin:organisations", "admin:users", "admin:audit", "reply:use",
               "reply:share", "ticket:list", "view:share"},
 }
@@ -74,7 +74,7 @@ def test_a_customer_sees_their_own_organisation_only():
 # Each navigation entry, and the capability that offers it.
 NAVIGATION = {"Board": "board:read", "Capture a call": "ticket:capture", "Processes": "process:read",
               "Instances": "instance:inspect", "Errors": "instance:inspect", "Administration": "admin:users",
-              "Replies": "reply:use", "Tickets": "ticket:list"}
+              "Replies": "reply:use", "Tickets": "ticket:list", "Mail": "mail:read"}
 
 
 @pytest.mark.parametrize("username,role", [("customer", "customer"), ("support", "support_master"),
@@ -112,6 +112,7 @@ def test_each_capability_is_refused_through_the_api_in_its_words(desk):
     _refused(developer, "POST", "/processes/support_ticket/migrate", "process:migrate", json={"from": 1, "to": 1})
     _refused(support, "GET", "/instances", "instance:inspect")
     _refused(support, "POST", f"/instances/{instance_id}/suspend", "instance:repair")
+    _refused(support, "GET", "/ops/mail", "mail:read")
     _refused(customer, "GET", "/replies", "reply:use")
     _refused(customer, "GET", "/tickets?assignee=me", "ticket:list")
     _refused(customer, "GET", "/views", "ticket:list")

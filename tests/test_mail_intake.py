@@ -70,7 +70,8 @@ def test_a_customers_mail_opens_a_ticket_with_its_text_and_is_acknowledged(desk,
     [ack] = [m for m in mails_to(sf, "customer@acme.example") if m["template"] == "mail_received"]
     assert intake.ticket_key in ack["subject"] and intake.ticket_key in ack["body"]
     [record] = records(sf)
-    assert (record["outcome"], record["source"], record["from_address"]) == ("accepted", "pipe", "customer@acme.example")
+    assert (record["outcome"], record["source"], record["from_address"]) == (
+        "accepted", "pipe", "customer@acme.example")
     assert record["ticket_id"] == int(intake.ticket_key.split("-")[1]) and record["auto_replied"]
 
 
@@ -130,7 +131,7 @@ def test_an_organisation_that_refuses_new_contacts_refuses_their_mail_kindly(des
     assert changed["mail_new_contacts"] == "refuse"
     address = f"someone@{domain}"
     intake = ingest(sf, eml(sender=address))
-    assert intake.outcome == "refused" and domain not in intake.reason or "takes no mail" in intake.reason
+    assert intake.outcome == "refused" and "takes no mail" in intake.reason
     assert [m["template"] for m in mails_to(sf, address)] == ["mail_refused"]
 
 

@@ -55,7 +55,6 @@ DUPLICATE = lazy("The mail {message_id} came in before; nothing was changed.")
 AUTOMATIC = lazy("An automatic mail ({why}): no ticket, no reply.")
 OWN_MAIL = lazy("A mail of this desk came back ({why}): no ticket, no reply.")
 BOUNCED = lazy("A bounce: {messages} outbox message(s) and {people} person(s) marked ({reason}).")
-DELAYED = lazy("A delivery report that is no failure: nothing marked.")
 STAFF_NEW_TICKET = lazy("Staff ({address}) open tickets in the portal or capture them; a staff mail only answers a "
                         "ticket it names.")
 EMPTY_MAIL = lazy("The mail has no text and no files.")
