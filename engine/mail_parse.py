@@ -38,6 +38,8 @@ AUTOREPLY_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress")
 _REPLY_PREFIX = re.compile(r"^\s*(?:re|aw|antw|fwd?|wg|sv|vs|tr|rif)\s*(?:\[\d+\]|\(\d+\))?\s*:\s*", re.IGNORECASE)
 _TICKET_KEY = re.compile(r"\[\s*SUP-(\d{1,18})\s*\]", re.IGNORECASE)
 _MESSAGE_ID = re.compile(r"<([^<>\s]{1,298})>")
+# Control characters no text of ours holds (PostgreSQL refuses NUL in text): all of C0 but tab and line ends, and DEL.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class MailUnreadable(SupportflowError):
@@ -113,7 +115,7 @@ def _read(raw: bytes, message: Message) -> ParsedMail:
     if body_part is not None:
         text = _part_text(body_part)
         if body_part.get_content_type() == "text/html":
-            text = html_to_text(text)
+            text = printable(html_to_text(text))
     return ParsedMail(
         message_id=_message_id(message, raw), sender=sender, sender_name=sender_name, subject=subject,
         title=clean_title(subject), ticket_numbers=tuple(int(n) for n in _TICKET_KEY.findall(subject)),
@@ -128,9 +130,14 @@ def header_text(message: Message, name: str) -> str:
     if value is None:
         return ""
     try:
-        return str(make_header(decode_header(str(value))))
+        return printable(str(make_header(decode_header(str(value)))))
     except (LookupError, UnicodeError, ValueError, TypeError, AssertionError):
-        return str(value).encode("ascii", "replace").decode()
+        return printable(str(value).encode("ascii", "replace").decode())
+
+
+def printable(text: str) -> str:
+    """The text without control characters (tabs and line ends kept)."""
+    return _CONTROLS.sub("", text)
 
 
 def clean_title(subject: str) -> str:
@@ -237,9 +244,9 @@ def _part_text(part: Message) -> str:
         return ""
     charset = part.get_content_charset() or "utf-8"
     try:
-        return content.decode(charset, errors="replace")
+        return printable(content.decode(charset, errors="replace"))
     except LookupError:  # a charset Python does not know: its ASCII letters are still readable
-        return content.decode("utf-8", errors="replace")
+        return printable(content.decode("utf-8", errors="replace"))
 
 
 def _files(leaves: list[tuple[Message, tuple[str, ...]]], body_part: Message | None) -> list[MailFile]:
@@ -264,7 +271,10 @@ def header_filename(part: Message) -> str:
         name = part.get_filename() or ""
     except (LookupError, UnicodeError, ValueError, TypeError):
         return ""
-    return str(make_header(decode_header(name))) if "=?" in name else name
+    try:
+        return printable(str(make_header(decode_header(name))) if "=?" in name else name)
+    except (LookupError, UnicodeError, ValueError, TypeError, AssertionError):
+        return printable(name)
 
 
 def _file_content(part: Message) -> bytes | None:
