@@ -386,3 +386,18 @@ def test_more_files_than_the_limit_are_named_as_not_accepted(desk, sf):
     assert [a["filename"] for a in desk.ticket(intake.ticket_key)["attachments"]] == ["a.txt"]
     [refusal] = [m for m in mails_to(sf, "customer@acme.example") if m["template"] == "attachments_refused"]
     assert "b.txt" in refusal["body"]
+
+
+def test_staff_move_an_unknown_senders_ticket_to_its_organisation_and_the_sender_with_it(desk, sf):
+    address = f"{unique('newcomer')}@elsewhere.example"
+    intake = ingest(sf, eml(sender=address, subject="Zugang fehlt"))
+    support = desk.as_("support")
+    moved = support.call("PATCH", f"/tickets/{intake.ticket_key}", json={"organisation": "Acme"})
+    assert (moved["organisation"], moved["changed"]) == ("Acme", ["organisation"])
+    [person] = [u for u in desk.as_("admin").get("/users")["items"] if u["email"] == address]
+    assert (person["organisation"], person["active"]) == ("Acme", True)
+    assert intake.ticket_key in [t["key"] for t in desk.as_("customer").get("/tickets")["items"]]
+    reply = ingest(sf, eml(sender=address, subject=f"Re: [{intake.ticket_key}] Zugang fehlt", text="Danke!"))
+    assert reply.ticket_key == intake.ticket_key
+    refused = support.call("PATCH", f"/tickets/{intake.ticket_key}", expect=422, json={"organisation": "Globex"})
+    assert refused["errors"]["organisation"] == ["Only a ticket of the unassigned senders moves to an organisation."]

@@ -50,7 +50,7 @@ PLEASE_SIGN_IN = lazy("Please sign in.")
 FIELD_TEXT = {"status": lazy("status"), "resolution": lazy("resolution"), "priority": lazy("priority"),
               "category": lazy("category"), "system": lazy("system"), "labels": lazy("labels"),
               "links": lazy("related tickets"),
-              "title": lazy("title"), "description": lazy("description")}
+              "title": lazy("title"), "description": lazy("description"), "organisation": lazy("organisation")}
 CHANNEL_TEXT = {"portal": lazy("portal"), "phone": lazy("phone"), "email": lazy("e-mail"), "api": lazy("API")}
 # A link between two tickets, read from the ticket that holds it ("duplicate of SUP-1", "merged into SUP-1").
 LINK_TEXT = {"duplicate_of": lazy("duplicate of"), "merged_into": lazy("merged into"),
