@@ -54,6 +54,15 @@ def _flag(name: str, raw: str) -> bool:
     return raw.lower() in _YES
 
 
+def _choice(*choices: str) -> Callable[[str, str], str]:
+    def parse(name: str, raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in choices:
+            raise SettingError(f"{name} must be one of {', '.join(choices)}, not {raw!r}.")
+        return value
+    return parse
+
+
 def _setting(variable: str, default: Any, meaning: str, parse=_text, shown: str | None = None, secret=False):
     """One field of Settings: its variable, its default (`shown` in words where it is worked out at start),
     what it means, and how its text is read. A secret is left out of the record's repr (logs, tracebacks)."""
@@ -177,6 +186,22 @@ class Settings:
         "SUPPORTFLOW_DIGEST_HOUR", 7,
         "Hour of the day (0-23, Europe/Berlin) the worker mails staff their daily digest of notifications.",
         _whole_number(0, 23))
+    mail_unknown_senders: str = _setting(
+        "SUPPORTFLOW_MAIL_UNKNOWN_SENDERS", "queue",
+        "Mail from an address of no organisation: `queue` opens a ticket among the unassigned senders for triage, "
+        "`refuse` answers with a friendly refusal.", _choice("queue", "refuse"))
+    mail_max_bytes: int = _setting(
+        "SUPPORTFLOW_MAIL_MAX_BYTES", 25 * 1024 * 1024,
+        "Largest incoming mail taken, in bytes; a larger one is refused.",
+        _whole_number(1024, 1024 * 1024 * 1024), shown="26214400 (25 MB)")
+    mail_max_attachments: int = _setting(
+        "SUPPORTFLOW_MAIL_MAX_ATTACHMENTS", 20,
+        "Most files taken from one incoming mail; the others are named in the reply as not accepted.",
+        _whole_number(0, 1000))
+    mail_auto_replies_per_hour: int = _setting(
+        "SUPPORTFLOW_MAIL_AUTO_REPLIES_PER_HOUR", 5,
+        "Most automatic replies (acknowledgements, refusals) one sender gets in an hour: no mail loop grows.",
+        _whole_number(0, 1000))
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> "Settings":

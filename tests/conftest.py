@@ -18,9 +18,9 @@ from tests.desk import Desk
 from tests.mailservers import WITHOUT_MOVE_OR_IDLE, Dovecot, SmtpListener
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-RUNTIME_TABLES = ("instance_processes", "sign_in_failures", "attachment_contents", "attachments", "comments",
-                  "ticket_links", "invoices", "outbox", "timers", "audit_events", "tasks", "instances", "tickets",
-                  "api_tokens", "worker_heartbeats", "user_tokens", "admin_events", "canned_replies")
+RUNTIME_TABLES = ("inbound_mails", "instance_processes", "sign_in_failures", "attachment_contents", "attachments",
+                  "comments", "ticket_links", "invoices", "outbox", "timers", "audit_events", "tasks", "instances",
+                  "tickets", "api_tokens", "worker_heartbeats", "user_tokens", "admin_events", "canned_replies")
 BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 
@@ -82,7 +82,8 @@ def _truncated(url: str) -> str:
         # Users stay between tests (notifications go with the tickets: CASCADE); what a test chose of their mail and
         # of organisations' contacts is undone.
         conn.exec_driver_sql("UPDATE organisations SET contact_user_id = NULL")
-        conn.exec_driver_sql("UPDATE users SET notify_by_mail = 'at_once'")
+        conn.exec_driver_sql("UPDATE users SET notify_by_mail = 'at_once', mail_bounced_at = NULL, "
+                             "mail_bounce_reason = NULL")
         # Uploads of earlier tests: later versions, and processes that are not shipped at all.
         shipped = ", ".join(f"'{path.stem}'" for path in SHIPPED_PROCESSES.glob("*.bpmn"))
         conn.exec_driver_sql(f"DELETE FROM process_versions WHERE version > 1 OR process_id NOT IN ({shipped})")

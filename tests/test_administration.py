@@ -44,7 +44,8 @@ def test_an_admin_creates_globex2_invites_a_customer_who_then_sees_only_globex2(
     globex2 = admin.post("/organisations", {"name": "Globex2", "domains": ["Globex2.Example"], "contact": "support",
                                             "notes": "Project lead: Sam."}, expect=201)
     assert globex2 == {"id": globex2["id"], "name": "Globex2", "domains": ["globex2.example"], "contact": "support",
-                       "contact_name": "Sam Support", "notes": "Project lead: Sam.", "active": True}
+                       "contact_name": "Sam Support", "notes": "Project lead: Sam.", "active": True,
+                       "mail_new_contacts": "create", "builtin": None}
     assert admin.get(f"/organisations/{globex2['id']}") == globex2
     assert "Globex2" in [o["name"] for o in admin.get("/organisations")["items"]]
 

@@ -22,7 +22,7 @@ EXPECTED = {
     "process_owner": {"ticket:internal", "ticket:reopen", "process:read", "process:edit", "process:migrate",
                       "step:diagnose", "reply:use", "ticket:list", "mail_template:edit"},
     "ops": {"ticket:internal", "ticket:reopen", "process:read", "process:migrate", "instance:inspect",
-            "instance:repair", "step:diagnose", "reply:use", "ticket:list"},
+            "instance:repair", "step:diagnose", "reply:use", "ticket:list", "mail:read"},
     "admin": {"ticket:internal", "ticket:reopen", "admin:organisations", "admin:users", "admin:audit", "reply:use",
               "reply:share", "ticket:list", "view:share", "mail_template:edit"},
 }
@@ -74,7 +74,8 @@ def test_a_customer_sees_their_own_organisation_only():
 # Each navigation entry, and the capability that offers it.
 NAVIGATION = {"Board": "board:read", "Capture a call": "ticket:capture", "Processes": "process:read",
               "Instances": "instance:inspect", "Errors": "instance:inspect", "Administration": "admin:users",
-              "Replies": "reply:use", "Tickets": "ticket:list", "Mail templates": "mail_template:edit"}
+              "Replies": "reply:use", "Tickets": "ticket:list", "Mail templates": "mail_template:edit",
+              "Mail": "mail:read"}
 
 
 @pytest.mark.parametrize("username,role", [("customer", "customer"), ("support", "support_master"),
@@ -112,6 +113,7 @@ def test_each_capability_is_refused_through_the_api_in_its_words(desk):
     _refused(developer, "POST", "/processes/support_ticket/migrate", "process:migrate", json={"from": 1, "to": 1})
     _refused(support, "GET", "/instances", "instance:inspect")
     _refused(support, "POST", f"/instances/{instance_id}/suspend", "instance:repair")
+    _refused(support, "GET", "/ops/mail", "mail:read")
     _refused(customer, "GET", "/replies", "reply:use")
     _refused(support, "GET", "/mail-templates", "mail_template:edit")
     _refused(developer, "PUT", "/mail-templates/answer/en", "mail_template:edit",

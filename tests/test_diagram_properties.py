@@ -137,3 +137,22 @@ def js_list(name: str) -> tuple[str, ...]:
 
 def test_the_editor_offers_the_values_validation_accepts():
     assert js_list("BOARD_COLUMNS") == BOARD_COLUMNS and js_list("OFFER_STEPS") == OFFER_STEPS
+
+
+SUPPORT_TICKET = (SHIPPED / "support_ticket.bpmn").read_text(encoding="utf-8")
+
+
+def test_the_shipped_provide_information_is_answerable_by_mail():
+    elements = read_document(parse_bpmn(SUPPORT_TICKET)).elements
+    assert {e.id: e.mail_reply for e in elements.values() if e.mail_reply} == {"provide_information": "information"}
+
+
+def test_validation_refuses_mail_reply_off_a_customers_task_or_naming_no_text_field(sf):
+    xml = SUPPORT_TICKET.replace('name="mail_reply" value="information"', 'name="mail_reply" value="details"')
+    xml = with_property(xml, "triage", "mail_reply", "question")  # the support master's task
+    assert sorted((p["element"], p["message"]) for p in problems_of(sf, xml)) == [
+        ("provide_information", "The user task 'Provide information' has mail_reply 'details', but its form has no "
+                                "text field with that key; name the text field a customer's mail reply fills."),
+        ("triage", "The user task 'Triage the ticket' has the property 'mail_reply', which only a user task in the "
+                   "Customer lane may carry."),
+    ]

@@ -1,5 +1,5 @@
 """The `supportflow` command: serve, worker, db upgrade, deploy, demo-data, timers run-due, replies load-defaults,
-admin create."""
+admin create, mail ingest."""
 
 import argparse
 import os
@@ -11,9 +11,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from engine.clock import FixedClock
+from engine.mailbox import Mailbox
 from engine.errors import Conflict, SupportflowError
 from engine.senders import sender_for
-from engine.services import canned_replies, search, setup, timers, users, worker
+from engine.services import canned_replies, mail_intake, search, setup, timers, users, worker
 from engine.services.context import open_supportflow
 from engine.store import schema
 
@@ -54,10 +55,13 @@ def cmd_worker(args) -> int:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    print(f"worker {me.name}: firing due timers and sending the outbox every {args.interval} s "
+    mailbox = (Mailbox(sf.settings, lambda raw: mail_intake.ingest(sf, raw, source="imap").outcome)
+               if sf.settings.imap_host else None)
+    fetching = f", fetching mail from {sf.settings.imap_user or ''}@{sf.settings.imap_host}" if mailbox else ""
+    print(f"worker {me.name}: firing due timers and sending the outbox every {args.interval} s{fetching} "
           "(SIGTERM or Ctrl-C stops after the job in hand)", flush=True)
     worker.run(sf, make_sender(sf.settings), me, interval_s=args.interval, stop=stop, once=args.once,
-               report=_print_round)
+               report=_print_round, mailbox=mailbox)
     return 0
 
 
@@ -173,6 +177,37 @@ def cmd_admin_create(args) -> int:
     return 0
 
 
+# What `mail ingest` answers an MTA (sysexits.h): done, refused for good, or try again later.
+EXIT_CODES = {"accepted": 0, "ignored": 0, "refused": 65, "temporary": 75}
+_CHUNK = 1024 * 1024
+
+
+def cmd_mail_ingest(args) -> int:
+    """One RFC 5322 message on standard input, as an MTA pipes it: the ticket key printed when it is accepted,
+    nothing when it is ignored (exit 0 both); refused 65 and temporary 75 with the reason on standard error."""
+    try:
+        sf = open_supportflow()
+    except Exception as err:  # a setting that cannot be read: the MTA keeps the mail until it is fixed
+        print(f"supportflow: {err}", file=sys.stderr)
+        return EXIT_CODES["temporary"]
+    intake = mail_intake.ingest(sf, _read_limited(sys.stdin.buffer, sf.settings.mail_max_bytes + 1),
+                                source=args.source)
+    if intake.outcome == "accepted":
+        print(intake.ticket_key)
+    elif intake.outcome != "ignored":
+        print(f"supportflow: {intake.reason}", file=sys.stderr)
+    return EXIT_CODES[intake.outcome]
+
+
+def _read_limited(stream, keep: int) -> bytes:
+    """All of the stream read (the MTA hands it over whole), at most `keep` bytes of it kept: a larger mail is
+    refused by its size."""
+    kept = bytearray()
+    while chunk := stream.read(_CHUNK):
+        kept += chunk[:max(keep - len(kept), 0)]
+    return bytes(kept)
+
+
 def moment(text: str) -> datetime:
     """An ISO-8601 moment for --at; without a zone it is UTC."""
     try:
@@ -219,6 +254,11 @@ def build_parser() -> argparse.ArgumentParser:
                                                                                          required=True)
     search_cmd.add_parser("reindex", help="rebuild the search index from the tickets").set_defaults(
         func=cmd_search_reindex)
+    mail = commands.add_parser("mail", help="incoming mail").add_subparsers(dest="mail_command", required=True)
+    ingest = mail.add_parser("ingest", help="take one RFC 5322 message from standard input (an MTA's pipe): "
+                             "exit 0 accepted (the ticket key printed) or ignored, 65 refused, 75 try again")
+    ingest.add_argument("--source", choices=mail_intake.SOURCES, default="pipe", help="how it came (recorded)")
+    ingest.set_defaults(func=cmd_mail_ingest)
     admin = commands.add_parser("admin", help="administrators").add_subparsers(dest="admin_command", required=True)
     create = admin.add_parser("create", help="create an admin (prints a one-time link to choose the password)")
     create.add_argument("username")

@@ -1,5 +1,5 @@
 """What supportflow reads from a BPMN document besides what SpiffWorkflow executes: lanes, forms,
-the elements' supportflow properties (ticket status and resolution, board column, offer step), called
+the elements' supportflow properties (ticket status and resolution, board column, offer step, mail reply), called
 processes. Pure lxml; cached per deployed version."""
 
 from dataclasses import dataclass, field
@@ -37,6 +37,7 @@ class Element:
     message_window: str | None = None  # on a timer: it ends the wait for this message (e.g. reopen)
     board_column: str | None = None  # on a user task: the developers' board column it shows in
     offer: str | None = None  # on a user task: its part in a feature's offer (estimate, approval, decision)
+    mail_reply: str | None = None  # on a customer's user task: the form field a mail reply to the ticket answers
     properties: tuple[tuple[str, str | None], ...] = ()  # every spiffworkflow:property (name, value), in order
 
     @property
@@ -149,5 +150,6 @@ def _read_element(node: etree._Element, kind: str, lane: str | None) -> Element:
         message_window=properties.get("message_window"),
         board_column=properties.get("board_column"),
         offer=properties.get("offer"),
+        mail_reply=properties.get("mail_reply"),
         properties=listed,
     )

@@ -101,7 +101,13 @@ def _check_properties(doc: ProcessDocument) -> list[dict]:
 
 
 # The supportflow properties an element may carry once each (docs/PROCESS_CONVENTIONS.md).
-_SUPPORTFLOW_PROPERTIES = ("status", "resolution", "message_window", "board_column", "offer")
+_SUPPORTFLOW_PROPERTIES = ("status", "resolution", "message_window", "board_column", "offer", "mail_reply")
+# The kinds of form field a mail's text can fill (mail_reply).
+_TEXT_FIELDS = ("textarea", "textfield")
+MAIL_REPLY_NOT_A_TASK = lazy("{what} has the property 'mail_reply', which only a user task in the Customer lane may "
+                             "carry.")
+MAIL_REPLY_NO_FIELD = lazy("{what} has mail_reply {value!r}, but its form has no text field with that key; name the "
+                           "text field a customer's mail reply fills.")
 
 
 def _check_task_properties(doc: ProcessDocument) -> list[dict]:
@@ -116,6 +122,7 @@ def _check_task_properties(doc: ProcessDocument) -> list[dict]:
                 what=what, name=name)))
         problems += _check_task_property(element, "board_column", BOARD_COLUMNS)
         problems += _check_task_property(element, "offer", OFFER_STEPS)
+        problems += _check_mail_reply(element)
         if element.board_column in BOARD_COLUMNS and element.kind == "userTask" and element.role != "developer":
             problems.append(_problem(element.id, _(
                 "{what} has board_column {column!r}, but the board shows developers' tasks only; it lies in the lane "
@@ -180,6 +187,19 @@ def _element_words(element: Element) -> str:
     if words is None:
         return _("The {kind} {name!r}").format(kind=_kind_words(element.kind), name=element.name)
     return words.format(name=element.name)
+
+
+def _check_mail_reply(element: Element) -> list[dict]:
+    """mail_reply: on a customer's user task, naming a text field of its form (what the mail's text fills)."""
+    if element.mail_reply is None:
+        return []
+    what = _element_words(element)
+    if element.kind != "userTask" or element.role != "customer":
+        return [_problem(element.id, MAIL_REPLY_NOT_A_TASK.format(what=what))]
+    keys = {field.key for field in element.form.fields if field.type in _TEXT_FIELDS} if element.form else set()
+    if element.mail_reply not in keys:
+        return [_problem(element.id, MAIL_REPLY_NO_FIELD.format(what=what, value=element.mail_reply))]
+    return []
 
 
 def _check_task_property(element: Element, name: str, known: tuple[str, ...]) -> list[dict]:

@@ -38,7 +38,7 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a password")
 
 
-def _actor(row: dict) -> Actor:
+def actor_of(row: dict) -> Actor:
     return Actor(row["id"], row["username"], row["display_name"], frozenset(row["roles"]),
                  row["organisation_id"], row.get("language"))
 
@@ -63,7 +63,7 @@ def create_user(sf: Supportflow, username: str, password: str, roles: list[str],
                                     organisation_id=org_id, roles=sorted(set(roles)))
         user = account_store.user_by_id(conn, user_id)
         assert user is not None  # inserted just now
-        return _actor(user)
+        return actor_of(user)
 
 
 def may_sign_in(row: dict) -> bool:
@@ -194,13 +194,13 @@ def actor_for_token(sf: Supportflow, token: str) -> Actor:
         row = account_store.user_for_token(conn, _digest(token), sf.clock.now())
     if row is None or not may_sign_in(row):
         raise Unauthorized(BAD_TOKEN)
-    return _actor(row)
+    return actor_of(row)
 
 
 def actor_by_username(sf: Supportflow, username: str) -> Actor | None:
     with sf.db.read() as conn:
         row = account_store.user_by_username(conn, username)
-    return _actor(row) if row else None
+    return actor_of(row) if row else None
 
 
 def _digest(token: str) -> str:

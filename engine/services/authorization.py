@@ -72,6 +72,8 @@ CAPABILITIES: dict[str, Capability] = {
                                    lazy("Only ops staff inspect and repair process instances.")),
     "instance:repair": Capability(_held_by("ops"),
                                   lazy("Only ops staff inspect and repair process instances.")),
+    "mail:read": Capability(_held_by("ops"),
+                            lazy("Only ops staff read the record of incoming mail.")),
     "step:diagnose": Capability(_held_by("ops", "process_owner"),
                                 lazy("Only ops staff and process owners read why a step failed.")),
     # Administration

@@ -48,17 +48,18 @@ def add_comment(sf: Supportflow, actor: Actor, key: str, data) -> dict:
             ticket = visible_ticket(conn, actor, key)
         if ticket["status"] == "closed":
             outcome = comment_on_closed(sf, actor, ticket, body,
-                                        lambda conn, now: _insert_comment(sf, conn, ticket, actor, body, False, now))
+                                        lambda conn, now: insert_comment(sf, conn, ticket, actor, body, False, now))
             comment_id = outcome.pop("comment_id")
             return {**_comment_view(comment_id, actor, body, False, sf.clock.now()), **outcome}
     now = sf.clock.now()
     with sf.db.write() as conn:
         ticket = visible_ticket(conn, actor, key)
-        comment_id = _insert_comment(sf, conn, ticket, actor, body, internal, now)
+        comment_id = insert_comment(sf, conn, ticket, actor, body, internal, now)
     return _comment_view(comment_id, actor, body, internal, now)
 
 
-def _insert_comment(sf: Supportflow, conn, ticket: TicketRow, actor: Actor, body: str, internal: bool, now) -> int:
+def insert_comment(sf: Supportflow, conn, ticket: TicketRow, actor: Actor, body: str, internal: bool,
+                   now) -> int:
     """The comment, its audit event and the staff notifications it causes, in the caller's transaction."""
     comment_id = conversation_store.insert_comment(conn, ticket_id=ticket["id"], author_id=actor.id, body=body,
                                                    internal=internal, created_at=now)
@@ -80,28 +81,43 @@ def add_attachment(sf: Supportflow, actor: Actor, key: str, filename: str | None
     if internal:
         actor.require("ticket:internal")
     name = safe_filename(filename)
-    if not content:
-        raise InvalidInput({"file": [EMPTY_FILE]})
-    if len(content) > MAX_ATTACHMENT_BYTES:
-        raise InvalidInput({"file": [
-            FILE_TOO_LARGE.format(size=megabytes(len(content)), limit=megabytes(MAX_ATTACHMENT_BYTES))]})
-    content_type = detect_type(content, name)
-    if content_type is None:
-        raise InvalidInput({"file": [FILE_REFUSED.format(name=name, allowed=ALLOWED_DESCRIPTION)]})
+    content_type, problem = file_check(name, content)
+    if problem is not None:
+        raise InvalidInput({"file": [problem]})
+    assert content_type is not None  # else there was a problem
     now = sf.clock.now()
     with sf.db.write() as conn:
         ticket = visible_ticket(conn, actor, key)
-        attachment_id = conversation_store.insert_attachment(
-            conn, content, ticket_id=ticket["id"], uploaded_by=actor.id, filename=name,
-            content_type=content_type, size=len(content), sha256=hashlib.sha256(content).hexdigest(),
-            internal=internal, created_at=now)
-        history.append_events(conn, [audit_event(
-            "attachment_added", now, ticket_id=ticket["id"], actor_id=actor.id,
-            detail={"attachment_id": attachment_id, "filename": name, "size": len(content), "internal": internal})])
-        search.refresh(conn, ticket["id"])
+        attachment_id = insert_attachment(conn, ticket, actor, name, content, content_type, internal, now)
         row = conversation_store.attachment_row(conn, ticket["id"], attachment_id)
     assert row is not None  # inserted just now
     return attachment_view(row)
+
+
+def file_check(name: str, content: bytes) -> tuple[str | None, str | None]:
+    """(content type, None) for a file we accept, else (None, why not): the same rules for every way a file
+    comes in (uploads, mail)."""
+    if not content:
+        return None, str(EMPTY_FILE)
+    if len(content) > MAX_ATTACHMENT_BYTES:
+        return None, FILE_TOO_LARGE.format(size=megabytes(len(content)), limit=megabytes(MAX_ATTACHMENT_BYTES))
+    content_type = detect_type(content, name)
+    if content_type is None:
+        return None, FILE_REFUSED.format(name=name, allowed=ALLOWED_DESCRIPTION)
+    return content_type, None
+
+
+def insert_attachment(conn, ticket: TicketRow, actor: Actor, name: str, content: bytes, content_type: str,
+                      internal: bool, now) -> int:
+    """A checked file on the ticket, with its audit event, in the caller's transaction; returns its id."""
+    attachment_id = conversation_store.insert_attachment(
+        conn, content, ticket_id=ticket["id"], uploaded_by=actor.id, filename=name, content_type=content_type,
+        size=len(content), sha256=hashlib.sha256(content).hexdigest(), internal=internal, created_at=now)
+    history.append_events(conn, [audit_event(
+        "attachment_added", now, ticket_id=ticket["id"], actor_id=actor.id,
+        detail={"attachment_id": attachment_id, "filename": name, "size": len(content), "internal": internal})])
+    search.refresh(conn, ticket["id"])
+    return attachment_id
 
 
 def attachment_download(sf: Supportflow, actor: Actor, key: str, attachment_id: int) -> tuple[dict, bytes]:

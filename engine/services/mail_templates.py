@@ -88,6 +88,16 @@ CATALOGUE: dict[str, MailTemplate] = {
         offer={key: _OFFER[key] for key in ("hours", "cost")})),
     "abandoned": MailTemplate(lazy("The customer did not answer for 30 days and the ticket is closed."),
                               _ticket(), AUTO_GENERATED),
+    # Answers to an incoming mail (engine.services.mail_intake): automatic replies, at most so many per sender and hour.
+    "mail_received": MailTemplate(lazy("A mail opened a ticket: the acknowledgement to its sender."), _ticket(),
+                                  AUTO_REPLIED),
+    "attachments_refused": MailTemplate(lazy("Some files of a mail were not accepted; the rest went in."), _ticket(
+        files={"list": lazy("the files not accepted, one per line with the reason"),
+               "allowed": lazy("the kinds of file accepted"), "limit": lazy("the largest file accepted")}),
+        AUTO_REPLIED),
+    "mail_refused": MailTemplate(lazy("A mail from an address the desk takes no requests from is refused."), {
+        "mail": {"subject": lazy("the subject of the refused mail"), "address": lazy("the address it came from")},
+        "agency": _TICKET["agency"]}, AUTO_REPLIED, of_ticket=False),
     "staff_notification": MailTemplate(lazy("A staff member's notification, mailed at once."), {
         "person": _PERSON, "notification": {"text": lazy("what the notification says"),
                                             "link": lazy("the link to its task or ticket")}, **_ACCOUNT},
@@ -101,6 +111,10 @@ CATALOGUE: dict[str, MailTemplate] = {
     "password_reset": MailTemplate(lazy("A link to choose a new password, asked for on the sign-in page."), _LINK,
                                    AUTO_GENERATED, of_ticket=False),
 }
+
+
+# The answers to an incoming mail: mail intake counts them per sender and hour.
+AUTOMATIC_REPLIES = frozenset(name for name, template in CATALOGUE.items() if template.auto_submitted == AUTO_REPLIED)
 
 
 def template_of(name: str) -> MailTemplate:

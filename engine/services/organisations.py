@@ -31,6 +31,10 @@ _DOMAIN = re.compile(r"^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+
 
 
 _DOMAINS = {"type": "array", "items": {"type": "string"}, "description": "E-mail domains such as example.com"}
+# What a mail from an address of its domains that belongs to nobody yet does: a new contact, or a friendly refusal.
+MAIL_NEW_CONTACTS = ("create", "refuse")
+_MAIL_NEW_CONTACTS = {"description": "Mail from an unknown address of its domains: `create` a contact, or `refuse` "
+                                     "it"}
 
 
 class NewOrganisationSchema(Schema):
@@ -38,6 +42,8 @@ class NewOrganisationSchema(Schema):
     domains = fields.Raw(load_default=list, metadata=_DOMAINS)
     contact = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     notes = fields.String(load_default="", validate=validate.Length(max=5000))
+    mail_new_contacts = fields.String(load_default="create", validate=validate.OneOf(MAIL_NEW_CONTACTS),
+                                      metadata=_MAIL_NEW_CONTACTS)
 
 
 class OrganisationChangeSchema(Schema):
@@ -46,6 +52,7 @@ class OrganisationChangeSchema(Schema):
     contact = fields.String(allow_none=True, validate=validate.Length(max=100))
     notes = fields.String(validate=validate.Length(max=5000))
     active = fields.Boolean()
+    mail_new_contacts = fields.String(validate=validate.OneOf(MAIL_NEW_CONTACTS), metadata=_MAIL_NEW_CONTACTS)
 
 
 def normal_domain(text: str) -> str | None:
@@ -75,14 +82,15 @@ def _domains(raw) -> list[str]:
 
 def view(row: dict) -> dict:
     return {"id": row["id"], "name": row["name"], "domains": list(row["domains"] or []), "contact": row["contact"],
-            "contact_name": row["contact_name"], "notes": row["notes"], "active": row["active"]}
+            "contact_name": row["contact_name"], "notes": row["notes"], "active": row["active"],
+            "mail_new_contacts": row["mail_new_contacts"], "builtin": row["builtin"]}
 
 
 def _check(conn, values: dict, organisation_id: int | None) -> dict:
     """The columns for the values given (name, domains, contact, notes, active), or InvalidInput naming each
     problem: a name or a domain another organisation has, a contact who is no active staff member."""
     errors: dict[str, list[str]] = {}
-    columns: dict = {key: values[key] for key in ("active",) if key in values}
+    columns: dict = {key: values[key] for key in ("active", "mail_new_contacts") if key in values}
     if "notes" in values:
         columns["notes"] = values["notes"].strip()
     others = [o for o in organisation_store.all_organisations(conn) if o["id"] != organisation_id]
@@ -131,12 +139,12 @@ def create_organisation(sf: Supportflow, actor: Actor, data) -> dict:
         columns = _check(conn, values, None)
         organisation_id = organisation_store.insert_organisation(
             conn, name=columns["name"], domains=columns["domains"], contact_user_id=columns["contact_user_id"],
-            notes=columns["notes"])
+            notes=columns["notes"], mail_new_contacts=columns["mail_new_contacts"])
         row = organisation_store.organisation_by_id(conn, organisation_id)
         assert row is not None  # inserted just now
         created = view(row)
         admin_trail.record(conn, sf.clock.now(), actor, "organisation_created", created["name"],
-                           {key: created[key] for key in ("domains", "contact", "notes")})
+                           {key: created[key] for key in ("domains", "contact", "notes", "mail_new_contacts")})
     return created
 
 
@@ -151,7 +159,7 @@ def update_organisation(sf: Supportflow, actor: Actor, organisation_id: int, dat
         assert row is not None  # it was there a moment ago
         after = view(row)
         changed = admin_trail.changes(before, {key: after[key] for key in ("name", "domains", "contact", "notes",
-                                                                            "active")})
+                                                                            "active", "mail_new_contacts")})
         if changed:
             admin_trail.record(conn, sf.clock.now(), actor, "organisation_changed", after["name"], changed)
         if after["name"] != before["name"]:

@@ -7,8 +7,10 @@ may mean another path: when the ticket's process waits for the message `category
 while bug_fix or feature_request runs), the change is delivered as that message, in the same transaction as
 the process's step; otherwise the column alone changes. Closed tickets may be changed too. Links are
 `relates_to` both ways (each side's trail says so); the other kinds (duplicate_of, merged_into, ...) are the
-process's and not edited here. The search index covers none of these fields (title, description, comments,
-files, organisation), so it is left as it is."""
+process's and not edited here. A ticket mail brought in from an unknown sender (organisation "Unassigned
+senders") moves to the organisation it belongs to (`organisation`), and its sender with it, as that organisation's
+contact; no other ticket changes organisation. The search index covers none of the other fields, so it is left as it
+is; a moved ticket is found by its new organisation's name."""
 
 from datetime import datetime
 
@@ -17,12 +19,16 @@ from marshmallow import Schema, fields, validate
 from engine.domain import CATEGORIES, PRIORITIES, audit_event, ticket_key, ticket_number
 from engine.errors import InvalidInput, NotFound
 from engine.i18n import lazy
-from engine.services import messages
+from engine.services import messages, search
 from engine.services.authorization import Actor
 from engine.services.context import Supportflow
 from engine.services.inputs import load_input
+from engine.services.mail_senders import UNASSIGNED_SENDERS
+from engine.services.organisations import find_organisation
 from engine.services.tickets import render_ticket, visible_ticket
-from engine.store import history
+from engine.store import accounts as account_store
+from engine.store import history, people
+from engine.store import inbound_mail as mail_store
 from engine.store import tickets as ticket_store
 from engine.store.records import TicketRow
 
@@ -31,6 +37,8 @@ CATEGORY_MESSAGE = "category_{category}"  # what a category change tells a proce
 NOT_EDITED_HERE = lazy("Only relates_to links are changed here; {kind} is the process's to set.")
 NO_SELF_LINK = lazy("A ticket does not relate to itself.")
 NO_TARGET = lazy("There is no ticket {key}.")
+NOT_UNASSIGNED = lazy("Only a ticket of the unassigned senders moves to an organisation.")
+NO_ORGANISATION = lazy("There is no active organisation {name!r}.")
 MAX_LABELS, MAX_LINKS = 20, 50
 
 
@@ -51,6 +59,9 @@ class TicketChangeSchema(Schema):
                          metadata={"description": "The ticket's labels, all of them (trimmed, each once)"})
     links = fields.List(fields.Nested(LinkSchema), validate=validate.Length(max=MAX_LINKS), metadata={
         "description": "The tickets it relates to, all of them: added and removed on both sides"})
+    organisation = fields.Raw(metadata={
+        "description": "A ticket of the unassigned senders: the organisation (id or exact name) it and its sender "
+                       "belong to"})
 
 
 def change_ticket(sf: Supportflow, actor: Actor, key: str, data) -> dict:
@@ -105,11 +116,33 @@ def apply_changes(sf: Supportflow, conn, actor: Actor, row: TicketRow, values: d
                 columns[field] = new
     if "links" in values:
         changes.update(_change_links(conn, actor, row, values["links"], now))
+    if "organisation" in values:
+        changes.update(_move(conn, row, values["organisation"], columns))
     if columns or changes:
         ticket_store.update_ticket(conn, row["id"], **columns, updated_at=now)
+        if "organisation" in changes:
+            search.refresh(conn, row["id"])  # found by its organisation's name
         history.append_events(conn, [audit_event("ticket_changed", now, ticket_id=row["id"], actor_id=actor.id,
                                                  detail=changes)])
     return changes
+
+
+def _move(conn, row: TicketRow, reference, columns: dict) -> dict:
+    """A ticket of the unassigned senders into the organisation named, and its sender made that organisation's
+    (active) contact, as a mail from an address of its domains would have made them."""
+    target = find_organisation(conn, reference)
+    if target is None or not target["active"] or target["builtin"]:
+        raise InvalidInput({"organisation": [NO_ORGANISATION.format(name=str(reference)[:200])]})
+    if target["id"] == row["organisation_id"]:
+        return {}
+    unassigned = mail_store.builtin_organisation(conn, UNASSIGNED_SENDERS)
+    if row["organisation_id"] != unassigned:
+        raise InvalidInput({"organisation": [NOT_UNASSIGNED]})
+    columns["organisation_id"] = target["id"]
+    sender = account_store.user_by_id(conn, row["created_by"])
+    if sender is not None and sender["organisation_id"] == unassigned:
+        people.update_user(conn, sender["id"], {"organisation_id": target["id"], "active": True})
+    return {"organisation": {"from": row["organisation"], "to": target["name"]}}
 
 
 def _cleaned(field: str, value):

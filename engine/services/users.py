@@ -86,7 +86,10 @@ def view(row: dict) -> dict:
     return {"username": row["username"], "name": row["display_name"], "email": row["email"],
             "roles": list(row["roles"]), "organisation": row["organisation"],
             "organisation_id": row["organisation_id"], "language": row["language"], "active": row["active"],
-            "created_at": row["created_at"].isoformat() if row["created_at"] else None}
+            "created_at": row["created_at"].isoformat() if row["created_at"] else None,
+            # The last mail to them that came back (a bounce), and why: staff see it beside the address.
+            "mail_bounced_at": row["mail_bounced_at"].isoformat() if row.get("mail_bounced_at") else None,
+            "mail_bounce_reason": row.get("mail_bounce_reason")}
 
 
 def _roles(roles: list[str]) -> list[str]:

@@ -49,9 +49,10 @@ def active_names(conn: Connection) -> list[str]:
 
 
 def insert_organisation(conn: Connection, *, name: str, domains: list[str], contact_user_id: int | None,
-                        notes: str) -> int:
+                        notes: str, mail_new_contacts: str = "create") -> int:
     return conn.execute(insert(organisations).values(
         name=name, domains=domains, contact_user_id=contact_user_id, notes=notes, active=True,
+        mail_new_contacts=mail_new_contacts,
     ).returning(organisations.c.id)).scalar_one()
 
 

@@ -17,7 +17,8 @@ from engine.store.tables import (
 )
 
 _USER = (select(users.c.id, users.c.username, users.c.display_name, users.c.email, users.c.organisation_id,
-                users.c.active, users.c.language, users.c.created_at, organisations.c.name.label("organisation"))
+                users.c.active, users.c.language, users.c.created_at, users.c.mail_bounced_at,
+                users.c.mail_bounce_reason, organisations.c.name.label("organisation"))
          .outerjoin(organisations, organisations.c.id == users.c.organisation_id))
 
 

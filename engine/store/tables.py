@@ -58,6 +58,10 @@ organisations = Table(
     Column("contact_user_id", Id, ForeignKey("users.id", name="fk_organisations_contact_user", use_alter=True)),
     Column("notes", Text, nullable=False, server_default=text("''")),
     Column("active", Boolean, nullable=False, server_default=text("true")),
+    # What a mail from an unknown address of one of its domains does: "create" a contact for it, or "refuse" it.
+    Column("mail_new_contacts", String(10), nullable=False, server_default=text("'create'")),
+    # One supportflow makes itself ("unassigned_senders": mail of unknown senders, for triage); none: an admin's.
+    Column("builtin", String(30), unique=True),
 )
 
 users = Table(
@@ -73,6 +77,9 @@ users = Table(
     # How the person hears of their staff notifications by mail: at_once, digest (daily) or never.
     Column("notify_by_mail", String(10), nullable=False, server_default=text("'at_once'")),
     Column("created_at", UtcDateTime()),
+    # The last mail to them that came back (a bounce), and what the mail server said: staff see it.
+    Column("mail_bounced_at", UtcDateTime()),
+    Column("mail_bounce_reason", String(500)),
 )
 
 user_roles = Table(
@@ -282,7 +289,31 @@ outbox = Table(
     Column("thread_references", JSON),  # the thread's Message-IDs before this one, oldest first
     Column("reply_to", String(300)),
     Column("auto_submitted", String(20)),  # RFC 3834: auto-generated or auto-replied; none: written by a person
+    # A bounce came back for it (engine.services.mail_intake), and what the mail server said.
+    Column("bounced_at", UtcDateTime()),
+    Column("bounce_reason", String(500)),
     Index("ix_outbox_pending", "sent_at", "id"),
+)
+
+# Every mail that came in (`supportflow mail ingest`, the IMAP poller) and what became of it: accepted (a ticket or
+# a comment), ignored (auto-replies, bounces, loops), refused (with the reason), for ops to read. A Message-ID is
+# taken once: the same mail again changes nothing. `auto_replied` counts the automatic replies sent per sender.
+inbound_mails = Table(
+    "inbound_mails", metadata,
+    Column("id", Id, primary_key=True),
+    Column("message_id", String(300), nullable=False, unique=True),
+    Column("from_address", String(320), nullable=False),  # lower case; empty when the mail named none
+    Column("subject", String(300), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Column("source", String(10), nullable=False),  # pipe, imap
+    Column("outcome", String(10), nullable=False),  # accepted, ignored, refused
+    Column("reason", Text, nullable=False),
+    Column("ticket_id", Id, ForeignKey("tickets.id")),
+    Column("size", Integer, nullable=False),
+    Column("auto_replied", Boolean, nullable=False, server_default=text("false")),
+    Index("ix_inbound_mails_outcome", "outcome", "id"),
+    Index("ix_inbound_mails_sender", "from_address", "received_at"),
+    Index("ix_inbound_mails_ticket", "ticket_id"),
 )
 
 invoices = Table(

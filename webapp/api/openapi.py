@@ -11,6 +11,8 @@ from engine.services.canned_replies import NewReplySchema, RenderRequest, ReplyC
 from engine.services.instances import InstanceFilterSchema
 from engine.services.links import NewPasswordSchema, ResetRequestSchema
 from engine.services.mail_template_editing import PreviewSchema, TemplateTextSchema
+from engine.services.mail_intake import RECORDED_OUTCOMES
+from engine.services.mail_log import MailFilterSchema
 from engine.services.organisations import NewOrganisationSchema, OrganisationChangeSchema
 from engine.services.saved_views import NewViewSchema, ViewChangeSchema
 from engine.services.staff_notifications import MarkReadRequest
@@ -209,6 +211,15 @@ def build_spec() -> dict:
     paths["/instances/errors"] = {"get": {
         "summary": "The error inbox: instances in error grouped by the failing element (ops)", "security": secured,
         "responses": _responses("200", {"type": "array", "items": obj}, "401", "403")}}
+    paths["/ops/mail"] = {"get": {
+        "summary": "Incoming mail, newest first, each with its outcome and reason (ops)", "security": secured,
+        "parameters": [{"in": "query", "schema": MailFilterSchema}],
+        "responses": _responses("200", {"type": "array", "items": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "message_id": {"type": "string"}, "from": {"type": "string"},
+            "subject": {"type": "string"}, "received_at": {"type": "string"}, "source": {"type": "string"},
+            "outcome": {"type": "string", "enum": list(RECORDED_OUTCOMES)}, "reason": {"type": "string"},
+            "ticket_key": {"type": "string", "nullable": True}, "size": {"type": "integer"},
+            "auto_replied": {"type": "boolean"}}}}, "401", "403", "422")}}
     paths["/instances/bulk"] = {"post": {
         "summary": "suspend, resume, retry or terminate many instances (ops)", "security": secured,
         "requestBody": _json_body({"type": "object", "required": ["action", "ids"], "properties": {

@@ -2,7 +2,7 @@
 
 from flask import g, request
 
-from engine.services import instances, staff_notifications, tasks
+from engine.services import instances, mail_log, staff_notifications, tasks
 from engine.services.inputs import load_input
 from webapp.api import api, json_body
 from webapp.api.schemas import CompleteRequest, TerminateRequest
@@ -48,6 +48,11 @@ def complete_task(task_id: str):
 @api.get("/instances")
 def list_instances():
     return instances.list_instances(supportflow(), g.actor, request.args.to_dict())
+
+
+@api.get("/ops/mail")
+def incoming_mail():
+    return mail_log.mails(supportflow(), g.actor, request.args.to_dict())
 
 
 @api.get("/instances/<id:instance_id>")

@@ -52,17 +52,21 @@ PLEASE_SIGN_IN = lazy("Please sign in.")
 FIELD_TEXT = {"status": lazy("status"), "resolution": lazy("resolution"), "priority": lazy("priority"),
               "category": lazy("category"), "system": lazy("system"), "labels": lazy("labels"),
               "links": lazy("related tickets"),
-              "title": lazy("title"), "description": lazy("description")}
+              "title": lazy("title"), "description": lazy("description"), "organisation": lazy("organisation")}
 CHANNEL_TEXT = {"portal": lazy("portal"), "phone": lazy("phone"), "email": lazy("e-mail"), "api": lazy("API")}
 # A link between two tickets, read from the ticket that holds it ("duplicate of SUP-1", "merged into SUP-1").
 LINK_TEXT = {"duplicate_of": lazy("duplicate of"), "merged_into": lazy("merged into"),
              "merged_from": lazy("merged from"), "relates_to": lazy("related to")}
 ACTION_TEXT = {"suspend": lazy("Suspend"), "resume": lazy("Resume"), "retry": lazy("Retry"),
                "terminate": lazy("Terminate")}
+# What became of an incoming mail, and how it came (the ops console's mail page).
+MAIL_OUTCOME_TEXT = {"accepted": lazy("Accepted"), "ignored": lazy("Ignored"), "refused": lazy("Refused")}
+MAIL_SOURCE_TEXT = {"pipe": lazy("mail pipe"), "imap": lazy("mailbox (IMAP)")}
 VOCABULARIES = {"priority": domain.PRIORITY_TEXT, "category": domain.CATEGORY_TEXT, "role": domain.ROLE_TEXT,
                 "status": domain.STATUS_TEXT, "customer_status": domain.CUSTOMER_STATUS_TEXT,
                 "instance_status": domain.INSTANCE_STATUS_TEXT, "field": FIELD_TEXT, "channel": CHANNEL_TEXT,
-                "action": ACTION_TEXT, "link": LINK_TEXT}
+                "action": ACTION_TEXT, "link": LINK_TEXT, "mail_outcome": MAIL_OUTCOME_TEXT,
+                "mail_source": MAIL_SOURCE_TEXT}
 
 
 def vocab(value: str | None, vocabulary: str) -> str:

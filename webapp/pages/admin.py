@@ -58,6 +58,8 @@ def _organisation_form() -> dict:
     data: dict = {"name": request.form.get("name", ""), "notes": request.form.get("notes", ""),
             "domains": [d for d in text.replace(",", " ").split() if d],
             "contact": request.form.get("contact", "").strip() or None}
+    if request.form.get("mail_new_contacts"):
+        data["mail_new_contacts"] = request.form["mail_new_contacts"]
     if "active" in request.form or request.form.get("has_active"):
         data["active"] = request.form.get("active") == "1"
     return data
@@ -69,7 +71,8 @@ def new_organisation():
     sf = supportflow()
     staff = users.staff(sf, g.actor)  # Forbidden unless admin
     if request.method == "GET":
-        return _page("admin/organisation.html", organisation=None, values={"domains": [], "active": True},
+        return _page("admin/organisation.html", organisation=None,
+                     values={"domains": [], "active": True, "mail_new_contacts": "create"},
                      errors={}, staff=staff)
     data = _organisation_form()
     try:

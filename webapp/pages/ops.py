@@ -1,7 +1,8 @@
 """The ops console: running instances listed and filtered with a count per status, one instance inside
 (its diagram with the path taken and where it waits, its history, data, timers and last error) with the
 repairs ops make — suspend, resume, retry, terminate, fire a timer, edit data — singly or in bulk; the
-error inbox; a process version's heatmap. Every repair is an engine service that writes the audit trail."""
+error inbox; a process version's heatmap; the record of incoming mail. Every repair is an engine service that
+writes the audit trail."""
 
 import json
 import re
@@ -14,7 +15,8 @@ from engine.domain import INSTANCE_STATUS_TEXT, INSTANCE_STATUSES, MAX_ID, REPAI
 from engine.errors import Conflict, InvalidInput, StepFailed
 from engine.i18n import _, lazy
 from engine.services import heatmap as heatmaps
-from engine.services import instances, organisations, processes
+from engine.services import instances, mail_log, organisations, processes
+from engine.services.mail_intake import RECORDED_OUTCOMES
 from webapp.converters import bounded_number
 from webapp.pages import signed_in
 from webapp.pages.signin import safe_next
@@ -23,7 +25,7 @@ from webapp.wiring import supportflow
 
 bp = Blueprint("ops", __name__, url_prefix="/ops")
 # endpoints: ops.instances, ops.bulk (POST), ops.instance, ops.act (POST), ops.edit_data (POST),
-# ops.fire_timer (POST), ops.errors, ops.heatmap
+# ops.fire_timer (POST), ops.errors, ops.heatmap, ops.mail
 
 PAGE_SIZE = 50
 HISTORY_SHOWN, EVENTS_SHOWN = 50, 200  # of an instance's task history and audit trail, unless ?all=1
@@ -318,3 +320,22 @@ def heatmap(process_id: str, number: int):
     return render_template("ops/heatmap.html", result=result, elements=elements, marks=marks, versions=versions,
                            passed=max((e["instances"] for e in elements), default=0),
                            duration_text=duration_text, kind_text=kind_text)
+
+
+@bp.get("/mail")
+@signed_in
+def mail():
+    """Incoming mail, newest first, by outcome: what was accepted, ignored and refused, and why."""
+    sf = supportflow()
+    outcome = request.args.get("outcome", "").strip()
+    asked = {key: request.args[key] for key in ("outcome", "before") if request.args.get(key, "").strip()}
+    counts = mail_log.outcome_counts(sf, g.actor)
+    rows, problems = [], []
+    try:
+        rows = mail_log.mails(sf, g.actor, {**asked, "limit": PAGE_SIZE + 1})
+    except InvalidInput as err:
+        problems.append(refusal_text(err))
+    older = rows[PAGE_SIZE - 1]["id"] if len(rows) > PAGE_SIZE else None
+    return render_template("ops/mail.html", rows=rows[:PAGE_SIZE], counts=counts, total=sum(counts.values()),
+                           outcomes=RECORDED_OUTCOMES, outcome=outcome if outcome in RECORDED_OUTCOMES else None,
+                           older=older, problems=problems)
