@@ -190,10 +190,6 @@ class Settings:
         "SUPPORTFLOW_MAIL_UNKNOWN_SENDERS", "queue",
         "Mail from an address of no organisation: `queue` opens a ticket among the unassigned senders for triage, "
         "`refuse` answers with a friendly refusal.", _choice("queue", "refuse"))
-    mail_max_bytes: int = _setting(
-        "SUPPORTFLOW_MAIL_MAX_BYTES", 25 * 1024 * 1024,
-        "Largest incoming mail taken, in bytes; a larger one is refused.",
-        _whole_number(1024, 1024 * 1024 * 1024), shown="26214400 (25 MB)")
     mail_max_attachments: int = _setting(
         "SUPPORTFLOW_MAIL_MAX_ATTACHMENTS", 20,
         "Most files taken from one incoming mail; the others are named in the reply as not accepted.",

@@ -75,7 +75,7 @@ def test_a_customer_sees_their_own_organisation_only():
 NAVIGATION = {"Board": "board:read", "Capture a call": "ticket:capture", "Processes": "process:read",
               "Instances": "instance:inspect", "Errors": "instance:inspect", "Administration": "admin:users",
               "Replies": "reply:use", "Tickets": "ticket:list", "Mail templates": "mail_template:edit",
-              "Mail": "mail:read"}
+              "Incoming mail": "mail:read"}
 
 
 @pytest.mark.parametrize("username,role", [("customer", "customer"), ("support", "support_master"),

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from engine.clock import FixedClock
-from engine.mailbox import Mailbox
 from engine.errors import Conflict, SupportflowError
+from engine.mailbox import Mailbox
 from engine.senders import sender_for
 from engine.services import canned_replies, mail_intake, search, setup, timers, users, worker
 from engine.services.context import open_supportflow

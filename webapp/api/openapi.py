@@ -10,9 +10,9 @@ from engine.services.admin_trail import AdminEventFilterSchema
 from engine.services.canned_replies import NewReplySchema, RenderRequest, ReplyChangeSchema, ReplyFilterSchema
 from engine.services.instances import InstanceFilterSchema
 from engine.services.links import NewPasswordSchema, ResetRequestSchema
-from engine.services.mail_template_editing import PreviewSchema, TemplateTextSchema
 from engine.services.mail_intake import RECORDED_OUTCOMES
 from engine.services.mail_log import MailFilterSchema
+from engine.services.mail_template_editing import PreviewSchema, TemplateTextSchema
 from engine.services.organisations import NewOrganisationSchema, OrganisationChangeSchema
 from engine.services.saved_views import NewViewSchema, ViewChangeSchema
 from engine.services.staff_notifications import MarkReadRequest
