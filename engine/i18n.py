@@ -120,6 +120,50 @@ def is_lazy(value: object) -> bool:
     return isinstance(value, LazyProxy)
 
 
+class Said(str):
+    """A sentence with its values: as a str, how it reads in the language current when it was said; kept as its
+    record (`record_of`: the catalogue's message and the values) it is said again in any reader's language
+    (`said_again`) — what is written down now and read later by people of either language (the record of a mail)."""
+
+    message: str
+    values: dict[str, object]
+
+    def __new__(cls, message: str, values: dict[str, object]) -> "Said":
+        text = super().__new__(cls, _filled(gettext(message), message, {k: str(v) for k, v in values.items()}))
+        text.message, text.values = message, values
+        return text
+
+
+def said(message: str, **values: object) -> Said:
+    """The sentence `message` (a lazy() one or a message marked with N_) said with `values`, which may be sentences
+    said so too."""
+    return Said(object.__getattribute__(message, "_args")[0] if is_lazy(message) else message, values)
+
+
+def record_of(text: str) -> dict:
+    """What to keep of a text to say it again later: a Said's message and values; any other text as it is."""
+    if not isinstance(text, Said):
+        return {"text": str(text)}
+    return {"message": text.message, "values": {key: record_of(value) if isinstance(value, Said) else str(value)
+                                                for key, value in text.values.items()}}
+
+
+def said_again(record: dict) -> str:
+    """A kept text (record_of) in the current language."""
+    if "message" not in record:
+        return str(record.get("text", ""))
+    values = {key: said_again(value) if isinstance(value, dict) else str(value)
+              for key, value in dict(record.get("values") or {}).items()}
+    return _filled(gettext(record["message"]), record["message"], values)
+
+
+def _filled(translated: str, message: str, values: dict[str, str]) -> str:
+    try:
+        return translated.format(**values)
+    except (KeyError, IndexError, ValueError):  # a translation naming other values than the message: say it so
+        return message.format(**values)
+
+
 def locale() -> Locale:
     return Locale.parse(_LOCALES[current_language()])
 

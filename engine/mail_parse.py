@@ -13,7 +13,7 @@ from email.message import Message
 from email.utils import getaddresses
 
 from engine.errors import SupportflowError
-from engine.i18n import lazy
+from engine.i18n import lazy, said
 from engine.mail_text import html_to_text
 
 MAX_DEPTH = 20  # nested multiparts: deeper than any mail client writes
@@ -84,16 +84,16 @@ def parse_mail(raw: bytes) -> ParsedMail:
     """The mail in `raw`; MailUnreadable (with words) for what is none, never another exception."""
     header_end = _header_length(raw)
     if header_end > MAX_HEADER_BYTES:
-        raise MailUnreadable(HEADER_TOO_LARGE.format(limit=MAX_HEADER_BYTES // 1024))
+        raise MailUnreadable(said(HEADER_TOO_LARGE, limit=MAX_HEADER_BYTES // 1024))
     try:
         message = email.message_from_bytes(raw, policy=policy.compat32)
         return _read(raw, message)
     except MailUnreadable:
         raise
     except (RecursionError, MemoryError):
-        raise MailUnreadable(TOO_DEEP.format(limit=MAX_DEPTH)) from None
+        raise MailUnreadable(said(TOO_DEEP, limit=MAX_DEPTH)) from None
     except Exception as err:  # the stdlib parser meets bytes of every kind: whatever it raises, the mail is refused
-        raise MailUnreadable(NOT_A_MAIL.format(problem=f"{type(err).__name__}: {err}"[:300])) from None
+        raise MailUnreadable(said(NOT_A_MAIL, problem=f"{type(err).__name__}: {err}"[:300])) from None
 
 
 def _header_length(raw: bytes) -> int:
@@ -108,7 +108,7 @@ def _read(raw: bytes, message: Message) -> ParsedMail:
     leaves = _leaves(message)
     sender_name, sender = _sender(message)
     if not sender:
-        raise MailUnreadable(NO_SENDER)
+        raise MailUnreadable(said(NO_SENDER))
     subject = " ".join(header_text(message, "Subject").split())[:MAX_SUBJECT]
     body_part = _body_part(leaves)
     text = ""
@@ -212,9 +212,9 @@ def _leaves(message: Message) -> list[tuple[Message, tuple[str, ...]]]:
     while stack:
         part, around = stack.pop()
         if len(around) > MAX_DEPTH:
-            raise MailUnreadable(TOO_DEEP.format(limit=MAX_DEPTH))
+            raise MailUnreadable(said(TOO_DEEP, limit=MAX_DEPTH))
         if len(found) + len(stack) > MAX_PARTS:
-            raise MailUnreadable(TOO_MANY_PARTS.format(limit=MAX_PARTS))
+            raise MailUnreadable(said(TOO_MANY_PARTS, limit=MAX_PARTS))
         payload = part.get_payload()
         if part.is_multipart() and part.get_content_maintype() == "multipart" and isinstance(payload, list):
             inner = (*around, part.get_content_type())

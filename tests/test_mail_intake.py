@@ -7,6 +7,7 @@ from email.utils import formatdate, make_msgid
 
 from sqlalchemy import select
 
+from engine.i18n import said_again
 from engine.services.mail_intake import ingest
 from engine.store.tables import inbound_mails, outbox, users
 from tests.helpers import mails_to, unique
@@ -104,7 +105,7 @@ def test_attachments_and_inline_images_go_in_and_a_refused_file_is_named_in_a_re
     assert names == ["image-1.png", "log.txt"]
     [refusal] = [m for m in mails_to(sf, "customer@acme.example") if m["template"] == "attachments_refused"]
     assert "setup.exe" in refusal["body"] and "big.png" in refusal["body"] and "log.txt" not in refusal["body"]
-    assert "2 file(s) not accepted" in records(sf)[0]["reason"]
+    assert "2 file(s) not accepted" in said_again(records(sf)[0]["reason"])
 
 
 def test_a_known_contacts_mail_reads_in_their_language_and_an_unknown_address_of_a_domain_becomes_a_contact(

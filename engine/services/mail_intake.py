@@ -22,7 +22,7 @@ from engine.amounts import megabytes
 from engine.domain import ticket_key
 from engine.errors import Conflict, InvalidInput, StepFailed
 from engine.filetypes import ALLOWED_DESCRIPTION, MAX_ATTACHMENT_BYTES, safe_filename
-from engine.i18n import lazy
+from engine.i18n import lazy, record_of, said
 from engine.mail_parse import MailUnreadable, ParsedMail, parse_mail
 from engine.mail_text import latest_reply
 from engine.markdown import mail_html
@@ -64,6 +64,7 @@ ON_CLOSED = lazy("Added to the closed ticket {key} as a comment by {address}{fil
 REOPENED = lazy("it was reopened")
 FOLLOWED_UP = lazy("it opened the follow-up ticket {key}")
 FILES_REFUSED = lazy(" ({count} file(s) not accepted)")
+BOTH = "{first}{then}"  # a sentence and what follows it (no words of its own to translate)
 NOT_ANSWERED = lazy("; the open task could not be answered by mail: {problem}")
 NO_SUBJECT = lazy("Mail from {address}")
 ONLY_FILES = lazy("(The mail carried files only.)")
@@ -103,34 +104,34 @@ def ingest(sf: Supportflow, raw: bytes, *, source: str = "pipe") -> Intake:
     try:
         return _ingest(sf, bytes(raw), source)
     except Conflict as err:
-        return Intake("temporary", reason=TRY_AGAIN.format(problem=err))
+        return Intake("temporary", reason=said(TRY_AGAIN, problem=err))
     except Exception as err:  # the mail stays with the MTA or the mailbox, to be tried again
         if mail_store.is_transient(err):
-            return Intake("temporary", reason=TRY_AGAIN.format(problem=type(err).__name__))
+            return Intake("temporary", reason=said(TRY_AGAIN, problem=type(err).__name__))
         logger.exception("a mail could not be taken")
-        return Intake("temporary", reason=UNEXPECTED.format(problem=type(err).__name__))
+        return Intake("temporary", reason=said(UNEXPECTED, problem=type(err).__name__))
 
 
 def _ingest(sf: Supportflow, raw: bytes, source: str) -> Intake:
     now = sf.clock.now()
     limit = sf.settings.mail_max_bytes
     if len(raw) > limit:
-        return _refuse_unread(sf, raw, source, now, TOO_LARGE.format(size=megabytes(len(raw)),
+        return _refuse_unread(sf, raw, source, now, said(TOO_LARGE, size=megabytes(len(raw)),
                                                                      limit=megabytes(limit)))
     try:
         mail = parse_mail(raw)
     except MailUnreadable as err:
-        return _refuse_unread(sf, raw, source, now, str(err))
+        return _refuse_unread(sf, raw, source, now, err.args[0])
     received = _Received(mail.message_id, mail.sender, mail.subject, source, len(raw), now)
     with sf.db.read() as conn:
         if mail_store.mail_seen(conn, mail.message_id):
-            return Intake("ignored", reason=DUPLICATE.format(message_id=mail.message_id))
+            return Intake("ignored", reason=said(DUPLICATE, message_id=mail.message_id))
     if mail.bounce is not None:
         return _bounced(sf, mail, received)
     if mail.automatic is not None:
-        return _record_only(sf, received, "ignored", AUTOMATIC.format(why=mail.automatic))
+        return _record_only(sf, received, "ignored", said(AUTOMATIC, why=mail.automatic))
     if mail.sender == sf.settings.smtp_from.lower() or _OUTBOX_ID.match(mail.message_id):
-        return _record_only(sf, received, "ignored", OWN_MAIL.format(why=mail.sender))
+        return _record_only(sf, received, "ignored", said(OWN_MAIL, why=mail.sender))
     return _from_person(sf, mail, received)
 
 
@@ -141,7 +142,7 @@ def _refuse_unread(sf: Supportflow, raw: bytes, source: str, now: datetime, reas
                          head.subject if head else "", source, len(raw), now)
     with sf.db.read() as conn:
         if mail_store.mail_seen(conn, received.message_id):
-            return Intake("ignored", reason=DUPLICATE.format(message_id=received.message_id))
+            return Intake("ignored", reason=said(DUPLICATE, message_id=received.message_id))
     return _record_only(sf, received, "refused", reason)
 
 
@@ -162,7 +163,7 @@ def _record(conn, received: _Received, outcome: str, reason: str, ticket_id: int
     return mail_store.record_mail(
         conn, message_id=received.message_id[:300], from_address=received.sender[:320],
         subject=received.subject[:300], received_at=received.at, source=received.source, outcome=outcome,
-        reason=reason, ticket_id=ticket_id, size=received.size, auto_replied=auto_replied)
+        reason=record_of(reason), ticket_id=ticket_id, size=received.size, auto_replied=auto_replied)
 
 
 def _record_only(sf: Supportflow, received: _Received, outcome: str, reason: str) -> Intake:
@@ -180,7 +181,7 @@ def _bounced(sf: Supportflow, mail: ParsedMail, received: _Received) -> Intake:
         addresses = list(bounce.recipients) or mail_store.recipients_of_outbox(conn, outbox_ids)
         marked, people = mail_store.mark_bounced(conn, outbox_ids, addresses, bounce.reason or mail.subject,
                                                  received.at)
-        reason = BOUNCED.format(messages=marked, people=people, reason=bounce.reason or "—")
+        reason = said(BOUNCED, messages=marked, people=people, reason=bounce.reason or "—")
         _record(conn, received, "ignored", reason)
     return Intake("ignored", reason=reason)
 
@@ -201,14 +202,14 @@ def _from_person(sf: Supportflow, mail: ParsedMail, received: _Received) -> Inta
         ticket = _thread_ticket(conn, mail, sender)
         if ticket is None:
             if actor.is_staff:
-                reason = STAFF_NEW_TICKET.format(address=mail.sender)
+                reason = said(STAFF_NEW_TICKET, address=mail.sender)
                 _record(conn, received, "refused", reason)
                 return Intake("refused", reason=reason)
             return _open_by_mail(sf, conn, mail, sender, received)
         body = _comment_text(mail)
         if body is None:
             _record(conn, received, "refused", str(EMPTY_MAIL), ticket["id"])
-            return Intake("refused", reason=str(EMPTY_MAIL))
+            return Intake("refused", reason=said(EMPTY_MAIL))
         closed = ticket["status"] == "closed"
         field = None if actor.is_staff or closed else _answerable_field(sf, conn, ticket)
         if actor.is_staff or (not closed and field is None):  # staff's replies never reopen nor answer tasks
@@ -276,7 +277,7 @@ def _open_by_mail(sf: Supportflow, conn, mail: ParsedMail, sender: Sender, recei
     if replied:
         _auto_reply(sf, conn, mail, sender, "mail_received", ticket, dict, received.at)
         _tell_refused_files(sf, conn, mail, sender, ticket, refused, received.at)
-    reason = OPENED.format(key=ticket_key(number), address=mail.sender, files=_files_words(refused))
+    reason = said(OPENED, key=ticket_key(number), address=mail.sender, files=_files_words(refused))
     _record(conn, received, "accepted", reason, number, auto_replied=replied)
     return Intake("accepted", ticket_key(number), reason)
 
@@ -300,7 +301,7 @@ def _comment(sf: Supportflow, conn, mail: ParsedMail, sender: Sender, ticket: Ti
         _tell_refused_files(sf, conn, mail, sender, ticket, refused, received.at)
     key = ticket_key(ticket["id"])
     files = _files_words(refused)
-    reason = words.format(key=key, address=mail.sender, files=files)
+    reason = said(words, key=key, address=mail.sender, files=files)
     _record(conn, received, "accepted", reason, ticket["id"], auto_replied=replied)
     return _Commented(Intake("accepted", key, reason), comment_id, files)
 
@@ -323,8 +324,8 @@ def _answer_by_mail(sf: Supportflow, mail: ParsedMail, sender: Sender, ticket: T
     except (InvalidInput, StepFailed) as err:
         with sf.db.write() as conn:
             intake = _comment(sf, conn, mail, sender, ticket, body, received, COMMENTED).intake
-            reason = intake.reason + NOT_ANSWERED.format(problem=err)
-            mail_store.update_mail(conn, received.message_id, reason=reason)
+            reason = said(BOTH, first=intake.reason, then=said(NOT_ANSWERED, problem=err))
+            mail_store.update_mail(conn, received.message_id, reason=record_of(reason))
         return Intake("accepted", intake.ticket_key, reason)
     return answered["done"].intake
 
@@ -344,19 +345,19 @@ def _reply_to_closed(sf: Supportflow, mail: ParsedMail, sender: Sender, ticket: 
     outcome = comment_on_closed(sf, actor, ticket, body, write)
     key, files = ticket_key(ticket["id"]), commented["done"].files
     if "follow_up" not in outcome:
-        reason = ON_CLOSED.format(key=key, address=mail.sender, files=files, then=REOPENED)
+        reason = said(ON_CLOSED, key=key, address=mail.sender, files=files, then=said(REOPENED))
         with sf.db.write() as conn:
-            mail_store.update_mail(conn, received.message_id, reason=reason)
+            mail_store.update_mail(conn, received.message_id, reason=record_of(reason))
         return Intake("accepted", key, reason)
     follow_up = outcome["follow_up"]
-    reason = ON_CLOSED.format(key=key, address=mail.sender, files=files, then=FOLLOWED_UP.format(key=follow_up))
+    reason = said(ON_CLOSED, key=key, address=mail.sender, files=files, then=said(FOLLOWED_UP, key=follow_up))
     with sf.db.write() as conn:
         new_ticket = ticket_store.ticket_row(conn, int(follow_up.split("-")[1]))
         assert new_ticket is not None  # opened a moment ago
         replied = _may_auto_reply(sf, conn, received)
         if replied:
             _auto_reply(sf, conn, mail, sender, "mail_received", new_ticket, dict, received.at)
-        mail_store.update_mail(conn, received.message_id, reason=reason, ticket_id=new_ticket["id"],
+        mail_store.update_mail(conn, received.message_id, reason=record_of(reason), ticket_id=new_ticket["id"],
                                auto_replied=replied)
     return Intake("accepted", follow_up, reason)
 
@@ -382,7 +383,7 @@ def _store_files(sf: Supportflow, conn, ticket: TicketRow, mail: ParsedMail, sen
 
 
 def _files_words(refused: list) -> str:
-    return FILES_REFUSED.format(count=len(refused)) if refused else ""
+    return said(FILES_REFUSED, count=len(refused)) if refused else ""
 
 
 def _tell_refused_files(sf: Supportflow, conn, mail: ParsedMail, sender: Sender, ticket: TicketRow,

@@ -4,6 +4,7 @@ first, filtered by outcome, with how many of each there are."""
 from marshmallow import Schema, fields, validate
 
 from engine.domain import MAX_ID, ticket_key
+from engine.i18n import said_again
 from engine.services.authorization import Actor
 from engine.services.context import Supportflow
 from engine.services.inputs import load_input
@@ -40,5 +41,6 @@ def outcome_counts(sf: Supportflow, actor: Actor) -> dict[str, int]:
 def _view(row: dict) -> dict:
     return {"id": row["id"], "message_id": row["message_id"], "from": row["from_address"], "subject": row["subject"],
             "received_at": row["received_at"].isoformat(), "source": row["source"], "outcome": row["outcome"],
-            "reason": row["reason"], "ticket_key": ticket_key(row["ticket_id"]) if row["ticket_id"] else None,
+            "reason": said_again(row["reason"]),  # in the reader's language, whatever it was written in
+            "ticket_key": ticket_key(row["ticket_id"]) if row["ticket_id"] else None,
             "size": row["size"], "auto_replied": row["auto_replied"]}

@@ -6,7 +6,7 @@ supportflow's own organisation "Unassigned senders", whose tickets only staff se
 import re
 from dataclasses import dataclass
 
-from engine.i18n import known_language, lazy
+from engine.i18n import known_language, lazy, said
 from engine.mail_parse import ParsedMail
 from engine.services import admin_trail
 from engine.services.accounts import actor_of, unusable_password_hash
@@ -54,19 +54,19 @@ def sender_of(sf: Supportflow, conn, mail: ParsedMail, now) -> Sender:
         assert row is not None  # found a moment ago
         unassigned = _is_unassigned(conn, row["organisation_id"])
         if not row["active"] and not unassigned:
-            return Sender(None, refusal=DEACTIVATED.format(address=mail.sender))
+            return Sender(None, refusal=said(DEACTIVATED, address=mail.sender))
         if row.get("organisation_active") is False:
-            return Sender(None, refusal=ORGANISATION_INACTIVE.format(address=mail.sender))
+            return Sender(None, refusal=said(ORGANISATION_INACTIVE, address=mail.sender))
         return Sender(actor_of(row), unassigned=unassigned, language=row["language"])
     organisation = _organisation_of_domain(conn, mail.sender.rpartition("@")[2])
     if organisation is not None:
         if organisation["mail_new_contacts"] == "refuse":
-            return Sender(None, refusal=NO_NEW_CONTACTS.format(organisation=organisation["name"],
+            return Sender(None, refusal=said(NO_NEW_CONTACTS, organisation=organisation["name"],
                                                                address=mail.sender), reply=True)
         return Sender(_new_contact(sf, conn, mail, organisation["id"], now, active=True), new_contact=True,
                       language=known_language(mail.language))
     if sf.settings.mail_unknown_senders == "refuse":
-        return Sender(None, refusal=UNKNOWN_SENDER.format(address=mail.sender), reply=True,
+        return Sender(None, refusal=said(UNKNOWN_SENDER, address=mail.sender), reply=True,
                       language=known_language(mail.language))
     actor = _new_contact(sf, conn, mail, _unassigned_organisation(conn), now, active=False)
     return Sender(actor, unassigned=True, new_contact=True, language=known_language(mail.language))

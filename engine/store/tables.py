@@ -307,7 +307,7 @@ inbound_mails = Table(
     Column("received_at", UtcDateTime(), nullable=False),
     Column("source", String(10), nullable=False),  # pipe, imap
     Column("outcome", String(10), nullable=False),  # accepted, ignored, refused
-    Column("reason", Text, nullable=False),
+    Column("reason", JSON, nullable=False),  # engine.i18n.record_of: said again in the reader's language
     Column("ticket_id", Id, ForeignKey("tickets.id")),
     Column("size", Integer, nullable=False),
     Column("auto_replied", Boolean, nullable=False, server_default=text("false")),

@@ -28,6 +28,9 @@ def test_ops_read_incoming_mail_by_outcome(app, sf):
     assert bad.status_code == 200 and 'role="alert"' in bad.get_data(as_text=True), text_of(bad)
     german = text_of(ops.get("/ops/mail", headers={"Accept-Language": "de"}))
     assert "Eingehende E-Mails" in german and "Angenommen 1" in german and "Abgelehnt 1" in german
+    # The reasons, written down in English when the mail came, are said again in the reader's language.
+    assert "SUP-1 von customer@acme.example eröffnet." in german and "Sie nennt keinen Absender" in german
+    assert "Opened SUP-1" not in german
     assert signed_in(app, "support").get("/ops/mail").status_code == 403
 
 

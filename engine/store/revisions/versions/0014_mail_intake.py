@@ -40,7 +40,7 @@ def upgrade() -> None:
     sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('source', sa.String(length=10), nullable=False),
     sa.Column('outcome', sa.String(length=10), nullable=False),
-    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('reason', sa.JSON(), nullable=False),
     sa.Column('ticket_id', _ID, nullable=True),
     sa.Column('size', sa.Integer(), nullable=False),
     sa.Column('auto_replied', sa.Boolean(), server_default=sa.text('false'), nullable=False),
