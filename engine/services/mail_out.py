@@ -4,7 +4,7 @@
   reply by the `outbox-{id}` of its In-Reply-To or References).
 - A ticket's thread: every message of a ticket answers the one before (In-Reply-To) and names the thread so far
   (References, oldest first). Its root is the Message-ID of the mail that opened the ticket (tickets.mail_message_id)
-  or, for a ticket opened otherwise, `<ticket-{n}@domain>`, a root that was never sent: mail clients still keep
+  or, for a ticket opened otherwise, `<sup-{n}@domain>`, a root that was never sent: mail clients still keep
   the ticket's messages together when one of them is missing. The messages written together (one notification in
   each language its readers read) share their place in the thread.
 - Reply-To: the support address (SUPPORTFLOW_SUPPORT_ADDRESS, else the sender's address).
