@@ -9,11 +9,13 @@ processed folder (MOVE where the server offers it, else COPY, \\Deleted and UID 
 untouched, unread, for the next poll. With SUPPORTFLOW_IMAP_MOVE=0 handled mail stays in the folder, marked.
 Each poll takes the messages without that keyword, oldest UID first.
 
-A message larger than SUPPORTFLOW_MAIL_MAX_BYTES (by the server's RFC822.SIZE) is not downloaded and not handed
-to the handler: it is counted refused, named in the report with its sender, subject and size, and filed away like
-any handled message, so that it stays readable in the processed folder and never blocks the ones after it.
+A message larger than SUPPORTFLOW_MAIL_MAX_BYTES (by the server's RFC822.SIZE) is not downloaded: the handler gets
+its header alone, with its size, to refuse and record it; it is named in the report with its sender, subject and
+size, and filed away like any handled message, so that it stays readable in the processed folder and never blocks
+the ones after it.
 
-A handler is `handle(raw: bytes)` returning one of OUTCOMES, or an object whose `.outcome` is one. Connection and
+A handler is `handle(raw: bytes, size: int)` — the message and its size, or for one above the limit its header and
+its size — returning one of OUTCOMES, or an object whose `.outcome` is one. Connection and
 server failures, and a handler that raises, end up in the report's `errors`, never in an exception: the worker
 goes on with its timers and outbox and tries the mailbox again on its next poll."""
 
@@ -40,7 +42,7 @@ IDLE_CHECK_S = 1.0  # how long one wait in IDLE lasts before the watcher looks w
 IDLE_RENEW_S = 25 * 60  # RFC 2177: servers may drop a client idle for 30 minutes
 RECONNECT_S = 30.0  # the watcher's pause after its connection failed
 
-Handler = Callable[[bytes], Any]
+Handler = Callable[[bytes, int], Any]
 
 
 @dataclass
@@ -110,15 +112,15 @@ def ensure_folder(client: IMAPClient, folder: str) -> None:
 def _take(client: IMAPClient, settings: Settings, handle: Handler, uid: int, size: int, report: PollReport) -> None:
     if size > settings.mail_max_bytes:
         report.too_large.append(_too_large(client, uid, size, settings.mail_max_bytes))
-        outcome = "refused"
+        raw = client.fetch([uid], ["BODY.PEEK[HEADER]"])[uid][b"BODY[HEADER]"]  # enough to say whose mail it was
     else:
         raw = client.fetch([uid], ["BODY.PEEK[]"])[uid][b"BODY[]"]  # PEEK: a message left for later stays unread
-        try:
-            outcome = _outcome_of(handle(raw))
-        except Exception as err:  # a failing handler must not stop the worker; the message waits for the next poll
-            report.errors.append(f"Message UID {uid} could not be taken in and stays for the next poll: "
-                                 f"{type(err).__name__}: {err}")
-            outcome = "temporary"
+    try:
+        outcome = _outcome_of(handle(raw, size))
+    except Exception as err:  # a failing handler must not stop the worker; the message waits for the next poll
+        report.errors.append(f"Message UID {uid} could not be taken in and stays for the next poll: "
+                             f"{type(err).__name__}: {err}")
+        outcome = "temporary"
     setattr(report, outcome, getattr(report, outcome) + 1)
     if outcome != "temporary":
         _file_away(client, settings, uid)

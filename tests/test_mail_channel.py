@@ -4,6 +4,7 @@ for information at triage, the customer answers the mail they got, and the answe
 through the mail_reply message: the ticket moves on. Every mail the desk sends goes out through the worker's
 outbox in the ticket's thread."""
 
+import dataclasses
 import json
 
 from engine.mailbox import Mailbox
@@ -21,7 +22,7 @@ def test_a_customers_mail_opens_a_ticket_and_their_reply_by_mail_answers_the_que
     outbox_file = tmp_path / "outbox.jsonl"
     sender = JsonLinesSender(outbox_file)
     me = worker.WorkerIdentity("w", "host", 1, sf.clock.now())
-    mailbox = Mailbox(dovecot.settings(), lambda raw: ingest(sf, raw, source="imap").outcome)
+    mailbox = Mailbox(dovecot.settings(), lambda raw, size: ingest(sf, raw, source="imap", size=size).outcome)
     first = eml(subject="Export bricht ab", text="Seit dem Update bricht der CSV-Export mit einem Fehler ab.",
                 message_id="<first@mail.example>")
     dovecot.append(first)
@@ -62,7 +63,7 @@ def test_a_customers_mail_opens_a_ticket_and_their_reply_by_mail_answers_the_que
 
 
 def test_the_same_mail_delivered_twice_and_an_autoreply_to_it_change_nothing(desk, sf, dovecot, tmp_path):
-    mailbox = Mailbox(dovecot.settings(), lambda raw: ingest(sf, raw, source="imap").outcome)
+    mailbox = Mailbox(dovecot.settings(), lambda raw, size: ingest(sf, raw, source="imap", size=size).outcome)
     mail = eml(subject="Drucker", message_id="<once@mail.example>")
     dovecot.append(mail)
     dovecot.append(mail)
@@ -70,3 +71,18 @@ def test_the_same_mail_delivered_twice_and_an_autoreply_to_it_change_nothing(des
     assert mailbox.poll().counts() == {"accepted": 1, "ignored": 2, "refused": 0, "temporary": 0}
     assert len(desk.as_("support").get("/tickets")["items"]) == 1
     assert dovecot.subjects("INBOX") == []
+
+
+def test_a_mail_above_the_limit_is_refused_unread_and_its_record_is_there_for_ops(desk, sf, dovecot):
+    settings = dovecot.settings(SUPPORTFLOW_MAIL_MAX_BYTES="4096")
+    sf.settings = dataclasses.replace(sf.settings, mail_max_bytes=4096)
+    mailbox = Mailbox(settings, lambda raw, size: ingest(sf, raw, source="imap", size=size).outcome)
+    dovecot.append(eml(subject="Riesiger Anhang", message_id="<huge@mail.example>",
+                       files=(("scan.pdf", b"%PDF-1.4 " + b"0" * 8000, "application", "pdf"),)))
+    assert mailbox.poll().counts()["refused"] == 1
+    assert desk.as_("support").get("/tickets")["items"] == []
+    [record] = desk.as_("ops").get("/ops/mail?outcome=refused")
+    assert (record["message_id"], record["subject"], record["source"]) == ("<huge@mail.example>", "Riesiger Anhang",
+                                                                          "imap")
+    assert record["size"] > 8000 and "the limit is" in record["reason"]
+    assert dovecot.subjects("Processed") == ["Riesiger Anhang"]

@@ -39,10 +39,13 @@ class Intake:
     def __init__(self, answers: dict | None = None):
         self.answers = answers or {}
         self.taken: list[bytes] = []
+        self.sizes: list[int] = []
         self.called = threading.Event()
 
-    def __call__(self, raw: bytes):
+    def __call__(self, raw: bytes, size: int):
+        assert size >= len(raw)
         self.taken.append(raw)
+        self.sizes.append(size)
         self.called.set()
         answer = self.answers.get(subject_of(raw), "accepted")
         if isinstance(answer, Exception):
@@ -115,13 +118,14 @@ def test_a_handler_that_fails_or_answers_nonsense_leaves_its_message_and_the_nex
 def test_mail_above_the_size_limit_is_refused_unread_and_filed_away(dovecot, capsys):
     dovecot.append(mail("Riesig", body="x" * 5000, sender="Jörg Groß <joerg@kunde.example>"))
     dovecot.append(mail("Klein"))
-    intake = Intake()
+    intake = Intake({"Riesig": "refused"})
     report = poll_once(dovecot.settings(SUPPORTFLOW_MAIL_MAX_BYTES="2048"), intake)
     assert report.counts() == {"accepted": 1, "ignored": 0, "refused": 1, "temporary": 0}
     [refusal] = report.too_large
     assert refusal.startswith("Message UID 1 from Jörg Groß <joerg@kunde.example> ('Riesig', <")
     assert refusal.endswith("above the limit of 2048: refused unread") and " bytes" in refusal
-    assert intake.subjects() == ["Klein"]
+    assert intake.subjects() == ["Riesig", "Klein"]  # the large one by its header alone, to be refused and recorded
+    assert len(intake.taken[0]) < 2048 < intake.sizes[0] and b"x" * 100 not in intake.taken[0]
     assert dovecot.subjects("Processed") == ["Riesig", "Klein"]
     _print_round(worker.Round(mail=report))
     assert capsys.readouterr().out.splitlines() == ["mail: 1 accepted, 1 refused", f"mail: {refusal}"]

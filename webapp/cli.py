@@ -55,7 +55,7 @@ def cmd_worker(args) -> int:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    mailbox = (Mailbox(sf.settings, lambda raw: mail_intake.ingest(sf, raw, source="imap").outcome)
+    mailbox = (Mailbox(sf.settings, lambda raw, size: mail_intake.ingest(sf, raw, source="imap", size=size).outcome)
                if sf.settings.imap_host else None)
     fetching = f", fetching mail from {sf.settings.imap_user or ''}@{sf.settings.imap_host}" if mailbox else ""
     print(f"worker {me.name}: firing due timers and sending the outbox every {args.interval} s{fetching} "

@@ -97,12 +97,14 @@ class _Received:
     at: datetime
 
 
-def ingest(sf: Supportflow, raw: bytes, *, source: str = "pipe") -> Intake:
-    """Take one incoming mail (`source`: pipe or imap); see the module's words for what each outcome means."""
+def ingest(sf: Supportflow, raw: bytes, *, source: str = "pipe", size: int | None = None) -> Intake:
+    """Take one incoming mail (`source`: pipe or imap); see the module's words for what each outcome means.
+    `size`: the mail's size where `raw` is less than all of it (a mailbox gives the header alone of a mail above
+    the limit, to refuse and record it unread)."""
     if source not in SOURCES:
         raise ValueError(f"source is one of {SOURCES}, not {source!r}")
     try:
-        return _ingest(sf, bytes(raw), source)
+        return _ingest(sf, bytes(raw), source, len(raw) if size is None else max(size, len(raw)))
     except Conflict as err:
         return Intake("temporary", reason=said(TRY_AGAIN, problem=err))
     except Exception as err:  # the mail stays with the MTA or the mailbox, to be tried again
@@ -112,16 +114,16 @@ def ingest(sf: Supportflow, raw: bytes, *, source: str = "pipe") -> Intake:
         return Intake("temporary", reason=said(UNEXPECTED, problem=type(err).__name__))
 
 
-def _ingest(sf: Supportflow, raw: bytes, source: str) -> Intake:
+def _ingest(sf: Supportflow, raw: bytes, source: str, size: int) -> Intake:
     now = sf.clock.now()
     limit = sf.settings.mail_max_bytes
-    if len(raw) > limit:
-        return _refuse_unread(sf, raw, source, now, said(TOO_LARGE, size=megabytes(len(raw)),
-                                                                     limit=megabytes(limit)))
+    if size > limit:
+        return _refuse_unread(sf, raw, size, source, now, said(TOO_LARGE, size=megabytes(size),
+                                                               limit=megabytes(limit)))
     try:
         mail = parse_mail(raw)
     except MailUnreadable as err:
-        return _refuse_unread(sf, raw, source, now, err.args[0])
+        return _refuse_unread(sf, raw, len(raw), source, now, err.args[0])
     received = _Received(mail.message_id, mail.sender, mail.subject, source, len(raw), now)
     with sf.db.read() as conn:
         if mail_store.mail_seen(conn, mail.message_id):
@@ -135,11 +137,11 @@ def _ingest(sf: Supportflow, raw: bytes, source: str) -> Intake:
     return _from_person(sf, mail, received)
 
 
-def _refuse_unread(sf: Supportflow, raw: bytes, source: str, now: datetime, reason: str) -> Intake:
+def _refuse_unread(sf: Supportflow, raw: bytes, size: int, source: str, now: datetime, reason: str) -> Intake:
     """Refuse a mail too large or unreadable, recorded with what its header says (as far as it can be read)."""
     head = _head_of(raw)
     received = _Received(head.message_id if head else _digest_id(raw), head.sender if head else "",
-                         head.subject if head else "", source, len(raw), now)
+                         head.subject if head else "", source, size, now)
     with sf.db.read() as conn:
         if mail_store.mail_seen(conn, received.message_id):
             return Intake("ignored", reason=said(DUPLICATE, message_id=received.message_id))
