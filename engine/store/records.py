@@ -112,6 +112,7 @@ class TicketRow(TypedDict):
     channel: str
     created_at: datetime
     updated_at: datetime
+    mail_message_id: str | None  # the Message-ID of the mail that opened it: the root of its mail thread
     organisation: str  # the organisation's name
 
 
