@@ -420,9 +420,10 @@ def _auto_reply(sf: Supportflow, conn, mail: ParsedMail, sender: Sender, templat
     organisation = organisation_store.organisation_by_id(conn, organisation_id) if organisation_id else None
     contact = organisation["contact_name"] if organisation and organisation["contact_active"] else None
     with i18n.speaking(language):
-        values = {"agency": {"signature": notifications.signature(contact)}, "contact": {"name": contact or ""},
-                  **({"ticket": {"key": ticket_key(ticket["id"]), "title": ticket["title"]}} if ticket else {}),
-                  **data()}
+        # A ticket's placeholders as its notifications fill them; a refusal has no ticket, only the signature.
+        common = (notifications.values_of(dict(ticket), {}, contact=contact) if ticket is not None
+                  else {"agency": {"signature": notifications.signature(contact)}, "contact": {"name": contact or ""}})
+        values = {**common, **data()}
         subject, body = mail_templates.render_template(conn, template, language, values,
                                                        ticket["id"] if ticket is not None else None)
     mail_out.put(conn, sf.settings, [{
